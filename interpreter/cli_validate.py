@@ -1,0 +1,12 @@
+"""``asl validate``: placeholder until the subcommand lands."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``asl validate``."""
+    parser: argparse.ArgumentParser = commands.add_parser("validate", help="(not yet available)")
+    parser.set_defaults(handler=lambda args: 2)
