@@ -1,0 +1,161 @@
+"""Local Python handlers standing in for Lambda functions, invoked as AWS's Python runtime does.
+
+A handler is ``handler(event, context)``. The event is the JSON payload, decoded afresh for every
+call (so a handler that mutates its event cannot touch the interpreter's data). The result is
+serialised as the AWS Python runtime serialises it — ``json.dumps`` with its default separators,
+or returned as-is when it is ``bytes`` — and an exception becomes the runtime's error document
+``{"errorMessage", "errorType", "requestId", "stackTrace"}``.
+
+Handlers that want to simulate slow work call :func:`sleep`: on a virtual clock it only adds to
+the invocation's simulated duration (so a Task ``TimeoutSeconds`` can fire first); on a real clock
+it sleeps.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from interpreter.json_types import JSON
+
+LambdaHandler = Callable[[JSON, Any], Any]
+
+_simulated: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
+    "asl_simulated_duration", default=None
+)
+
+
+def sleep(seconds: float) -> None:
+    """Spend ``seconds`` inside a local handler: simulated on a virtual clock, real otherwise."""
+    spent = _simulated.get()
+    if spent is None:
+        time.sleep(seconds)
+    else:
+        spent[0] += seconds
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaResponse:
+    """What the Lambda Invoke API returns: the payload bytes and ``FunctionError`` if any."""
+
+    payload: bytes
+    function_error: str | None
+    request_id: str
+    executed_version: str = "$LATEST"
+    duration_seconds: float = 0.0
+
+
+class FunctionNotFoundError(LookupError):
+    """No local handler is registered under the requested function name."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__(function)
+        self.function = function
+
+
+@dataclass(slots=True)
+class LambdaContext:
+    """The subset of Lambda's context object that handlers commonly read."""
+
+    function_name: str
+    aws_request_id: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 128
+    function_version: str = "$LATEST"
+    timeout_ms: int = 900_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Lambda's remaining time; local handlers always have their whole budget."""
+        return self.timeout_ms
+
+
+def function_name_of(reference: str) -> str:
+    """The function name in a name, a partial ARN or a full ARN (qualifier dropped)."""
+    parts = reference.split(":")
+    if len(parts) >= 7 and parts[0] == "arn":
+        return parts[6]
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[2]
+    return parts[0]
+
+
+class LocalLambdaFunctions:
+    """A registry of local handlers, invoked with Lambda's Python-runtime semantics."""
+
+    def __init__(
+        self,
+        handlers: Mapping[str, LambdaHandler],
+        *,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        simulate_time: bool = True,
+    ) -> None:
+        self._handlers = {function_name_of(name): handler for name, handler in handlers.items()}
+        self.region = region
+        self.account = account
+        self.simulate_time = simulate_time
+
+    def __contains__(self, reference: object) -> bool:
+        return isinstance(reference, str) and function_name_of(reference) in self._handlers
+
+    def arn_of(self, reference: str) -> str:
+        """The unqualified function ARN for a name or ARN."""
+        name = function_name_of(reference)
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
+
+    def invoke(self, reference: str, payload: bytes, request_id: str) -> LambdaResponse:
+        """Invoke a handler with ``payload``; raises FunctionNotFoundError for unknown names."""
+        name = function_name_of(reference)
+        handler = self._handlers.get(name)
+        if handler is None:
+            raise FunctionNotFoundError(reference)
+        context = LambdaContext(name, request_id, self.arn_of(reference))
+        spent = [0.0]
+        token = _simulated.set(spent if self.simulate_time else None)
+        try:
+            event = json.loads(payload) if payload else None
+            try:
+                result = handler(event, context)
+            except Exception as problem:  # the handler's failure is the function's result
+                return LambdaResponse(
+                    _error_document(problem, request_id), "Unhandled", request_id, "$LATEST", spent[0]
+                )
+            try:
+                body = _serialise_result(result)
+            except (TypeError, ValueError) as problem:
+                document = {
+                    "errorMessage": f"Unable to marshal response: {problem}",
+                    "errorType": "Runtime.MarshalError",
+                    "requestId": request_id,
+                    "stackTrace": [],
+                }
+                return LambdaResponse(
+                    json.dumps(document).encode(), "Unhandled", request_id, "$LATEST", spent[0]
+                )
+            return LambdaResponse(body, None, request_id, "$LATEST", spent[0])
+        finally:
+            _simulated.reset(token)
+
+
+def _serialise_result(result: Any) -> bytes:
+    if isinstance(result, (bytes, bytearray)):
+        return bytes(result)
+    return json.dumps(result).encode()
+
+
+def _error_document(problem: BaseException, request_id: str) -> bytes:
+    frames = traceback.extract_tb(problem.__traceback__)
+    # The first frame is this module calling the handler; AWS shows the handler's frames only.
+    stack = traceback.format_list(frames[1:])
+    document = {
+        "errorMessage": str(problem),
+        "errorType": type(problem).__name__,
+        "requestId": request_id,
+        "stackTrace": stack,
+    }
+    return json.dumps(document).encode()

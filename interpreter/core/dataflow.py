@@ -1,0 +1,638 @@
+"""How data flows through a state, in both query languages.
+
+JSONPath states: ``InputPath`` → ``Parameters`` → (the work) → ``ResultSelector`` → ``ResultPath``
+→ ``OutputPath``, with ``Assign`` evaluated against the state's result and applied after the
+output is computed. JSONata states: ``Arguments`` → (the work) → ``Output``, with ``Assign``; both
+see ``$states`` (``input``, ``context``, and ``result`` or ``errorOutput`` where AWS allows them).
+
+Every function here is pure: it reads the frame and the compiled state, evaluates compiled queries,
+and returns values. ASL failures are raised as :class:`QueryRuntimeError` and turned into data by
+the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from interpreter.core import errors as E
+from interpreter.core.errors import Failure
+from interpreter.core.timefmt import ms_from_datetime
+from interpreter.definition import model as M
+from interpreter.json_types import JSON
+from interpreter.query.errors import QueryRuntimeError
+from interpreter.query.jsonpath import PathNotFoundError, apply_result_path
+from interpreter.query.jsontext import to_compact_json
+from interpreter.query.scope import Scope
+
+if TYPE_CHECKING:
+    from interpreter.core.engine import _Stepper
+    from interpreter.core.snapshot import Frame
+
+# ISO-8601 extended offset date-time, as AWS accepts it in Wait states: a 'T', seconds, optional
+# fraction (up to nanoseconds), and 'Z' or an offset.
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})\Z"
+)
+
+
+def parse_timestamp_ms(text: Any) -> int | None:
+    """Epoch milliseconds of an ISO-8601 extended offset date-time, or None if it is not one."""
+    if not isinstance(text, str):
+        return None
+    match = _TIMESTAMP.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        offset = _dt.timedelta(0)
+        if zone != "Z":
+            sign = 1 if zone[0] == "+" else -1
+            offset = sign * _dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+        moment = _dt.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            int((fraction or "0").ljust(6, "0")[:6]),
+            tzinfo=_dt.timezone(offset),
+        )
+    except ValueError:
+        return None
+    return ms_from_datetime(moment)
+
+
+#: Marks "evaluate the state's own Output/Assign" where a rule or catcher could supply its own.
+_USE_STATE: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class MapSetup:
+    """What a Map state works on, once its fields are evaluated."""
+
+    items: list[JSON]
+    effective_input: JSON
+    max_concurrency: int
+    tolerated_failure_count: int | None
+    tolerated_failure_percentage: float | None
+
+
+class DataFlow:
+    """Data-flow evaluation for one ``step`` call."""
+
+    __slots__ = ("stepper",)
+
+    def __init__(self, stepper: _Stepper) -> None:
+        self.stepper = stepper
+
+    # ------------------------------------------------------------------ scopes
+
+    def scope(self, frame: Frame, state: M.State, value: JSON, **context_extra: Any) -> Scope:
+        """A JSONPath evaluation scope whose ``$`` is ``value``."""
+        stepper = self.stepper
+        return Scope(
+            value,
+            stepper.context(frame, state, **context_extra),
+            stepper.variables(frame),
+            stepper.uuid_source(frame),
+            stepper.random_source(frame),
+        )
+
+    def states_binding(
+        self,
+        frame: Frame,
+        state: M.State,
+        raw_input: JSON,
+        members: Mapping[str, JSON] | None = None,
+        context_extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, JSON]:
+        """The JSONata ``$states`` binding: ``input``, ``context`` and the given ``members``."""
+        binding = {
+            "input": raw_input,
+            "context": self.stepper.context(frame, state, **(context_extra or {})),
+        }
+        if members:
+            binding.update(members)
+        return binding
+
+    def jsonata(self, template: Any, frame: Frame, states: Mapping[str, JSON]) -> JSON:
+        """Evaluate a compiled JSONata template (a ``{% %}`` expression or a structure of them)."""
+        stepper = self.stepper
+        return template.evaluate(
+            states,
+            stepper.variables(frame),
+            new_uuid=stepper.uuid_source(frame),
+            random=stepper.random_source(frame),
+        )
+
+    # ------------------------------------------------------------------ JSONPath pieces
+
+    def select(self, path: Any, value: JSON, frame: Frame, state: M.State) -> JSON:
+        """Apply an InputPath/OutputPath-like field to ``value``."""
+        if path is M.IDENTITY:
+            return value
+        if path is M.NULL:
+            return {}
+        return path.evaluate(self.scope(frame, state, value))
+
+    def template(self, template: Any, value: JSON, frame: Frame, state: M.State, **extra: Any) -> JSON:
+        """Evaluate a payload template with ``$`` = ``value``."""
+        return template.evaluate(self.scope(frame, state, value, **extra))
+
+    @staticmethod
+    def result_into(path: Any, raw_input: JSON, result: JSON) -> JSON:
+        """Apply a ResultPath-like field."""
+        if path is M.IDENTITY:
+            return result
+        if path is M.NULL:
+            return raw_input
+        return apply_result_path(raw_input, path, result)
+
+    def assign_jsonpath(
+        self, state: M.State, frame: Frame, value: JSON, **extra: Any
+    ) -> dict[str, JSON] | None:
+        """Evaluate a JSONPath ``Assign`` with ``$`` = ``value``."""
+        if state.assign is None:
+            return None
+        assigned: dict[str, JSON] = state.assign.evaluate(self.scope(frame, state, value, **extra))
+        return assigned
+
+    # ------------------------------------------------------------------ per state type
+
+    def pass_output(self, frame: Frame, state: M.PassState) -> tuple[JSON, dict[str, JSON] | None]:
+        """Output and assignments of a Pass state."""
+        raw = frame["input"]
+        if state.is_jsonata:
+            return self._jsonata_output(frame, state, raw, None, default=raw)
+        effective = self.select(state.input_path, raw, frame, state)
+        if state.parameters is not None:
+            result = self.template(state.parameters, effective, frame, state)
+        elif state.has_result:
+            result = state.result
+        else:
+            result = effective
+        assigned = self.assign_jsonpath(state, frame, result)
+        output = self.result_into(state.result_path, raw, result)
+        output = self.select(state.output_path, output, frame, state)
+        return output, assigned
+
+    def plain_output(self, frame: Frame, state: M.State) -> tuple[JSON, dict[str, JSON] | None]:
+        """Output and assignments of a state with no result (Succeed, Wait, Choice)."""
+        raw = frame["input"]
+        if state.is_jsonata:
+            return self._jsonata_output(frame, state, raw, None, default=raw)
+        effective = self.select(state.input_path, raw, frame, state)
+        assigned = self.assign_jsonpath(state, frame, effective)
+        output = self.select(state.output_path, effective, frame, state)
+        return output, assigned
+
+    def _jsonata_output(
+        self,
+        frame: Frame,
+        state: M.State,
+        raw: JSON,
+        members: dict[str, JSON] | None,
+        *,
+        default: JSON,
+        output_template: Any = _USE_STATE,
+        assign_template: Any = _USE_STATE,
+    ) -> tuple[JSON, dict[str, JSON] | None]:
+        """Evaluate JSONata ``Assign`` and ``Output`` (the state's own unless others are given)."""
+        states = self.states_binding(frame, state, raw, members)
+        if output_template is _USE_STATE:
+            output_template = state.output
+        if assign_template is _USE_STATE:
+            assign_template = state.assign
+        assigned = None
+        if assign_template is not None:
+            assigned = self.jsonata(assign_template, frame, states)
+        output = default if output_template is None else self.jsonata(output_template, frame, states)
+        return output, assigned
+
+    def fail_error_and_cause(self, frame: Frame, state: M.FailState) -> tuple[str | None, str | None]:
+        """Error and Cause of a Fail state."""
+        raw = frame["input"]
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, raw)
+            error = state.error
+            cause = state.cause
+            if error is not None and hasattr(error, "evaluate"):
+                error = self.jsonata(error, frame, states)
+            if cause is not None and hasattr(cause, "evaluate"):
+                cause = self.jsonata(cause, frame, states)
+            return _text_or_none(error), _text_or_none(cause)
+        error = state.error
+        cause = state.cause
+        if state.error_path is not None:
+            error = self._fail_path(state.error_path, "ErrorPath", raw, frame, state)
+        if state.cause_path is not None:
+            cause = self._fail_path(state.cause_path, "CausePath", raw, frame, state)
+        return error, cause
+
+    def _fail_path(self, path: Any, field: str, raw: JSON, frame: Frame, state: M.State) -> Any:
+        try:
+            value = path.evaluate(self.scope(frame, state, raw))
+        except PathNotFoundError:
+            raise QueryRuntimeError(
+                E.RUNTIME,
+                f"The JSONPath '{path.text}' specified for the field '{field}' could not be found "
+                f"in the input '{to_compact_json(raw)}'",
+            ) from None
+        if not isinstance(value, str):
+            # AWS requires a string here; other values are reported the same way as a miss.
+            raise QueryRuntimeError(
+                E.RUNTIME,
+                f"The JSONPath '{path.text}' specified for the field '{field}' could not be found "
+                f"in the input '{to_compact_json(raw)}'",
+            )
+        return value
+
+    def choose(
+        self, frame: Frame, state: M.ChoiceState
+    ) -> tuple[str | None, JSON, dict[str, JSON] | None]:
+        """The branch a Choice state takes, its output and its assignments."""
+        raw = frame["input"]
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, raw)
+            for branch in state.choices:
+                matched = self.jsonata(branch.condition, frame, states)
+                if not isinstance(matched, bool):
+                    raise QueryRuntimeError(
+                        E.QUERY_EVALUATION_ERROR,
+                        f"The JSONata expression '{branch.condition.text}' specified for the field "
+                        "'Condition' returned an unexpected result type. Expected 'boolean', but "
+                        f"was '{_jsonata_type(matched)}' for value: {to_compact_json(matched)}",
+                        location="Condition",
+                    )
+                if matched:
+                    output, assigned = self._jsonata_output(
+                        frame,
+                        state,
+                        raw,
+                        None,
+                        default=raw,
+                        output_template=branch.output if branch.output is not None else _USE_STATE,
+                        assign_template=branch.assign if branch.assign is not None else _USE_STATE,
+                    )
+                    return branch.next, output, assigned
+            if state.default is None:
+                return None, raw, None
+            output, assigned = self._jsonata_output(frame, state, raw, None, default=raw)
+            return state.default, output, assigned
+        effective = self.select(state.input_path, raw, frame, state)
+        scope = self.scope(frame, state, effective)
+        for branch in state.choices:
+            if branch.rule.evaluate(scope):
+                assigned = None
+                if branch.assign is not None:
+                    assigned = branch.assign.evaluate(scope)
+                elif state.assign is not None:
+                    assigned = state.assign.evaluate(scope)
+                output = self.select(state.output_path, effective, frame, state)
+                return branch.next, output, assigned
+        if state.default is None:
+            return None, effective, None
+        assigned = state.assign.evaluate(scope) if state.assign is not None else None
+        return state.default, self.select(state.output_path, effective, frame, state), assigned
+
+    def wait_until(self, frame: Frame, state: M.WaitState) -> tuple[int, JSON, dict[str, JSON] | None]:
+        """When a Wait state ends (epoch ms), its output and its assignments."""
+        raw = frame["input"]
+        now_ms = self.stepper.now_ms
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, raw)
+            if state.seconds is not None:
+                seconds = state.seconds
+                if hasattr(seconds, "evaluate"):
+                    seconds = self.jsonata(seconds, frame, states)
+                    if not _is_integral(seconds) or seconds < 0:
+                        raise QueryRuntimeError(
+                            E.QUERY_EVALUATION_ERROR,
+                            f"The JSONata expression '{state.seconds.text}' specified for the "
+                            "field 'Seconds' returned an unexpected result type. Expected "
+                            f"'integer', but was '{_jsonata_type(seconds)}' for value: "
+                            f"{to_compact_json(seconds)}",
+                            location="Seconds",
+                        )
+                until = now_ms + int(seconds) * 1000
+            else:
+                stamp = state.timestamp
+                if hasattr(stamp, "evaluate"):
+                    stamp = self.jsonata(stamp, frame, states)
+                parsed = parse_timestamp_ms(stamp)
+                if parsed is None:
+                    raise QueryRuntimeError(
+                        E.QUERY_EVALUATION_ERROR,
+                        "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                        f"date-time format string: {stamp}",
+                    )
+                until = parsed
+            output, assigned = self._jsonata_output(frame, state, raw, None, default=raw)
+            return until, output, assigned
+        effective = self.select(state.input_path, raw, frame, state)
+        if state.seconds is not None:
+            until = now_ms + int(state.seconds) * 1000
+        elif state.timestamp is not None:
+            parsed = parse_timestamp_ms(state.timestamp)
+            until = parsed if parsed is not None else now_ms
+        elif state.seconds_path is not None:
+            try:
+                seconds = state.seconds_path.evaluate(self.scope(frame, state, effective))
+            except PathNotFoundError:
+                raise QueryRuntimeError(
+                    E.RUNTIME,
+                    "The SecondsPath parameter does not reference an input value: "
+                    f"{state.seconds_path.text}",
+                ) from None
+            if not _is_integral(seconds) or seconds < 0:
+                raise QueryRuntimeError(
+                    E.RUNTIME,
+                    "The SecondsPath parameter references an invalid value: "
+                    f"{state.seconds_path.text} == {to_compact_json(seconds)}",
+                )
+            until = now_ms + int(seconds) * 1000
+        else:
+            try:
+                stamp = state.timestamp_path.evaluate(self.scope(frame, state, effective))
+            except PathNotFoundError:
+                raise QueryRuntimeError(
+                    E.RUNTIME,
+                    "The TimestampPath parameter does not reference an input value: "
+                    f"{state.timestamp_path.text}",
+                ) from None
+            parsed = parse_timestamp_ms(stamp)
+            if parsed is None:
+                raise QueryRuntimeError(
+                    E.RUNTIME,
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                    f"offset date-time format string: {state.timestamp_path.text} == {stamp}",
+                )
+            until = parsed
+        assigned = self.assign_jsonpath(state, frame, effective)
+        output = self.select(state.output_path, effective, frame, state)
+        return until, output, assigned
+
+    # ------------------------------------------------------------------ Task
+
+    def task_request(
+        self, frame: Frame, state: M.TaskState, task_token: str | None = None
+    ) -> tuple[str, JSON, int | None, int | None, JSON]:
+        """Resource, payload, TimeoutSeconds, HeartbeatSeconds and Credentials of a Task."""
+        raw = frame["input"]
+        extra: dict[str, Any] = {}
+        if task_token is not None:
+            extra["task_token"] = task_token
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, raw, context_extra=extra)
+            payload = raw if state.arguments is None else self.jsonata(state.arguments, frame, states)
+            timeout = self._jsonata_seconds(state.timeout_seconds, "TimeoutSeconds", frame, states)
+            heartbeat = self._jsonata_seconds(
+                state.heartbeat_seconds, "HeartbeatSeconds", frame, states
+            )
+            credentials = state.credentials
+            if credentials is not None and hasattr(credentials, "evaluate"):
+                credentials = self.jsonata(credentials, frame, states)
+            return state.resource, payload, timeout, heartbeat, credentials
+        effective = self.select(state.input_path, raw, frame, state)
+        scope = self.scope(frame, state, effective, **extra)
+        payload = effective if state.parameters is None else state.parameters.evaluate(scope)
+        timeout = state.timeout_seconds
+        if state.timeout_seconds_path is not None:
+            timeout = self._positive_int(state.timeout_seconds_path, "TimeoutSecondsPath", scope)
+        heartbeat = state.heartbeat_seconds
+        if state.heartbeat_seconds_path is not None:
+            heartbeat = self._positive_int(state.heartbeat_seconds_path, "HeartbeatSecondsPath", scope)
+        credentials = state.credentials
+        if credentials is not None and hasattr(credentials, "evaluate"):
+            credentials = credentials.evaluate(scope)
+        return state.resource, payload, timeout, heartbeat, credentials
+
+    @staticmethod
+    def _positive_int(path: Any, field: str, scope: Scope) -> int:
+        value = path.evaluate(scope)
+        if not _is_integral(value) or value <= 0:
+            raise QueryRuntimeError(
+                E.RUNTIME,
+                f"The {field} field refers to value {to_compact_json(value)!s} which is not a "
+                f"valid integer: {path.text}",
+            )
+        return int(value)
+
+    def _jsonata_seconds(
+        self, field_value: Any, field: str, frame: Frame, states: Mapping[str, JSON]
+    ) -> int | None:
+        if field_value is None:
+            return None
+        if not hasattr(field_value, "evaluate"):
+            return int(field_value)
+        value = self.jsonata(field_value, frame, states)
+        if not _is_integral(value) or value <= 0:
+            raise QueryRuntimeError(
+                E.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression '{field_value.text}' specified for the field '{field}' "
+                f"returned an unexpected result type. Expected 'integer', but was "
+                f"'{_jsonata_type(value)}' for value: {to_compact_json(value)}",
+                location=field,
+            )
+        return int(value)
+
+    def state_result(
+        self, frame: Frame, state: Any, raw: JSON, result: JSON
+    ) -> tuple[JSON, dict[str, JSON] | None]:
+        """Output and assignments of a Task, Parallel or Map state from its result."""
+        if state.is_jsonata:
+            return self._jsonata_output(frame, state, raw, {"result": result}, default=result)
+        if state.result_selector is not None:
+            result = self.template(state.result_selector, result, frame, state)
+        assigned = self.assign_jsonpath(state, frame, result)
+        try:
+            output = self.result_into(state.result_path, raw, result)
+        except QueryRuntimeError:
+            raise
+        output = self.select(state.output_path, output, frame, state)
+        return output, assigned
+
+    def catch_output(
+        self, frame: Frame, state: M.State, catcher: M.Catcher, failure: Failure
+    ) -> tuple[JSON, dict[str, JSON] | None]:
+        """Output and assignments when ``catcher`` handles ``failure``."""
+        raw = frame["input"]
+        error_output = failure.error_output()
+        if state.is_jsonata:
+            return self._jsonata_output(
+                frame,
+                state,
+                raw,
+                {"errorOutput": error_output},
+                default=error_output,
+                output_template=catcher.output,
+                assign_template=catcher.assign,
+            )
+        assigned = None
+        if catcher.assign is not None:
+            assigned = catcher.assign.evaluate(self.scope(frame, state, error_output))
+        return self.result_into(catcher.result_path, raw, error_output), assigned
+
+    # ------------------------------------------------------------------ Parallel and Map
+
+    def parallel_input(self, frame: Frame, state: M.ParallelState) -> JSON:
+        """The input every branch of a Parallel state receives."""
+        raw = frame["input"]
+        if state.is_jsonata:
+            if state.arguments is None:
+                return raw
+            return self.jsonata(state.arguments, frame, self.states_binding(frame, state, raw))
+        effective = self.select(state.input_path, raw, frame, state)
+        if state.parameters is None:
+            return effective
+        return self.template(state.parameters, effective, frame, state)
+
+    def map_setup(self, frame: Frame, state: M.MapState) -> MapSetup:
+        """Evaluate a Map state's items and its concurrency and tolerance fields."""
+        raw = frame["input"]
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, raw)
+            items_value = raw
+            if state.items is not None:
+                if hasattr(state.items, "evaluate"):
+                    items_value = self.jsonata(state.items, frame, states)
+                    if not isinstance(items_value, list):
+                        raise QueryRuntimeError(
+                            E.QUERY_EVALUATION_ERROR,
+                            f"The JSONata expression '{state.items.text}' specified for the field "
+                            "'Items' returned an unexpected result type. Expected 'array', but was "
+                            f"'{_jsonata_type(items_value)}' for value: "
+                            f"{to_compact_json(items_value)}",
+                            location="Items",
+                        )
+                else:
+                    items_value = state.items
+            max_concurrency = self._jsonata_number(state.max_concurrency, "MaxConcurrency", frame, states)
+            count = self._jsonata_number(
+                state.tolerated_failure_count, "ToleratedFailureCount", frame, states
+            )
+            percentage = self._jsonata_number(
+                state.tolerated_failure_percentage, "ToleratedFailurePercentage", frame, states
+            )
+            effective = raw
+        else:
+            effective = self.select(state.input_path, raw, frame, state)
+            scope = self.scope(frame, state, effective)
+            items_value = effective
+            if state.items_path is not M.IDENTITY and state.items_path is not None:
+                items_value = state.items_path.evaluate(scope)
+            max_concurrency = state.max_concurrency
+            if state.max_concurrency_path is not None:
+                max_concurrency = self._path_number(
+                    state.max_concurrency_path, "MaxConcurrencyPath", scope, integer=True
+                )
+            count = state.tolerated_failure_count
+            if state.tolerated_failure_count_path is not None:
+                count = self._path_number(
+                    state.tolerated_failure_count_path, "ToleratedFailureCountPath", scope, integer=True
+                )
+            percentage = state.tolerated_failure_percentage
+            if state.tolerated_failure_percentage_path is not None:
+                percentage = self._path_number(
+                    state.tolerated_failure_percentage_path,
+                    "ToleratedFailurePercentagePath",
+                    scope,
+                    integer=False,
+                )
+        if not isinstance(items_value, list):
+            raise QueryRuntimeError(
+                E.RUNTIME,
+                "Map state input must be an array, but got: " + to_compact_json(items_value),
+            )
+        if count is not None and count < 0:
+            raise QueryRuntimeError(E.RUNTIME, "ToleratedFailureCount cannot be negative.")
+        if percentage is not None and not 0 <= percentage <= 100:
+            raise QueryRuntimeError(E.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
+        if max_concurrency is None:
+            max_concurrency = 0
+        return MapSetup(
+            items_value,
+            effective,
+            int(max_concurrency),
+            None if count is None else int(count),
+            None if percentage is None else float(percentage),
+        )
+
+    def _jsonata_number(
+        self, value: Any, field: str, frame: Frame, states: Mapping[str, JSON]
+    ) -> Any:
+        if value is None or not hasattr(value, "evaluate"):
+            return value
+        result = self.jsonata(value, frame, states)
+        if isinstance(result, bool) or not isinstance(result, (int, float)):
+            raise QueryRuntimeError(
+                E.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression '{value.text}' specified for the field '{field}' returned "
+                f"an unexpected result type. Expected 'number', but was '{_jsonata_type(result)}' "
+                f"for value: {to_compact_json(result)}",
+                location=field,
+            )
+        return result
+
+    @staticmethod
+    def _path_number(path: Any, field: str, scope: Scope, *, integer: bool) -> int | float:
+        value = path.evaluate(scope)
+        kind = "integer" if integer else "float"
+        valid = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if valid and integer and not _is_integral(value):
+            valid = False
+        if not valid:
+            shown = value if isinstance(value, str) else to_compact_json(value)
+            raise QueryRuntimeError(
+                E.RUNTIME,
+                f'The {field} field refers to value "{shown}" which is not a valid {kind}: '
+                f"{path.text}",
+            )
+        return int(value) if integer else float(value)
+
+    def map_item_input(
+        self, frame: Frame, state: M.MapState, effective: JSON, index: int, item: JSON
+    ) -> JSON:
+        """The input of iteration ``index``: the item, or ItemSelector applied to it."""
+        if state.item_selector is None:
+            return item
+        if state.is_jsonata:
+            states = self.states_binding(
+                frame, state, frame["input"], context_extra={"map_item": (index, item)}
+            )
+            return self.jsonata(state.item_selector, frame, states)
+        return self.template(state.item_selector, effective, frame, state, map_item=(index, item))
+
+
+def _is_integral(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
+def _jsonata_type(value: JSON) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _text_or_none(value: JSON) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return to_compact_json(value)

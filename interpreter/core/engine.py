@@ -1,0 +1,841 @@
+"""The pure core: ``start`` and ``step`` fold events into an execution snapshot.
+
+``step(machine, snapshot, events, now_ms) -> Transition(snapshot, commands, history)`` delivers
+events (task results, timer firings, a stop request) to the frames waiting for them, then advances
+every runnable frame through pure states until each one blocks on a command (a task to invoke, a
+timer) or ends. Many pure transitions cost one call.
+
+Nothing here reads a clock, draws a random number, generates an id or does I/O: time comes in as
+``now_ms``, randomness is derived from the execution's identity, and I/O is described by the
+returned commands, which a runtime carries out.
+
+The snapshot passed to ``step`` is consumed: ``step`` may change it in place and returns the new
+snapshot (possibly the same object). Callers that need the old one keep a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections import ChainMap, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from interpreter.core import errors as E
+from interpreter.core import snapshot as S
+from interpreter.core.context import execution_context, state_context
+from interpreter.core.dataflow import DataFlow
+from interpreter.core.errors import Failure
+from interpreter.core.history import (
+    HistoryWriter,
+    assigned_variables_details,
+    failure_details,
+    payload_details,
+    to_json_text,
+)
+from interpreter.core.limits import MAX_PAYLOAD_BYTES, MAX_WAIT_SECONDS, utf8_size
+from interpreter.core.resources import TaskResource, parse_resource
+from interpreter.core.retry import find_retrier, retry_delay_seconds
+from interpreter.definition import model as M
+from interpreter.json_types import JSON
+from interpreter.query.errors import QueryRuntimeError
+
+
+class Transition(NamedTuple):
+    """What one call of :func:`start` or :func:`step` produced."""
+
+    snapshot: S.Snapshot
+    commands: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+
+
+def start(
+    machine: M.StateMachine,
+    execution: Mapping[str, Any],
+    now_ms: int,
+) -> Transition:
+    """Start an execution: emit ``ExecutionStarted`` and run until every frame blocks or ends.
+
+    ``execution`` holds: ``arn``, ``name``, ``input`` (parsed JSON), ``role_arn``,
+    ``state_machine_arn``, ``state_machine_name``, ``region``, ``account``, ``secret`` (a random
+    string the runtime draws once; task tokens are derived from it) and ``start_ms``.
+    """
+    snapshot: S.Snapshot = {
+        "format": S.FORMAT_VERSION,
+        "status": S.RUNNING,
+        "execution": dict(execution),
+        "next_event_id": 1,
+        "frames": {},
+        "runnable": [],
+        "waits": {},
+        "output": None,
+        "error": None,
+        "cause": None,
+        "stop_ms": None,
+    }
+    stepper = _Stepper(machine, snapshot, now_ms)
+    stepper.begin()
+    return stepper.finish()
+
+
+def step(
+    machine: M.StateMachine,
+    snapshot: S.Snapshot,
+    events: Iterable[Mapping[str, Any]],
+    now_ms: int,
+) -> Transition:
+    """Deliver ``events`` and advance the execution as far as it can go without I/O.
+
+    Events: ``{"type": "task_succeeded", "key", "output"}``, ``{"type": "task_failed", "key",
+    "error", "cause"}``, ``{"type": "task_submitted", "key", "output"}``, ``{"type":
+    "task_heartbeat", "key"}``, ``{"type": "timer", "key"}``, ``{"type": "stop", "error", "cause"}``.
+    An event whose key nobody waits for (late, duplicated, or for an aborted branch) is ignored.
+    """
+    stepper = _Stepper(machine, snapshot, now_ms)
+    if snapshot["status"] == S.RUNNING:
+        for event in events:
+            stepper.deliver(event)
+            if snapshot["status"] != S.RUNNING:
+                break
+        stepper.run()
+    return stepper.finish()
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """How a state's work ended: move on, stop advancing this frame, or fail."""
+
+    kind: str  # "next" | "block" | "fail"
+    failure: Failure | None = None
+
+
+_CONTINUE = _Outcome("next")
+_BLOCK = _Outcome("block")
+
+
+@dataclass(slots=True)
+class _FrameCache:
+    """Per-call caches that are derived from the snapshot, never stored in it."""
+
+    scopes: dict[tuple[Any, ...], M.StateMachine] = field(default_factory=dict)
+    variables: dict[str, Mapping[str, JSON]] = field(default_factory=dict)
+
+
+class _Stepper:
+    """One call of ``start``/``step``: owns the snapshot while it runs."""
+
+    def __init__(self, machine: M.StateMachine, snapshot: S.Snapshot, now_ms: int) -> None:
+        self.machine = machine
+        self.snap = snapshot
+        self.frames: dict[str, S.Frame] = snapshot["frames"]
+        self.waits: dict[str, str] = snapshot["waits"]
+        self.now_ms = now_ms
+        self.history = HistoryWriter(snapshot["next_event_id"], now_ms)
+        self.commands: list[dict[str, Any]] = []
+        self.runnable: deque[str] = deque(snapshot["runnable"])
+        self.execution = snapshot["execution"]
+        self.exec_ctx, self.machine_ctx = execution_context(self.execution)
+        self.cache = _FrameCache()
+        self.cache.scopes[()] = machine
+        self.flow = DataFlow(self)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def begin(self) -> None:
+        execution = self.execution
+        input_text = to_json_text(execution["input"])
+        details = payload_details("input", input_text)
+        details["roleArn"] = execution["role_arn"]
+        self.history.add("ExecutionStarted", 0, "executionStartedEventDetails", details)
+        root = S.new_frame(S.ROOT_FRAME, None, [], self.machine.start_at, execution["input"], 0)
+        self.frames[S.ROOT_FRAME] = root
+        self.runnable.append(S.ROOT_FRAME)
+        if self.machine.timeout_seconds is not None:
+            self._start_timer("execution-timeout", S.ROOT_FRAME, self.machine.timeout_seconds)
+        self.run()
+
+    def finish(self) -> Transition:
+        self.snap["next_event_id"] = self.history.next_id
+        self.snap["runnable"] = list(self.runnable)
+        return Transition(self.snap, self.commands, self.history.events)
+
+    def run(self) -> None:
+        """Advance runnable frames until all block or the execution ends."""
+        runnable = self.runnable
+        frames = self.frames
+        while runnable and self.snap["status"] == S.RUNNING:
+            frame = frames.get(runnable.popleft())
+            if frame is not None:
+                self._advance(frame)
+
+    # ------------------------------------------------------------------ events in
+
+    def deliver(self, event: Mapping[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "stop":
+            self._stop(event.get("error"), event.get("cause"))
+            return
+        key = event["key"]
+        if kind == "timer" and key == "execution-timeout":
+            if self.waits.pop(key, None) is not None:
+                self._end_execution(
+                    S.TIMED_OUT, "ExecutionTimedOut", "executionTimedOutEventDetails", None
+                )
+            return
+        frame_id = self.waits.get(key)
+        frame = self.frames.get(frame_id) if frame_id is not None else None
+        if frame is None:
+            return
+        if kind == "timer":
+            self._on_timer(frame, key)
+        elif kind in ("task_succeeded", "task_failed", "task_submitted", "task_heartbeat"):
+            self._on_task_event(frame, key, event)
+
+    def _on_timer(self, frame: S.Frame, key: str) -> None:
+        del self.waits[key]
+        phase = frame["phase"]
+        if phase == S.WAIT and frame["pending"] == key:
+            frame["pending"] = None
+            state = self._state(frame)
+            self._exit_state(frame, state, frame["data"]["output"], frame["data"].get("assigned"))
+            self._schedule(frame)
+        elif phase == S.RETRY and frame["pending"] == key:
+            frame["pending"] = None
+            frame["phase"] = S.ENTER
+            frame["data"] = {"retrying": True}
+            self._schedule(frame)
+        elif phase == S.TASK and frame["data"] is not None:
+            task = frame["data"]
+            if key in (task.get("timeout_key"), task.get("heartbeat_key")):
+                self._task_timed_out(frame, task)
+
+    def _schedule(self, frame: S.Frame) -> None:
+        self.runnable.append(frame["id"])
+
+    # ------------------------------------------------------------------ the frame loop
+
+    def _advance(self, frame: S.Frame) -> None:
+        while self.snap["status"] == S.RUNNING:
+            phase = frame["phase"]
+            if phase != S.ENTER:
+                return
+            state = self._state(frame)
+            data = frame["data"]
+            if data is not None and data.get("retrying"):
+                frame["data"] = None
+                outcome = self._run_body(frame, state)
+            else:
+                outcome = self._enter(frame, state)
+            if outcome.kind == "fail":
+                assert outcome.failure is not None
+                self._fail_state(frame, state, outcome.failure)
+            elif outcome.kind == "block":
+                return
+            if frame["phase"] == S.DONE or frame["id"] not in self.frames:
+                return
+
+    def _scope_machine(self, frame: S.Frame) -> M.StateMachine:
+        key = tuple(frame["scope"])
+        machine = self.cache.scopes.get(key)
+        if machine is None:
+            machine = self.machine
+            scope = frame["scope"]
+            for position in range(0, len(scope), 2):
+                outer = machine.states[scope[position]]
+                if isinstance(outer, M.ParallelState):
+                    machine = outer.branches[scope[position + 1]]
+                else:
+                    assert isinstance(outer, M.MapState) and outer.processor is not None
+                    machine = outer.processor
+            self.cache.scopes[key] = machine
+        return machine
+
+    def _state(self, frame: S.Frame) -> M.State:
+        return self._scope_machine(frame).states[frame["state"]]
+
+    def _enter(self, frame: S.Frame, state: M.State) -> _Outcome:
+        frame["entered_prev"] = frame["cursor"]
+        frame["entered"] = self._emit(
+            frame,
+            state.type + "StateEntered",
+            "stateEnteredEventDetails",
+            {"name": state.name, **payload_details("input", to_json_text(frame["input"]))},
+        )
+        frame["entered_ms"] = self.now_ms
+        frame["retries"] = 0
+        frame["attempts"] = []
+        return self._run_body(frame, state)
+
+    def _run_body(self, frame: S.Frame, state: M.State) -> _Outcome:
+        try:
+            handler = _HANDLERS[type(state)]
+            return handler(self, frame, state)
+        except QueryRuntimeError as problem:
+            return _Outcome("fail", self._query_failure(frame, state, problem))
+
+    def _query_failure(
+        self, frame: S.Frame, state: M.State, problem: QueryRuntimeError
+    ) -> Failure:
+        cause = problem.detail
+        if problem.with_state_prefix:
+            cause = E.state_runtime_cause(state.name, frame["entered"], cause)
+        if problem.location is not None or problem.error == E.QUERY_EVALUATION_ERROR:
+            details = {"error": problem.error, "cause": cause, "state": state.name}
+            if problem.location is not None:
+                details["location"] = problem.location
+            previous = frame["cursor"] if isinstance(state, M.WaitState) else frame["entered_prev"]
+            if not frame.get("silent"):
+                frame["cursor"] = self.history.add(
+                    "EvaluationFailed", previous, "evaluationFailedEventDetails", details
+                )
+        return Failure(problem.error, cause)
+
+    # ------------------------------------------------------------------ history helpers
+
+    def _emit(
+        self,
+        frame: S.Frame,
+        event_type: str,
+        details_key: str | None = None,
+        details: dict[str, Any] | None = None,
+        *,
+        advance: bool = True,
+    ) -> int:
+        if frame.get("silent"):
+            # A Distributed Map's iterations run as child executions: their events are not
+            # part of this execution's history.
+            return 0
+        event_id = self.history.add(event_type, frame["cursor"], details_key, details)
+        if advance:
+            frame["cursor"] = event_id
+        return event_id
+
+    def _exit_state(
+        self,
+        frame: S.Frame,
+        state: M.State,
+        output: JSON,
+        assigned: Mapping[str, JSON] | None,
+    ) -> None:
+        """Emit ``*StateExited``, apply assigned variables, and move to the next state."""
+        output_text = to_json_text(output)
+        if len(output_text) > MAX_PAYLOAD_BYTES // 4 and utf8_size(output_text) > MAX_PAYLOAD_BYTES:
+            self._fail_state(frame, state, self._data_limit_failure(state.name))
+            return
+        details: dict[str, Any] = {"name": state.name}
+        if assigned is not None:
+            details.update(assigned_variables_details(assigned))
+            self._assign(frame, assigned)
+        details.update(payload_details("output", output_text))
+        self._emit(frame, state.type + "StateExited", "stateExitedEventDetails", details)
+        self._goto(frame, state.next, output, end=state.end)
+
+    def _goto(self, frame: S.Frame, next_state: str | None, output: JSON, *, end: bool) -> None:
+        frame["attempts"] = []
+        frame["data"] = None
+        if end or next_state is None:
+            self._frame_succeeded(frame, output)
+        else:
+            frame["state"] = next_state
+            frame["input"] = output
+            frame["phase"] = S.ENTER
+
+    def _data_limit_failure(self, label: str) -> Failure:
+        return Failure(
+            E.DATA_LIMIT_EXCEEDED,
+            f"The state/task '{label}' returned a result with a size exceeding the maximum "
+            "number of bytes service limit.",
+        )
+
+    # ------------------------------------------------------------------ variables
+
+    def variables(self, frame: S.Frame) -> Mapping[str, JSON]:
+        """The variables visible in ``frame``: its own, then its ancestors'."""
+        cached = self.cache.variables.get(frame["id"])
+        if cached is not None:
+            return cached
+        parent_id = frame["parent"]
+        own: dict[str, JSON] = frame["vars"]
+        visible: Mapping[str, JSON]
+        if parent_id is None or parent_id not in self.frames:
+            visible = own
+        else:
+            visible = ChainMap(own, self.variables(self.frames[parent_id]))  # type: ignore[arg-type]
+        self.cache.variables[frame["id"]] = visible
+        return visible
+
+    def _assign(self, frame: S.Frame, assigned: Mapping[str, JSON]) -> None:
+        frame["vars"].update(assigned)
+
+    # ------------------------------------------------------------------ context and entropy
+
+    def context(self, frame: S.Frame, state: M.State, **extra: Any) -> dict[str, Any]:
+        """The context object for ``state`` running in ``frame``."""
+        return state_context(
+            self.exec_ctx,
+            self.machine_ctx,
+            state.name,
+            frame["entered_ms"],
+            frame["retries"],
+            **extra,
+        )
+
+    def uuid_source(self, frame: S.Frame) -> Callable[[], str]:
+        """Deterministic version-4 UUIDs for one state entry (replays reproduce them)."""
+        seed = f"{self.execution['arn']}|{frame['id']}|{frame['entered']}|{frame['retries']}"
+        counter = [0]
+
+        def new_uuid() -> str:
+            counter[0] += 1
+            digest = hashlib.sha256(f"{seed}|{counter[0]}".encode()).digest()
+            return str(uuid.UUID(bytes=digest[:16], version=4))
+
+        return new_uuid
+
+    def random_source(self, frame: S.Frame) -> Callable[[], float]:
+        """Deterministic floats in [0, 1) for one state entry."""
+        seed = f"{self.execution['arn']}|{frame['id']}|{frame['entered']}|{frame['retries']}|r"
+        counter = [0]
+
+        def draw() -> float:
+            counter[0] += 1
+            digest = hashlib.sha256(f"{seed}|{counter[0]}".encode()).digest()
+            return int.from_bytes(digest[:7], "big") / float(1 << 56)
+
+        return draw
+
+    def task_token(self, key: str) -> str:
+        """An unguessable token bound to one task attempt (HMAC of its key)."""
+        secret = str(self.execution.get("secret", "")).encode()
+        mac = hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()
+        return f"{mac}{key.encode().hex()}"
+
+    # ------------------------------------------------------------------ timers and tasks
+
+    def _start_timer(self, key: str, frame_id: str, seconds: float) -> None:
+        self.waits[key] = frame_id
+        at_ms = self.now_ms + round(seconds * 1000)
+        self.commands.append({"type": "timer", "key": key, "at_ms": at_ms})
+
+    def task_key(self, frame: S.Frame) -> str:
+        """The idempotency key of the current task attempt: execution, frame, state, entry, try."""
+        return f"{frame['id']}/{frame['state']}/{frame['entered']}/{frame['retries']}"
+
+    def _on_task_event(self, frame: S.Frame, key: str, event: Mapping[str, Any]) -> None:
+        task = frame["data"]
+        if frame["phase"] != S.TASK or task is None or task.get("key") != key:
+            return
+        kind = event["type"]
+        resource = parse_resource(task["resource"], self.execution["region"])
+        state = self._state(frame)
+        assert isinstance(state, M.TaskState)
+        if kind == "task_heartbeat":
+            if task.get("heartbeat_key"):
+                self.waits.pop(task["heartbeat_key"], None)
+                self._start_timer(task["heartbeat_key"], frame["id"], task["heartbeat"])
+            return
+        if kind == "task_submitted":
+            self._emit(
+                frame,
+                "TaskSubmitted",
+                "taskSubmittedEventDetails",
+                {
+                    "resourceType": resource.resource_type,
+                    "resource": resource.resource,
+                    **payload_details("output", to_json_text(event.get("output"))),
+                },
+            )
+            return
+        self._clear_task_waits(task)
+        if kind == "task_succeeded":
+            output = event.get("output")
+            output_text = to_json_text(output)
+            if utf8_size(output_text) > MAX_PAYLOAD_BYTES:
+                failure = self._data_limit_failure(resource.data_limit_label)
+                self._task_failed_events(frame, resource, failure)
+                self._fail_state(frame, state, failure)
+            else:
+                self._task_succeeded_events(frame, resource, output_text)
+                self._finish_task(frame, state, output)
+        else:
+            failure = Failure(event.get("error"), event.get("cause"))
+            self._task_failed_events(frame, resource, failure)
+            self._fail_state(frame, state, failure)
+        self._schedule(frame)
+
+    def release_waits(self, frame: S.Frame) -> None:
+        """Forget whatever ``frame`` waits for (its results and timers become stale)."""
+        if frame["pending"]:
+            self.waits.pop(frame["pending"], None)
+        if frame["phase"] == S.TASK and frame["data"] is not None:
+            self._clear_task_waits(frame["data"])
+
+    def _clear_task_waits(self, task: Mapping[str, Any]) -> None:
+        for name in ("key", "timeout_key", "heartbeat_key"):
+            key = task.get(name)
+            if key:
+                self.waits.pop(key, None)
+
+    def _task_timed_out(self, frame: S.Frame, task: dict[str, Any]) -> None:
+        self._clear_task_waits(task)
+        resource = parse_resource(task["resource"], self.execution["region"])
+        failure = Failure(E.TIMEOUT, None)
+        if resource.kind == "lambda_function":
+            self._emit(
+                frame,
+                "LambdaFunctionTimedOut",
+                "lambdaFunctionTimedOutEventDetails",
+                failure_details(failure.error, failure.cause),
+            )
+        elif resource.kind == "activity":
+            self._emit(
+                frame,
+                "ActivityTimedOut",
+                "activityTimedOutEventDetails",
+                failure_details(failure.error, failure.cause),
+            )
+        else:
+            self._emit(
+                frame,
+                "TaskTimedOut",
+                "taskTimedOutEventDetails",
+                {
+                    "resourceType": resource.resource_type,
+                    "resource": resource.resource,
+                    **failure_details(failure.error, failure.cause),
+                },
+            )
+        state = self._state(frame)
+        self._fail_state(frame, state, failure)
+        self._schedule(frame)
+
+    def _task_succeeded_events(self, frame: S.Frame, resource: TaskResource, text: str) -> None:
+        if resource.kind == "lambda_function":
+            self._emit(
+                frame,
+                "LambdaFunctionSucceeded",
+                "lambdaFunctionSucceededEventDetails",
+                payload_details("output", text),
+            )
+        elif resource.kind == "activity":
+            self._emit(
+                frame,
+                "ActivitySucceeded",
+                "activitySucceededEventDetails",
+                payload_details("output", text),
+            )
+        else:
+            self._emit(
+                frame,
+                "TaskSucceeded",
+                "taskSucceededEventDetails",
+                {
+                    "resourceType": resource.resource_type,
+                    "resource": resource.resource,
+                    **payload_details("output", text),
+                },
+            )
+
+    def _task_failed_events(self, frame: S.Frame, resource: TaskResource, failure: Failure) -> None:
+        details = failure_details(failure.error, failure.cause)
+        if resource.kind == "lambda_function":
+            self._emit(frame, "LambdaFunctionFailed", "lambdaFunctionFailedEventDetails", details)
+        elif resource.kind == "activity":
+            self._emit(frame, "ActivityFailed", "activityFailedEventDetails", details)
+        else:
+            details = {"resourceType": resource.resource_type, "resource": resource.resource, **details}
+            self._emit(frame, "TaskFailed", "taskFailedEventDetails", details)
+
+    def _finish_task(self, frame: S.Frame, state: M.TaskState, result: JSON) -> None:
+        try:
+            output, assigned = self.flow.state_result(frame, state, frame["input"], result)
+        except QueryRuntimeError as problem:
+            self._fail_state(frame, state, self._query_failure(frame, state, problem))
+            return
+        frame["data"] = None
+        frame["phase"] = S.ENTER
+        self._exit_state(frame, state, output, assigned)
+
+    # ------------------------------------------------------------------ failure routing
+
+    def _fail_state(self, frame: S.Frame, state: M.State, failure: Failure) -> None:
+        """Route a state's failure through Retry, then Catch, then fail the frame."""
+        retriers: tuple[M.Retrier, ...] = getattr(state, "retry", ())
+        catchers: tuple[M.Catcher, ...] = getattr(state, "catch", ())
+        terminal = failure.error in E.NOT_MATCHED_BY_ALL
+        if retriers and not terminal:
+            index = find_retrier(retriers, failure.error)
+            if index is not None:
+                attempts: list[int] = frame["attempts"]
+                while len(attempts) < len(retriers):
+                    attempts.append(0)
+                retrier = retriers[index]
+                if attempts[index] < retrier.max_attempts:
+                    seed = f"{self.execution['arn']}|{self.task_key(frame)}|{index}"
+                    delay = retry_delay_seconds(retrier, attempts[index], seed)
+                    attempts[index] += 1
+                    frame["retries"] += 1
+                    self._retry_after(frame, delay)
+                    return
+        if isinstance(state, (M.MapState, M.ParallelState)) and not terminal:
+            self._emit(frame, state.type + "StateFailed")
+        if catchers and not terminal:
+            for catcher in catchers:
+                if E.matches(catcher.error_equals, failure.error):
+                    self._catch(frame, state, catcher, failure)
+                    return
+        self._frame_failed(frame, failure)
+
+    def _retry_after(self, frame: S.Frame, delay_seconds: float) -> None:
+        frame["data"] = {"retrying": True}
+        if delay_seconds <= 0:
+            frame["phase"] = S.ENTER
+            self._schedule(frame)
+            return
+        key = f"{self.task_key(frame)}/retry"
+        frame["phase"] = S.RETRY
+        frame["pending"] = key
+        self._start_timer(key, frame["id"], delay_seconds)
+
+    def _catch(self, frame: S.Frame, state: M.State, catcher: M.Catcher, failure: Failure) -> None:
+        try:
+            output, assigned = self.flow.catch_output(frame, state, catcher, failure)
+        except QueryRuntimeError as problem:
+            self._frame_failed(frame, self._query_failure(frame, state, problem))
+            return
+        output_text = to_json_text(output)
+        details: dict[str, Any] = {"name": state.name}
+        if assigned is not None:
+            details.update(assigned_variables_details(assigned))
+            self._assign(frame, assigned)
+        details.update(payload_details("output", output_text))
+        self._emit(frame, state.type + "StateExited", "stateExitedEventDetails", details)
+        frame["phase"] = S.ENTER
+        self._goto(frame, catcher.next, output, end=False)
+        self._schedule(frame)
+
+    # ------------------------------------------------------------------ frames ending
+
+    def _frame_succeeded(self, frame: S.Frame, output: JSON) -> None:
+        frame["phase"] = S.DONE
+        if frame["parent"] is None:
+            details = payload_details("output", to_json_text(output))
+            self.snap["output"] = output
+            self._end_execution(
+                S.SUCCEEDED, "ExecutionSucceeded", "executionSucceededEventDetails", details
+            )
+            return
+        from interpreter.core import fanout
+
+        fanout.child_succeeded(self, frame, output)
+
+    def _frame_failed(self, frame: S.Frame, failure: Failure) -> None:
+        frame["phase"] = S.DONE
+        if frame["parent"] is None:
+            self.snap["error"] = failure.error
+            self.snap["cause"] = failure.cause
+            self._end_execution(
+                S.FAILED,
+                "ExecutionFailed",
+                "executionFailedEventDetails",
+                failure_details(failure.error, failure.cause),
+            )
+            return
+        from interpreter.core import fanout
+
+        fanout.child_failed(self, frame, failure)
+
+    def _end_execution(
+        self, status: str, event_type: str, details_key: str, details: dict[str, Any] | None
+    ) -> None:
+        root = self.frames.get(S.ROOT_FRAME)
+        previous = root["cursor"] if root is not None else 0
+        self.history.add(event_type, previous, details_key, details)
+        self.snap["status"] = status
+        self.snap["stop_ms"] = self.now_ms
+        self.snap["frames"] = {}
+        self.frames = self.snap["frames"]
+        self.snap["waits"] = {}
+        self.waits = self.snap["waits"]
+        self.runnable.clear()
+
+    def _stop(self, error: str | None, cause: str | None) -> None:
+        self.snap["error"] = error
+        self.snap["cause"] = cause
+        self.history.add(
+            "ExecutionAborted", 0, "executionAbortedEventDetails", failure_details(error, cause)
+        )
+        self.snap["status"] = S.ABORTED
+        self.snap["stop_ms"] = self.now_ms
+        self.snap["frames"] = {}
+        self.frames = self.snap["frames"]
+        self.snap["waits"] = {}
+        self.waits = self.snap["waits"]
+        self.runnable.clear()
+
+    # ------------------------------------------------------------------ pure states
+
+    def run_pass(self, frame: S.Frame, state: M.PassState) -> _Outcome:
+        output, assigned = self.flow.pass_output(frame, state)
+        self._exit_state(frame, state, output, assigned)
+        return _CONTINUE
+
+    def run_succeed(self, frame: S.Frame, state: M.SucceedState) -> _Outcome:
+        output, assigned = self.flow.plain_output(frame, state)
+        self._exit_state(frame, state, output, assigned)
+        return _CONTINUE
+
+    def run_fail(self, frame: S.Frame, state: M.FailState) -> _Outcome:
+        error, cause = self.flow.fail_error_and_cause(frame, state)
+        self._frame_failed(frame, Failure(error, cause))
+        return _CONTINUE
+
+    def run_choice(self, frame: S.Frame, state: M.ChoiceState) -> _Outcome:
+        next_state, output, assigned = self.flow.choose(frame, state)
+        if next_state is None:
+            return _Outcome(
+                "fail",
+                Failure(
+                    E.NO_CHOICE_MATCHED,
+                    E.state_runtime_cause(
+                        state.name,
+                        frame["entered"],
+                        "Failed to transition out of the state. "
+                        "The state does not point to a next state.",
+                    ),
+                ),
+            )
+        output_text = to_json_text(output)
+        details: dict[str, Any] = {"name": state.name}
+        if assigned is not None:
+            details.update(assigned_variables_details(assigned))
+            self._assign(frame, assigned)
+        details.update(payload_details("output", output_text))
+        self._emit(frame, "ChoiceStateExited", "stateExitedEventDetails", details)
+        self._goto(frame, next_state, output, end=False)
+        return _CONTINUE
+
+    def run_wait(self, frame: S.Frame, state: M.WaitState) -> _Outcome:
+        until_ms, output, assigned = self.flow.wait_until(frame, state)
+        delay_ms = until_ms - self.now_ms
+        if delay_ms > MAX_WAIT_SECONDS * 1000:
+            raise QueryRuntimeError(E.RUNTIME, "Wait state delay is too long.")
+        if delay_ms <= 0:
+            self._exit_state(frame, state, output, assigned)
+            return _CONTINUE
+        key = f"{self.task_key(frame)}/wait"
+        frame["phase"] = S.WAIT
+        frame["pending"] = key
+        frame["data"] = {"output": output, "assigned": assigned}
+        self._start_timer(key, frame["id"], delay_ms / 1000)
+        return _BLOCK
+
+    # ------------------------------------------------------------------ Task
+
+    def run_task(self, frame: S.Frame, state: M.TaskState) -> _Outcome:
+        resource = parse_resource(state.resource, self.execution["region"])
+        key = self.task_key(frame)
+        token = self.task_token(key) if resource.waits_for_task_token else None
+        resource_arn, payload, timeout, heartbeat, credentials = self.flow.task_request(
+            frame, state, token
+        )
+        self._task_scheduled_events(frame, resource, payload, timeout, heartbeat)
+        task: dict[str, Any] = {
+            "key": key,
+            "resource": resource_arn,
+            "timeout_key": None,
+            "heartbeat_key": None,
+            "heartbeat": heartbeat,
+        }
+        frame["phase"] = S.TASK
+        frame["data"] = task
+        self.waits[key] = frame["id"]
+        command: dict[str, Any] = {
+            "type": "invoke",
+            "key": key,
+            "resource": resource_arn,
+            "input": payload,
+            "state": state.name,
+            "frame": frame["id"],
+        }
+        if timeout is not None:
+            command["timeout_seconds"] = timeout
+            task["timeout_key"] = key + "/timeout"
+            self._start_timer(task["timeout_key"], frame["id"], timeout)
+        if heartbeat is not None:
+            command["heartbeat_seconds"] = heartbeat
+            task["heartbeat_key"] = key + "/heartbeat"
+            self._start_timer(task["heartbeat_key"], frame["id"], heartbeat)
+        if token is not None:
+            command["task_token"] = token
+        if credentials is not None:
+            command["credentials"] = credentials
+        self.commands.append(command)
+        return _BLOCK
+
+    def _task_scheduled_events(
+        self,
+        frame: S.Frame,
+        resource: TaskResource,
+        payload: JSON,
+        timeout: int | None,
+        heartbeat: int | None,
+    ) -> None:
+        if resource.kind == "lambda_function":
+            details = {"resource": resource.arn, **payload_details("input", to_json_text(payload))}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            self._emit(frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details)
+            self._emit(frame, "LambdaFunctionStarted")
+            return
+        if resource.kind == "activity":
+            details = {"resource": resource.arn, **payload_details("input", to_json_text(payload))}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            self._emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
+            return
+        details = {
+            "resourceType": resource.resource_type,
+            "resource": resource.resource,
+            "region": resource.region,
+            "parameters": to_json_text(payload),
+        }
+        if timeout is not None:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat is not None:
+            details["heartbeatInSeconds"] = heartbeat
+        self._emit(frame, "TaskScheduled", "taskScheduledEventDetails", details)
+        self._emit(
+            frame,
+            "TaskStarted",
+            "taskStartedEventDetails",
+            {"resourceType": resource.resource_type, "resource": resource.resource},
+        )
+
+    # ------------------------------------------------------------------ Parallel and Map
+
+    def run_parallel(self, frame: S.Frame, state: M.ParallelState) -> _Outcome:
+        from interpreter.core import fanout
+
+        return fanout.start_parallel(self, frame, state)
+
+    def run_map(self, frame: S.Frame, state: M.MapState) -> _Outcome:
+        from interpreter.core import fanout
+
+        return fanout.start_map(self, frame, state)
+
+
+_HANDLERS: dict[type, Callable[[_Stepper, S.Frame, Any], _Outcome]] = {
+    M.PassState: _Stepper.run_pass,
+    M.TaskState: _Stepper.run_task,
+    M.ChoiceState: _Stepper.run_choice,
+    M.WaitState: _Stepper.run_wait,
+    M.SucceedState: _Stepper.run_succeed,
+    M.FailState: _Stepper.run_fail,
+    M.ParallelState: _Stepper.run_parallel,
+    M.MapState: _Stepper.run_map,
+}

@@ -1,0 +1,85 @@
+"""History events with AWS's types and detail shapes.
+
+Events are plain dicts in the shape GetExecutionHistory returns, with ``timestamp`` held as epoch
+milliseconds (the API layer turns it into a datetime). Inputs and outputs are serialised the way
+AWS serialises them: compact JSON text.
+
+``previousEventId`` follows what the recorded AWS histories show. Each frame (the execution, a
+Parallel branch, a Map iteration) keeps a *cursor*: the id of its latest event. An event normally
+points at its frame's cursor and becomes the new cursor; a few bookkeeping events point at the
+cursor without becoming it (``MapStateSucceeded``, ``MapIterationSucceeded``...), which is how AWS's
+ids come out (``MapStateSucceeded`` and ``MapStateExited`` share one ``previousEventId``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+from interpreter.json_types import JSON
+
+#: AWS marks every payload it records as not truncated unless it is over the limit.
+NOT_TRUNCATED: Final[Mapping[str, bool]] = {"truncated": False}
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def to_json_text(value: JSON) -> str:
+    """Compact JSON text, as AWS writes payloads into history events and outputs."""
+    return _encode(value)
+
+
+class HistoryWriter:
+    """Appends events with contiguous ids to ``events``."""
+
+    __slots__ = ("events", "next_id", "now_ms")
+
+    def __init__(self, next_id: int, now_ms: int) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.next_id = next_id
+        self.now_ms = now_ms
+
+    def add(
+        self,
+        event_type: str,
+        previous_event_id: int,
+        details_key: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> int:
+        """Append one event and return its id."""
+        event_id = self.next_id
+        self.next_id = event_id + 1
+        event: dict[str, Any] = {
+            "timestamp": self.now_ms,
+            "type": event_type,
+            "id": event_id,
+            "previousEventId": previous_event_id,
+        }
+        if details_key is not None:
+            event[details_key] = details if details is not None else {}
+        self.events.append(event)
+        return event_id
+
+
+def payload_details(key: str, text: str) -> dict[str, Any]:
+    """``{key: text, keyDetails: {"truncated": false}}`` — AWS's shape for a recorded payload."""
+    return {key: text, key + "Details": dict(NOT_TRUNCATED)}
+
+
+def failure_details(error: str | None, cause: str | None) -> dict[str, Any]:
+    """``{error, cause}`` with absent members left out, as AWS records them."""
+    details: dict[str, Any] = {}
+    if error is not None:
+        details["error"] = error
+    if cause is not None:
+        details["cause"] = cause
+    return details
+
+
+def assigned_variables_details(assigned: Mapping[str, JSON]) -> dict[str, Any]:
+    """The ``assignedVariables`` members of a ``*StateExited`` event."""
+    return {
+        "assignedVariables": {name: to_json_text(value) for name, value in assigned.items()},
+        "assignedVariablesDetails": dict(NOT_TRUNCATED),
+    }

@@ -1,0 +1,250 @@
+"""Run executions in-process: the engine driven to completion on a virtual or a real clock.
+
+The driver owns a queue of future events (task results, timer firings) ordered by due time. It
+starts the execution, carries out the commands each transition returns, and feeds due events back
+into :func:`interpreter.core.engine.step` until the execution ends. On the virtual clock, time
+jumps to the next due event, so a one-day Wait or a long retry back-off costs nothing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from interpreter.adapters.lambda_local import (
+    FunctionNotFoundError,
+    LambdaHandler,
+    LocalLambdaFunctions,
+)
+from interpreter.core import snapshot as S
+from interpreter.core.engine import Transition, start, step
+from interpreter.core.resources import parse_resource
+from interpreter.core.timefmt import datetime_from_ms
+from interpreter.definition import model as M
+from interpreter.json_types import JSON
+from interpreter.runtime.integrations import (
+    TaskOutcome,
+    invoke_payload,
+    lambda_function_outcome,
+    lambda_invoke_outcome,
+    lambda_not_found_outcome,
+)
+
+EventListener = Callable[[Mapping[str, Any]], None]
+
+
+@dataclass(slots=True)
+class ExecutionResult:
+    """How an execution ended, in DescribeExecution's terms, with its history."""
+
+    execution_arn: str
+    name: str
+    state_machine_arn: str
+    status: str
+    input: JSON
+    output: JSON
+    error: str | None
+    cause: str | None
+    start_ms: int
+    stop_ms: int | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def output_text(self) -> str | None:
+        """The output as AWS returns it: compact JSON text (None unless SUCCEEDED)."""
+        from interpreter.core.history import to_json_text
+
+        return to_json_text(self.output) if self.status == S.SUCCEEDED else None
+
+    def history_events(self) -> list[dict[str, Any]]:
+        """The history with ``timestamp`` as an aware datetime, as GetExecutionHistory has it."""
+        return [{**event, "timestamp": datetime_from_ms(event["timestamp"])} for event in self.history]
+
+
+class LocalTaskRunner:
+    """Carries out ``invoke`` commands against local handlers."""
+
+    def __init__(self, functions: LocalLambdaFunctions) -> None:
+        self.functions = functions
+
+    def run(self, command: Mapping[str, Any], now_ms: int) -> TaskOutcome:
+        """Invoke the resource named by ``command`` and return what Step Functions would see."""
+        resource = parse_resource(command["resource"], self.functions.region)
+        request_id = str(uuid.uuid4())
+        if resource.kind == "lambda_function":
+            payload = json.dumps(command["input"]).encode()
+            try:
+                response = self.functions.invoke(resource.arn, payload, request_id)
+            except FunctionNotFoundError:
+                return lambda_not_found_outcome(resource, resource.arn, request_id)
+            return lambda_function_outcome(response)
+        if resource.kind == "service" and resource.resource_type == "lambda":
+            if resource.action == "invoke":
+                function, payload = invoke_payload(command["input"])
+                if function is None:
+                    return TaskOutcome(
+                        False,
+                        error="States.Runtime",
+                        cause="The lambda:invoke parameters have no FunctionName",
+                    )
+                try:
+                    response = self.functions.invoke(function, payload, request_id)
+                except FunctionNotFoundError:
+                    arn = function if function.startswith("arn:") else self.functions.arn_of(function)
+                    return lambda_not_found_outcome(resource, arn, request_id)
+                return lambda_invoke_outcome(response, now_ms / 1000)
+        return TaskOutcome(
+            False,
+            error="States.TaskFailed",
+            cause=(
+                f"The resource '{command['resource']}' cannot be run locally: register a local "
+                "handler for it"
+            ),
+        )
+
+
+class LocalRunner:
+    """Runs state machines in-process with local Lambda handlers and a chosen clock."""
+
+    def __init__(
+        self,
+        *,
+        lambdas: Mapping[str, LambdaHandler] | None = None,
+        clock: str = "virtual",
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        role_arn: str | None = None,
+        start_ms: int | None = None,
+    ) -> None:
+        if clock not in ("virtual", "real"):
+            raise ValueError("clock must be 'virtual' or 'real'")
+        self.clock = clock
+        self.region = region
+        self.account = account
+        self.role_arn = role_arn or f"arn:aws:iam::{account}:role/asl-local"
+        self.functions = LocalLambdaFunctions(
+            lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
+        )
+        self.tasks = LocalTaskRunner(self.functions)
+        self._start_ms = start_ms
+
+    def _now_ms(self) -> int:
+        return int(time.time() * 1000)
+
+    def run(
+        self,
+        machine: M.StateMachine,
+        execution_input: JSON,
+        *,
+        state_machine_name: str = "StateMachine",
+        state_machine_arn: str | None = None,
+        execution_name: str | None = None,
+        execution_arn: str | None = None,
+        on_event: EventListener | None = None,
+    ) -> ExecutionResult:
+        """Run one execution of ``machine`` to its end and return its result."""
+        name = execution_name or str(uuid.uuid4())
+        machine_arn = state_machine_arn or (
+            f"arn:aws:states:{self.region}:{self.account}:stateMachine:{state_machine_name}"
+        )
+        arn = execution_arn or (
+            f"arn:aws:states:{self.region}:{self.account}:execution:{state_machine_name}:{name}"
+        )
+        now_ms = self._start_ms if self._start_ms is not None else self._now_ms()
+        execution = {
+            "arn": arn,
+            "name": name,
+            "input": execution_input,
+            "start_ms": now_ms,
+            "role_arn": self.role_arn,
+            "state_machine_arn": machine_arn,
+            "state_machine_name": state_machine_name,
+            "region": self.region,
+            "account": self.account,
+            "secret": secrets.token_hex(16),
+        }
+        history: list[dict[str, Any]] = []
+        due: list[tuple[int, int, dict[str, Any]]] = []
+        sequence = itertools.count()
+
+        def absorb(transition: Transition) -> S.Snapshot:
+            history.extend(transition.history)
+            if on_event is not None:
+                for event in transition.history:
+                    on_event(event)
+            for command in transition.commands:
+                self._dispatch(command, now_ms, due, sequence)
+            return transition.snapshot
+
+        snapshot = absorb(start(machine, execution, now_ms))
+        while snapshot["status"] == S.RUNNING:
+            if not due:
+                # Nothing can ever wake this execution (e.g. a callback task nobody completes).
+                snapshot = absorb(
+                    step(
+                        machine,
+                        snapshot,
+                        [
+                            {
+                                "type": "stop",
+                                "error": "States.Runtime",
+                                "cause": "The execution is waiting for an event that can never "
+                                "arrive locally (a task token callback or an activity worker).",
+                            }
+                        ],
+                        now_ms,
+                    )
+                )
+                break
+            next_due = due[0][0]
+            if self.clock == "real":
+                wait_ms = next_due - self._now_ms()
+                if wait_ms > 0:
+                    time.sleep(wait_ms / 1000)
+                now_ms = max(now_ms, self._now_ms())
+            else:
+                now_ms = max(now_ms, next_due)
+            batch = []
+            while due and due[0][0] <= now_ms:
+                batch.append(heapq.heappop(due)[2])
+            snapshot = absorb(step(machine, snapshot, batch, now_ms))
+        return ExecutionResult(
+            execution_arn=arn,
+            name=name,
+            state_machine_arn=machine_arn,
+            status=snapshot["status"],
+            input=execution_input,
+            output=snapshot["output"],
+            error=snapshot["error"],
+            cause=snapshot["cause"],
+            start_ms=execution["start_ms"],
+            stop_ms=snapshot["stop_ms"],
+            history=history,
+        )
+
+    def _dispatch(
+        self,
+        command: Mapping[str, Any],
+        now_ms: int,
+        due: list[tuple[int, int, dict[str, Any]]],
+        sequence: Iterable[int],
+    ) -> None:
+        kind = command["type"]
+        counter = iter(sequence)
+        if kind == "timer":
+            heapq.heappush(due, (command["at_ms"], next(counter), {"type": "timer", "key": command["key"]}))
+            return
+        if kind == "invoke":
+            outcome = self.tasks.run(command, now_ms)
+            if self.clock == "real":
+                finished_ms = max(now_ms, self._now_ms())
+            else:
+                finished_ms = now_ms + round(outcome.duration_seconds * 1000)
+            heapq.heappush(due, (finished_ms, next(counter), outcome.as_event(command["key"])))

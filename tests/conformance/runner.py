@@ -1,0 +1,111 @@
+"""Run one recorded conformance case on our engine and report what happened.
+
+``run_case(case) -> dict`` with the keys the comparer reads: ``status``, ``output`` (parsed),
+``output_raw`` (AWS's text), ``error``, ``cause`` and ``history`` (events as GetExecutionHistory
+returns them). The case's run context (names, ARNs, account, region) is used so that ``$$``
+yields what AWS yielded, and every Lambda function named in ``resources`` is a local handler with
+the recorded behaviour (CASES_README.md, "Lambda behaviours").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from interpreter.adapters.lambda_local import sleep
+from interpreter.core.history import to_json_text
+from interpreter.definition.compiler import compile_state_machine
+from interpreter.runtime.local import LocalRunner
+
+
+class CustomException(Exception):  # noqa: N818 - the recorded errorType is this exact name
+    """The user-defined exception of the ``raise_custom_exception`` behaviour."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.message = "CustomException message"
+
+
+def _echo(event: Any, context: Any) -> Any:
+    return event
+
+
+def _return_constant_hello(event: Any, context: Any) -> Any:
+    return {"Return": "HelloWorld"}
+
+
+def _raise_exception(event: Any, context: Any) -> Any:
+    raise Exception("Some exception was raised.")  # noqa: TRY002 - the behaviour raises Exception
+
+
+def _raise_custom_exception(event: Any, context: Any) -> Any:
+    raise CustomException()
+
+
+def _sleep_60_then_echo(event: Any, context: Any) -> Any:
+    sleep(60)
+    return event
+
+
+def _return_257kib_bytes(event: Any, context: Any) -> Any:
+    return ("a" * (257 * 1024)).encode()
+
+
+def _return_decorated_input(event: Any, context: Any) -> Any:
+    return "input-event-" + str(event)
+
+
+def _return_bytes_json_string(event: Any, context: Any) -> Any:
+    return b'"HelloWorld!"'
+
+
+BEHAVIOURS: Mapping[str, Callable[[Any, Any], Any]] = {
+    "echo": _echo,
+    "return_constant_hello": _return_constant_hello,
+    "raise_exception": _raise_exception,
+    "raise_custom_exception": _raise_custom_exception,
+    "sleep_60_then_echo": _sleep_60_then_echo,
+    "return_257KiB_bytes": _return_257kib_bytes,
+    "return_decorated_input": _return_decorated_input,
+    "return_bytes_json_string": _return_bytes_json_string,
+}
+
+
+def lambda_handlers(case: Mapping[str, Any]) -> dict[str, Callable[[Any, Any], Any]]:
+    """Local handlers for every Lambda function the case's resources describe."""
+    handlers = {}
+    for resource in (case.get("resources") or {}).values():
+        if isinstance(resource, dict) and resource.get("type") == "lambda":
+            handlers[resource["function_name"]] = BEHAVIOURS[resource["behaviour"]]
+    return handlers
+
+
+def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
+    """Run an ``execution``/``sync_execution`` case and return the actual result."""
+    context = case.get("run_context") or {}
+    account = context.get("account", "111111111111")
+    region = context.get("region", "us-east-1")
+    runner = LocalRunner(
+        lambdas=lambda_handlers(case),
+        clock="virtual",
+        region=region,
+        account=account,
+        role_arn=context.get("role_arn"),
+    )
+    machine = compile_state_machine(case["definition"])
+    result = runner.run(
+        machine,
+        case.get("input"),
+        state_machine_name=context.get("state_machine_name", "StateMachine"),
+        state_machine_arn=context.get("state_machine_arn"),
+        execution_name=context.get("execution_name"),
+        execution_arn=context.get("execution_arn"),
+    )
+    return {
+        "status": result.status,
+        "output": result.output if result.status == "SUCCEEDED" else None,
+        "output_raw": to_json_text(result.output) if result.status == "SUCCEEDED" else None,
+        "error": result.error,
+        "cause": result.cause,
+        "history": result.history_events(),
+    }
