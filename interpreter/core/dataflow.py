@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from interpreter.core import errors as E
 from interpreter.core.errors import Failure
-from interpreter.core.timefmt import ms_from_datetime
+from interpreter.core.timefmt import datetime_from_ms, ms_from_datetime
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
 from interpreter.query.errors import QueryRuntimeError
@@ -72,17 +72,6 @@ def parse_timestamp_ms(text: Any) -> int | None:
 _USE_STATE: Any = object()
 
 
-@dataclass(frozen=True, slots=True)
-class MapSetup:
-    """What a Map state works on, once its fields are evaluated."""
-
-    items: list[JSON]
-    effective_input: JSON
-    max_concurrency: int
-    tolerated_failure_count: int | None
-    tolerated_failure_percentage: float | None
-
-
 class DataFlow:
     """Data-flow evaluation for one ``step`` call."""
 
@@ -129,6 +118,7 @@ class DataFlow:
             stepper.variables(frame),
             new_uuid=stepper.uuid_source(frame),
             random=stepper.random_source(frame),
+            now=datetime_from_ms(stepper.now_ms),
         )
 
     # ------------------------------------------------------------------ JSONPath pieces
@@ -265,7 +255,7 @@ class DataFlow:
                 if not isinstance(matched, bool):
                     raise QueryRuntimeError(
                         E.QUERY_EVALUATION_ERROR,
-                        f"The JSONata expression '{branch.condition.text}' specified for the field "
+                        f"The JSONata expression '{_expression_text(branch.condition)}' specified for the field "
                         "'Condition' returned an unexpected result type. Expected 'boolean', but "
                         f"was '{_jsonata_type(matched)}' for value: {to_compact_json(matched)}",
                         location="Condition",
@@ -314,7 +304,7 @@ class DataFlow:
                     if not _is_integral(seconds) or seconds < 0:
                         raise QueryRuntimeError(
                             E.QUERY_EVALUATION_ERROR,
-                            f"The JSONata expression '{state.seconds.text}' specified for the "
+                            f"The JSONata expression '{_expression_text(state.seconds)}' specified for the "
                             "field 'Seconds' returned an unexpected result type. Expected "
                             f"'integer', but was '{_jsonata_type(seconds)}' for value: "
                             f"{to_compact_json(seconds)}",
@@ -435,7 +425,7 @@ class DataFlow:
         if not _is_integral(value) or value <= 0:
             raise QueryRuntimeError(
                 E.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression '{field_value.text}' specified for the field '{field}' "
+                f"The JSONata expression '{_expression_text(field_value)}' specified for the field '{field}' "
                 f"returned an unexpected result type. Expected 'integer', but was "
                 f"'{_jsonata_type(value)}' for value: {to_compact_json(value)}",
                 location=field,
@@ -493,8 +483,8 @@ class DataFlow:
             return effective
         return self.template(state.parameters, effective, frame, state)
 
-    def map_setup(self, frame: Frame, state: M.MapState) -> MapSetup:
-        """Evaluate a Map state's items and its concurrency and tolerance fields."""
+    def map_items(self, frame: Frame, state: M.MapState) -> tuple[list[JSON], JSON, int]:
+        """A Map state's items, its effective input and its MaxConcurrency."""
         raw = frame["input"]
         if state.is_jsonata:
             states = self.states_binding(frame, state, raw)
@@ -505,61 +495,78 @@ class DataFlow:
                     if not isinstance(items_value, list):
                         raise QueryRuntimeError(
                             E.QUERY_EVALUATION_ERROR,
-                            f"The JSONata expression '{state.items.text}' specified for the field "
-                            "'Items' returned an unexpected result type. Expected 'array', but was "
-                            f"'{_jsonata_type(items_value)}' for value: "
+                            f"The JSONata expression '{_expression_text(state.items)}' specified "
+                            "for the field 'Items' returned an unexpected result type. Expected "
+                            f"'array', but was '{_jsonata_type(items_value)}' for value: "
                             f"{to_compact_json(items_value)}",
                             location="Items",
                         )
                 else:
                     items_value = state.items
-            max_concurrency = self._jsonata_number(state.max_concurrency, "MaxConcurrency", frame, states)
+            max_concurrency = self._jsonata_number(
+                state.max_concurrency, "MaxConcurrency", frame, states
+            )
+            effective = raw
+        else:
+            effective = self.select(state.input_path, raw, frame, state)
+            items_value = effective
+            max_concurrency = state.max_concurrency
+            if state.items_path is not M.IDENTITY or state.max_concurrency_path is not None:
+                scope = self.scope(frame, state, effective)
+                if state.items_path is not M.IDENTITY:
+                    items_value = state.items_path.evaluate(scope)
+                if state.max_concurrency_path is not None:
+                    max_concurrency = self._path_number(
+                        state.max_concurrency_path, "MaxConcurrencyPath", scope, integer=True
+                    )
+        if not isinstance(items_value, list):
+            raise QueryRuntimeError(
+                E.RUNTIME,
+                "Map state input must be an array, but got: " + to_compact_json(items_value),
+            )
+        return items_value, effective, int(max_concurrency or 0)
+
+    def map_tolerance(
+        self, frame: Frame, state: M.MapState, effective: JSON
+    ) -> tuple[int | None, float | None]:
+        """A Map state's ToleratedFailureCount and ToleratedFailurePercentage."""
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, frame["input"])
             count = self._jsonata_number(
                 state.tolerated_failure_count, "ToleratedFailureCount", frame, states
             )
             percentage = self._jsonata_number(
                 state.tolerated_failure_percentage, "ToleratedFailurePercentage", frame, states
             )
-            effective = raw
         else:
-            effective = self.select(state.input_path, raw, frame, state)
-            scope = self.scope(frame, state, effective)
-            items_value = effective
-            if state.items_path is not M.IDENTITY and state.items_path is not None:
-                items_value = state.items_path.evaluate(scope)
-            max_concurrency = state.max_concurrency
-            if state.max_concurrency_path is not None:
-                max_concurrency = self._path_number(
-                    state.max_concurrency_path, "MaxConcurrencyPath", scope, integer=True
-                )
             count = state.tolerated_failure_count
-            if state.tolerated_failure_count_path is not None:
-                count = self._path_number(
-                    state.tolerated_failure_count_path, "ToleratedFailureCountPath", scope, integer=True
-                )
             percentage = state.tolerated_failure_percentage
-            if state.tolerated_failure_percentage_path is not None:
-                percentage = self._path_number(
-                    state.tolerated_failure_percentage_path,
-                    "ToleratedFailurePercentagePath",
-                    scope,
-                    integer=False,
-                )
-        if not isinstance(items_value, list):
-            raise QueryRuntimeError(
-                E.RUNTIME,
-                "Map state input must be an array, but got: " + to_compact_json(items_value),
-            )
+            if (
+                state.tolerated_failure_count_path is not None
+                or state.tolerated_failure_percentage_path is not None
+            ):
+                scope = self.scope(frame, state, effective)
+                if state.tolerated_failure_count_path is not None:
+                    count = self._path_number(
+                        state.tolerated_failure_count_path,
+                        "ToleratedFailureCountPath",
+                        scope,
+                        integer=True,
+                    )
+                if state.tolerated_failure_percentage_path is not None:
+                    percentage = self._path_number(
+                        state.tolerated_failure_percentage_path,
+                        "ToleratedFailurePercentagePath",
+                        scope,
+                        integer=False,
+                    )
         if count is not None and count < 0:
             raise QueryRuntimeError(E.RUNTIME, "ToleratedFailureCount cannot be negative.")
         if percentage is not None and not 0 <= percentage <= 100:
-            raise QueryRuntimeError(E.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.")
-        if max_concurrency is None:
-            max_concurrency = 0
-        return MapSetup(
-            items_value,
-            effective,
-            int(max_concurrency),
+            raise QueryRuntimeError(
+                E.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100."
+            )
+        return (
             None if count is None else int(count),
             None if percentage is None else float(percentage),
         )
@@ -573,7 +580,7 @@ class DataFlow:
         if isinstance(result, bool) or not isinstance(result, (int, float)):
             raise QueryRuntimeError(
                 E.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression '{value.text}' specified for the field '{field}' returned "
+                f"The JSONata expression '{_expression_text(value)}' specified for the field '{field}' returned "
                 f"an unexpected result type. Expected 'number', but was '{_jsonata_type(result)}' "
                 f"for value: {to_compact_json(result)}",
                 location=field,
@@ -584,6 +591,11 @@ class DataFlow:
     def _path_number(path: Any, field: str, scope: Scope, *, integer: bool) -> int | float:
         value = path.evaluate(scope)
         kind = "integer" if integer else "float"
+        if isinstance(value, str):
+            # AWS parses a numeric string the way Java's Integer/Double parsers do.
+            parsed = _parse_number_text(value, integer=integer)
+            if parsed is not None:
+                return parsed
         valid = isinstance(value, (int, float)) and not isinstance(value, bool)
         if valid and integer and not _is_integral(value):
             valid = False
@@ -608,6 +620,19 @@ class DataFlow:
             )
             return self.jsonata(state.item_selector, frame, states)
         return self.template(state.item_selector, effective, frame, state, map_item=(index, item))
+
+
+def _parse_number_text(text: str, *, integer: bool) -> int | float | None:
+    try:
+        return int(text.strip()) if integer else float(text.strip())
+    except ValueError:
+        return None
+
+
+def _expression_text(template: Any) -> str:
+    """The text of the (single) JSONata expression a compiled field holds."""
+    expressions = getattr(template, "expressions", ())
+    return str(expressions[0].text) if expressions else ""
 
 
 def _is_integral(value: Any) -> bool:

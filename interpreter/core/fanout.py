@@ -75,22 +75,23 @@ def start_parallel(stepper: _Stepper, frame: S.Frame, state: M.ParallelState) ->
 
 def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
     """Evaluate the items and start the first iterations."""
-    setup = stepper.flow.map_setup(frame, state)
-    count = len(setup.items)
+    items, effective, max_concurrency = stepper.flow.map_items(frame, state)
+    count = len(items)
     stepper._emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": count})
+    tolerated_count, tolerated_percentage = stepper.flow.map_tolerance(frame, state, effective)
     distributed = state.processor_mode == "DISTRIBUTED"
     data: dict[str, Any] = {
         "kind": "map",
-        "items": setup.items,
-        "effective": setup.effective_input,
+        "items": items,
+        "effective": effective,
         "results": [None] * count,
         "next": 0,
         "running": [],
         "done": 0,
         "failed": 0,
-        "max": setup.max_concurrency,
-        "tolerated_count": setup.tolerated_failure_count,
-        "tolerated_percentage": setup.tolerated_failure_percentage,
+        "max": max_concurrency,
+        "tolerated_count": tolerated_count,
+        "tolerated_percentage": tolerated_percentage,
         "distributed": distributed,
     }
     frame["phase"] = S.CHILDREN
@@ -104,7 +105,7 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
     if count == 0:
         _complete_map(stepper, frame, state)
         return _outcome("next")
-    slots = count if setup.max_concurrency <= 0 else min(count, setup.max_concurrency)
+    slots = count if max_concurrency <= 0 else min(count, max_concurrency)
     launch_prev = frame["cursor"]
     for _ in range(slots):
         if not _launch_iteration(stepper, frame, state, launch_prev):
@@ -141,7 +142,7 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
     child = S.new_frame(
         child_id,
         frame["id"],
-        [*frame["scope"], state.name],
+        [*frame["scope"], state.name, -1],
         state.processor.start_at,
         item_input,
         prev,
@@ -248,6 +249,10 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
                     E.EXCEED_TOLERATED_FAILURE_THRESHOLD,
                     "The specified tolerated failure threshold was exceeded",
                 )
+    elif isinstance(stepper._state(child), M.TaskState) and not child.get("silent"):
+        # AWS records the failed Task of a branch as aborted when the branch takes the
+        # Parallel state down with it.
+        stepper.history.add("TaskStateAborted", child["cursor"])
     _abort_children(stepper, parent, child["cursor"])
     parent["cursor"] = child["cursor"]
     if data.get("distributed"):
