@@ -56,13 +56,33 @@ def java_double(value: float) -> str:
     return f"{sign}{mantissa}E{sci}"
 
 
+_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
 def _escape_string(text: str) -> str:
     encoded = json.dumps(text, ensure_ascii=False)
-    if "\\u00" in encoded:
-        # Python writes \u001f; Jackson writes \u001F. Only control characters take this form.
-        parts = encoded.split("\\u00")
-        encoded = parts[0] + "".join("\\u00" + p[:2].upper() + p[2:] for p in parts[1:])
-    return encoded
+    if "\\u00" not in encoded:
+        return encoded
+    # Python writes \u001f where Jackson writes \u001F: rebuild this (rare) string by hand.
+    out = ['"']
+    for c in text:
+        escaped = _SHORT_ESCAPES.get(c)
+        if escaped is not None:
+            out.append(escaped)
+        elif c < " ":
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
 
 
 def to_compact_json(value: JSON) -> str:
