@@ -1,0 +1,108 @@
+"""Syntax checks of paths, intrinsic function calls and JSONata expressions, for validation.
+
+Each check returns ``None`` when the text is well formed, or the reason it is not. The judges are
+the query layer's own compilers — the ones that compile the definition for execution — so the
+validator accepts exactly what the engine can run:
+
+* :func:`interpreter.query.jsonpath.compile_value_path` (``$...``, ``$$...``, ``$name...``);
+* :func:`interpreter.query.jsonpath.compile_reference_path` (where ResultPath writes);
+* :func:`interpreter.query.intrinsics.compile_intrinsic`;
+* :func:`interpreter.query.jsonata.compile_jsonata`.
+
+They are imported on first use, so validating a definition that has no JSONata does not load
+the JSONata engine. Results are cached: definitions repeat the same paths many times.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Final
+
+from interpreter.query.errors import QuerySyntaxError
+
+_CACHE_SIZE: Final = 8192
+
+
+def is_jsonata_expression(value: object) -> bool:
+    """True for a string written as a JSONata expression: ``{% ... %}``, nothing around it."""
+    return isinstance(value, str) and len(value) >= 4 and value[:2] == "{%" and value[-2:] == "%}"
+
+
+def jsonata_body(value: str) -> str:
+    """The expression inside ``{% ... %}``."""
+    return value[2:-2]
+
+
+def looks_like_intrinsic(text: str) -> bool:
+    """True when ``text`` is meant as an intrinsic function call (``States.Name(...)``)."""
+    return text.strip().startswith("States.")
+
+
+def _reason(compile_text: Callable[[str], object], text: str) -> str | None:
+    """Run a compiler: None when it accepts ``text``, its message when it refuses."""
+    try:
+        compile_text(text)
+    except QuerySyntaxError as refusal:
+        return refusal.message or "invalid syntax"
+    except RecursionError:
+        return "the expression is too deeply nested"
+    return None
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def path_error(text: str) -> str | None:
+    """Why ``text`` is not a valid Path (``$...``, ``$$...`` or ``$variable...``), or None."""
+    from interpreter.query.jsonpath import compile_value_path
+
+    return _reason(compile_value_path, text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def definite_path_error(text: str) -> str | None:
+    """Why ``text`` is not a Path that selects a single node (ItemsPath, SecondsPath...)."""
+    from interpreter.query.jsonpath import compile_value_path
+
+    try:
+        path = compile_value_path(text)
+    except QuerySyntaxError as refusal:
+        return refusal.message or "invalid syntax"
+    except RecursionError:
+        return "the path is too deeply nested"
+    if not path.is_definite:
+        return "the path must select a single node (no wildcards, filters, slices, unions or '..')"
+    return None
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def reference_path_error(text: str) -> str | None:
+    """Why ``text`` is not a valid Reference Path to write to (ResultPath), or None."""
+    from interpreter.query.jsonpath import compile_reference_path
+
+    return _reason(compile_reference_path, text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def intrinsic_error(text: str) -> str | None:
+    """Why ``text`` is not a valid intrinsic function call, or None."""
+    from interpreter.query.intrinsics import compile_intrinsic
+
+    return _reason(compile_intrinsic, text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def jsonata_error(expression: str) -> str | None:
+    """Why the JSONata ``expression`` (the text inside ``{% %}``) does not compile, or None.
+
+    The reason is the parser's sentence (``Expected "]", got ","``), as AWS prints it.
+    """
+    from interpreter.query.jsonata import compile_jsonata
+
+    return _reason(compile_jsonata, expression)
+
+
+def path_or_intrinsic_error(text: str) -> str | None:
+    """Why ``text`` is neither a valid Path nor a valid intrinsic call, or None."""
+    if looks_like_intrinsic(text):
+        return intrinsic_error(text)
+    return path_error(text)
