@@ -52,7 +52,15 @@ SEMANTICS = ROOT / "tests" / "unit" / "test_jsonata_semantics.json"
 CONFORMANCE_REFERENCE = ROOT / "benchmarks" / "jsonata_conformance_reference.json"
 CASES = ROOT / "tests" / "conformance" / "cases"
 
-ENGINES = ["jsonata-python", "jsonatapy", "jsonata-rs", "zopyx-pyjsonata", "jlens", "jsonata2py"]
+ENGINES = [
+    "jsonata-python",
+    "jsonatapy",
+    "jsonata-rs",
+    "zopyx-pyjsonata",
+    "jlens",
+    "jsonata2py",
+    "interpreter",  # our module on top of the chosen engine, for comparison
+]
 
 # ---------------------------------------------------------------------------------------------
 # The cases
@@ -427,6 +435,34 @@ class Jsonata2Py(Adapter):
         return result
 
 
+class Interpreter(Adapter):
+    """Our own module (jlens underneath, $states as the lazily read root document)."""
+
+    name = "interpreter"
+
+    def __init__(self) -> None:
+        sys.path.insert(0, str(ROOT))
+        from interpreter.query import jsonata
+
+        self.mod = jsonata
+
+    def compile(self, text: str) -> Any:
+        try:
+            return self.mod.compile_jsonata(text)
+        except self.mod.JsonataSyntaxError as err:
+            raise JsonataFailure(err.jsonata_code, str(err)) from err
+
+    def run(self, handle: Any, bindings: dict[str, Any]) -> Any:
+        variables = {k: v for k, v in bindings.items() if k != "states"}
+        try:
+            result = handle.evaluate(bindings["states"], variables)
+        except self.mod.JsonataEvaluationError as err:
+            raise JsonataFailure(err.code, str(err)) from err
+        if result is self.mod.UNDEFINED:
+            return _UNDEFINED
+        return _FUNCTION if result is self.mod.FUNCTION else result
+
+
 ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "jsonata-python": JsonataPython,
     "jsonatapy": JsonataPy,
@@ -434,6 +470,7 @@ ADAPTERS: dict[str, Callable[[], Adapter]] = {
     "zopyx-pyjsonata": ZopyxPyjsonata,
     "jlens": Jlens,
     "jsonata2py": Jsonata2Py,
+    "interpreter": Interpreter,
 }
 
 
