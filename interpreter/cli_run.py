@@ -1,12 +1,202 @@
-"""``asl run``: placeholder until the subcommand lands."""
+"""``asl run``: run a state machine locally and print its output (or its error and cause).
+
+Exit status: 0 when the execution succeeded, 1 when it failed, timed out or was aborted, 2 when it
+could not start (unreadable or invalid definition, bad input, a handler that cannot be loaded).
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from interpreter.core.history import to_json_text
+from interpreter.core.timefmt import datetime_from_ms
+
+
+class UsageError(Exception):
+    """A problem with the command line or its files; reported with exit status 2."""
 
 
 def add_parser(commands: Any) -> None:
     """Register ``asl run``."""
-    parser: argparse.ArgumentParser = commands.add_parser("run", help="(not yet available)")
-    parser.set_defaults(handler=lambda args: 2)
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "run",
+        help="run a state machine locally",
+        description="Run a state machine locally and print its output.",
+    )
+    parser.add_argument("definition", help="the definition file (.asl.json), or - for stdin")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--input", help="the execution input, as JSON text")
+    source.add_argument("--input-file", help="a file holding the execution input (JSON)")
+    parser.add_argument("--name", help="the execution name (default: a new UUID)")
+    parser.add_argument(
+        "--state-machine-name", default=None, help="the state machine name (default: file stem)"
+    )
+    parser.add_argument(
+        "--lambda",
+        dest="lambdas",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.py:FUNCTION",
+        help="serve Lambda function NAME with a local Python handler (repeatable)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("virtual", "real"),
+        default="real",
+        help="real (default) waits for real; virtual jumps over Waits, back-off and timeouts",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a DescribeExecution-shaped document with the history events",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="print each state as it is entered to stderr (auto: after the first second)",
+    )
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run ``asl run`` with parsed arguments; returns the exit status."""
+    from interpreter.machine import InvalidDefinitionError, StateMachine
+
+    try:
+        text, default_name = _read_definition(args.definition)
+        execution_input = _read_input(args.input, args.input_file)
+        lambdas = {name: handler for name, handler in map(_load_handler, args.lambdas)}
+    except UsageError as problem:
+        print(f"asl run: {problem}", file=sys.stderr)
+        return 2
+    try:
+        machine = StateMachine(text, name=args.state_machine_name or default_name)
+    except InvalidDefinitionError as problem:
+        print(f"asl run: InvalidDefinition: {problem.message}", file=sys.stderr)
+        return 2
+    progress = _Progress(sys.stderr, args.progress)
+    result = machine.run(
+        execution_input,
+        lambdas=lambdas,
+        clock=args.clock,
+        execution_name=args.name,
+        on_event=progress,
+    )
+    if args.json:
+        print(json.dumps(_describe(result), indent=2, ensure_ascii=False, default=str))
+    elif result.status == "SUCCEEDED":
+        print(to_json_text(result.output))
+    else:
+        print(f"{result.status}", file=sys.stderr)
+        print(f"error: {result.error}", file=sys.stderr)
+        print(f"cause: {result.cause}", file=sys.stderr)
+    return 0 if result.status == "SUCCEEDED" else 1
+
+
+def _read_definition(source: str) -> tuple[str, str]:
+    try:
+        if source == "-":
+            return sys.stdin.read(), "StateMachine"
+        path = Path(source)
+        stem = path.name.split(".")[0] or "StateMachine"
+        return path.read_text(encoding="utf-8"), stem
+    except (OSError, UnicodeDecodeError) as problem:
+        raise UsageError(f"cannot read {source}: {problem}") from None
+
+
+def _read_input(text: str | None, file: str | None) -> Any:
+    if file is not None:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as problem:
+            raise UsageError(f"cannot read {file}: {problem}") from None
+    if text is None:
+        return {}
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as problem:
+        raise UsageError(
+            f"the input is not JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}"
+        ) from None
+    except (ValueError, RecursionError) as problem:
+        raise UsageError(f"the input is not JSON: {problem}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _load_handler(spec: str) -> tuple[str, Callable[[Any, Any], Any]]:
+    name, separator, target = spec.partition("=")
+    file, colon, function = target.rpartition(":")
+    if not separator or not colon or not name or not file or not function:
+        raise UsageError(f"--lambda expects NAME=FILE.py:FUNCTION, got {spec!r}")
+    path = Path(file)
+    module_spec = importlib.util.spec_from_file_location(f"asl_handler_{path.stem}", path)
+    if module_spec is None or module_spec.loader is None or not path.is_file():
+        raise UsageError(f"cannot load handler file {file}")
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as problem:  # the operator's handler file failed to import
+        raise UsageError(f"cannot load handler file {file}: {problem!r}") from None
+    handler = getattr(module, function, None)
+    if not callable(handler):
+        raise UsageError(f"{file} has no function {function!r}")
+    return name, handler
+
+
+class _Progress:
+    """Prints state entries to stderr on long runs."""
+
+    def __init__(self, stream: TextIO, mode: str) -> None:
+        self.stream = stream
+        self.mode = mode
+        self.started = time.monotonic()
+
+    def __call__(self, event: Mapping[str, Any]) -> None:
+        if self.mode == "never":
+            return
+        elapsed = time.monotonic() - self.started
+        if self.mode == "auto" and elapsed < 1.0:
+            return
+        event_type = event["type"]
+        if event_type.endswith("StateEntered"):
+            name = event["stateEnteredEventDetails"]["name"]
+            print(f"[{elapsed:7.1f}s] {event_type[: -len('StateEntered')]} {name}", file=self.stream)
+        elif event_type.startswith("Execution") and event_type != "ExecutionStarted":
+            print(f"[{elapsed:7.1f}s] {event_type}", file=self.stream)
+
+
+def _describe(result: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "executionArn": result.execution_arn,
+        "stateMachineArn": result.state_machine_arn,
+        "name": result.name,
+        "status": result.status,
+        "startDate": datetime_from_ms(result.start_ms).isoformat(),
+        "input": to_json_text(result.input),
+        "inputDetails": {"included": True},
+    }
+    if result.stop_ms is not None:
+        document["stopDate"] = datetime_from_ms(result.stop_ms).isoformat()
+    if result.status == "SUCCEEDED":
+        document["output"] = result.output_text
+        document["outputDetails"] = {"included": True}
+    if result.error is not None:
+        document["error"] = result.error
+    if result.cause is not None:
+        document["cause"] = result.cause
+    document["events"] = [
+        {**event, "timestamp": datetime_from_ms(event["timestamp"]).isoformat()}
+        for event in result.history
+    ]
+    return document

@@ -1,0 +1,33 @@
+"""asl-interpreter: validate and run Amazon States Language (AWS Step Functions) state machines.
+
+The public API:
+
+* :class:`StateMachine` — validate + compile a definition once, ``run`` it locally many times;
+  :func:`run` does both for one execution. Results are :class:`ExecutionResult`.
+* :func:`validate_definition` — AWS-shaped diagnostics (``ValidateStateMachineDefinition``).
+* :class:`InvalidDefinitionError` — raised for invalid definitions, with AWS's message.
+* :func:`sleep` — for local Lambda handlers that simulate slow work (virtual on a virtual clock).
+
+Exceptions: ``InvalidDefinitionError`` (a ``ValueError``) for bad definitions; ASL failures of an
+execution (``States.TaskFailed``...) are never raised — they are the result's ``error``/``cause``.
+"""
+
+from __future__ import annotations
+
+from interpreter.adapters.lambda_local import sleep
+from interpreter.definition.diagnostics import Diagnostic
+from interpreter.definition.validation import validate_definition
+from interpreter.machine import InvalidDefinitionError, StateMachine, run
+from interpreter.runtime.local import ExecutionResult
+
+__all__ = [
+    "Diagnostic",
+    "ExecutionResult",
+    "InvalidDefinitionError",
+    "StateMachine",
+    "run",
+    "sleep",
+    "validate_definition",
+]
+
+__version__ = "0.1.0"

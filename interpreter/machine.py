@@ -1,0 +1,113 @@
+"""The Python API for running state machines in-process (tests of users' own workflows).
+
+Example::
+
+    from interpreter import StateMachine
+
+    machine = StateMachine.from_file("order.asl.json")
+    result = machine.run(
+        {"orderId": "42"},
+        lambdas={"ChargeCard": charge_card},   # function name (or ARN) -> handler(event, context)
+        clock="virtual",                        # Waits, retry back-off and timeouts take no time
+    )
+    assert result.status == "SUCCEEDED"
+    assert result.output == {...}
+
+A definition is validated as CreateStateMachine validates it (``InvalidDefinitionError`` carries
+AWS's message and the diagnostics) and compiled once; ``run`` may be called any number of times.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from interpreter.definition.compiler import compile_state_machine
+from interpreter.definition.diagnostics import Diagnostic, invalid_definition_message
+from interpreter.definition.model import StateMachine as CompiledStateMachine
+from interpreter.definition.validation import load_definition, validate_definition
+from interpreter.json_types import JSON
+from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner
+
+
+class InvalidDefinitionError(ValueError):
+    """The definition is not valid ASL. ``message`` is worded as CreateStateMachine words it."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.diagnostics = diagnostics
+
+
+class StateMachine:
+    """A validated, compiled state machine that can be run locally."""
+
+    def __init__(
+        self,
+        definition: JSON | str,
+        *,
+        name: str = "StateMachine",
+        state_machine_type: str = "STANDARD",
+    ) -> None:
+        text = definition if isinstance(definition, str) else json.dumps(definition)
+        diagnostics = validate_definition(definition, state_machine_type=state_machine_type)
+        errors = [d for d in diagnostics if d.is_error]
+        if errors:
+            raise InvalidDefinitionError(invalid_definition_message(errors, text), diagnostics)
+        parsed, _, _ = load_definition(definition)
+        self.name = name
+        self.type = state_machine_type
+        self.definition: JSON = parsed
+        self.compiled: CompiledStateMachine = compile_state_machine(parsed)
+
+    @classmethod
+    def from_file(cls, path: str | Path, **options: Any) -> StateMachine:
+        """Load, validate and compile a definition file (``.asl.json``)."""
+        return cls(Path(path).read_text(encoding="utf-8"), **options)
+
+    def run(
+        self,
+        execution_input: JSON = None,
+        *,
+        lambdas: Mapping[str, Any] | None = None,
+        clock: str = "virtual",
+        execution_name: str | None = None,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        role_arn: str | None = None,
+        state_machine_arn: str | None = None,
+        on_event: EventListener | None = None,
+    ) -> ExecutionResult:
+        """Run one execution to its end.
+
+        ``lambdas`` maps Lambda function names or ARNs to local handlers ``handler(event,
+        context)``; both Task forms (function ARN and ``arn:aws:states:::lambda:invoke``) call
+        them. ``clock`` is ``virtual`` (time jumps to the next timer) or ``real``. Names and ARNs
+        feed the context object (``$$.Execution.Id``...). ``on_event`` sees each history event
+        as it is recorded.
+        """
+        runner = LocalRunner(
+            lambdas=lambdas, clock=clock, region=region, account=account, role_arn=role_arn
+        )
+        return runner.run(
+            self.compiled,
+            {} if execution_input is None else execution_input,
+            state_machine_name=self.name,
+            state_machine_arn=state_machine_arn,
+            execution_name=execution_name,
+            on_event=on_event,
+        )
+
+
+def run(
+    definition: JSON | str,
+    execution_input: JSON = None,
+    **options: Any,
+) -> ExecutionResult:
+    """Validate, compile and run ``definition`` once (see :meth:`StateMachine.run`)."""
+    machine_options = {
+        key: options.pop(key) for key in ("name", "state_machine_type") if key in options
+    }
+    return StateMachine(definition, **machine_options).run(execution_input, **options)
