@@ -171,7 +171,9 @@ class _Progress:
         event_type = event["type"]
         if event_type.endswith("StateEntered"):
             name = event["stateEnteredEventDetails"]["name"]
-            print(f"[{elapsed:7.1f}s] {event_type[: -len('StateEntered')]} {name}", file=self.stream)
+            print(
+                f"[{elapsed:7.1f}s] {event_type[: -len('StateEntered')]} {name}", file=self.stream
+            )
         elif event_type.startswith("Execution") and event_type != "ExecutionStarted":
             print(f"[{elapsed:7.1f}s] {event_type}", file=self.stream)
 

@@ -123,7 +123,11 @@ class LocalLambdaFunctions:
                 result = handler(event, context)
             except Exception as problem:  # the handler's failure is the function's result
                 return LambdaResponse(
-                    _error_document(problem, request_id), "Unhandled", request_id, "$LATEST", spent[0]
+                    _error_document(problem, request_id),
+                    "Unhandled",
+                    request_id,
+                    "$LATEST",
+                    spent[0],
                 )
             try:
                 body = _serialise_result(result)

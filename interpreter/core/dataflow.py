@@ -16,7 +16,6 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from interpreter.core import errors as E
@@ -131,7 +130,9 @@ class DataFlow:
             return {}
         return path.evaluate(self.scope(frame, state, value))
 
-    def template(self, template: Any, value: JSON, frame: Frame, state: M.State, **extra: Any) -> JSON:
+    def template(
+        self, template: Any, value: JSON, frame: Frame, state: M.State, **extra: Any
+    ) -> JSON:
         """Evaluate a payload template with ``$`` = ``value``."""
         return template.evaluate(self.scope(frame, state, value, **extra))
 
@@ -202,10 +203,14 @@ class DataFlow:
         assigned = None
         if assign_template is not None:
             assigned = self.jsonata(assign_template, frame, states)
-        output = default if output_template is None else self.jsonata(output_template, frame, states)
+        output = (
+            default if output_template is None else self.jsonata(output_template, frame, states)
+        )
         return output, assigned
 
-    def fail_error_and_cause(self, frame: Frame, state: M.FailState) -> tuple[str | None, str | None]:
+    def fail_error_and_cause(
+        self, frame: Frame, state: M.FailState
+    ) -> tuple[str | None, str | None]:
         """Error and Cause of a Fail state."""
         raw = frame["input"]
         if state.is_jsonata:
@@ -253,13 +258,7 @@ class DataFlow:
             for branch in state.choices:
                 matched = self.jsonata(branch.condition, frame, states)
                 if not isinstance(matched, bool):
-                    raise QueryRuntimeError(
-                        E.QUERY_EVALUATION_ERROR,
-                        f"The JSONata expression '{_expression_text(branch.condition)}' specified for the field "
-                        "'Condition' returned an unexpected result type. Expected 'boolean', but "
-                        f"was '{_jsonata_type(matched)}' for value: {to_compact_json(matched)}",
-                        location="Condition",
-                    )
+                    raise _wrong_type(branch.condition, "Condition", "boolean", matched)
                 if matched:
                     output, assigned = self._jsonata_output(
                         frame,
@@ -291,7 +290,9 @@ class DataFlow:
         assigned = state.assign.evaluate(scope) if state.assign is not None else None
         return state.default, self.select(state.output_path, effective, frame, state), assigned
 
-    def wait_until(self, frame: Frame, state: M.WaitState) -> tuple[int, JSON, dict[str, JSON] | None]:
+    def wait_until(
+        self, frame: Frame, state: M.WaitState
+    ) -> tuple[int, JSON, dict[str, JSON] | None]:
         """When a Wait state ends (epoch ms), its output and its assignments."""
         raw = frame["input"]
         now_ms = self.stepper.now_ms
@@ -302,14 +303,7 @@ class DataFlow:
                 if hasattr(seconds, "evaluate"):
                     seconds = self.jsonata(seconds, frame, states)
                     if not _is_integral(seconds) or seconds < 0:
-                        raise QueryRuntimeError(
-                            E.QUERY_EVALUATION_ERROR,
-                            f"The JSONata expression '{_expression_text(state.seconds)}' specified for the "
-                            "field 'Seconds' returned an unexpected result type. Expected "
-                            f"'integer', but was '{_jsonata_type(seconds)}' for value: "
-                            f"{to_compact_json(seconds)}",
-                            location="Seconds",
-                        )
+                        raise _wrong_type(state.seconds, "Seconds", "integer", seconds)
                 until = now_ms + int(seconds) * 1000
             else:
                 stamp = state.timestamp
@@ -380,7 +374,9 @@ class DataFlow:
             extra["task_token"] = task_token
         if state.is_jsonata:
             states = self.states_binding(frame, state, raw, context_extra=extra)
-            payload = raw if state.arguments is None else self.jsonata(state.arguments, frame, states)
+            payload = (
+                raw if state.arguments is None else self.jsonata(state.arguments, frame, states)
+            )
             timeout = self._jsonata_seconds(state.timeout_seconds, "TimeoutSeconds", frame, states)
             heartbeat = self._jsonata_seconds(
                 state.heartbeat_seconds, "HeartbeatSeconds", frame, states
@@ -397,7 +393,9 @@ class DataFlow:
             timeout = self._positive_int(state.timeout_seconds_path, "TimeoutSecondsPath", scope)
         heartbeat = state.heartbeat_seconds
         if state.heartbeat_seconds_path is not None:
-            heartbeat = self._positive_int(state.heartbeat_seconds_path, "HeartbeatSecondsPath", scope)
+            heartbeat = self._positive_int(
+                state.heartbeat_seconds_path, "HeartbeatSecondsPath", scope
+            )
         credentials = state.credentials
         if credentials is not None and hasattr(credentials, "evaluate"):
             credentials = credentials.evaluate(scope)
@@ -423,13 +421,7 @@ class DataFlow:
             return int(field_value)
         value = self.jsonata(field_value, frame, states)
         if not _is_integral(value) or value <= 0:
-            raise QueryRuntimeError(
-                E.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression '{_expression_text(field_value)}' specified for the field '{field}' "
-                f"returned an unexpected result type. Expected 'integer', but was "
-                f"'{_jsonata_type(value)}' for value: {to_compact_json(value)}",
-                location=field,
-            )
+            raise _wrong_type(field_value, field, "integer", value)
         return int(value)
 
     def state_result(
@@ -493,14 +485,7 @@ class DataFlow:
                 if hasattr(state.items, "evaluate"):
                     items_value = self.jsonata(state.items, frame, states)
                     if not isinstance(items_value, list):
-                        raise QueryRuntimeError(
-                            E.QUERY_EVALUATION_ERROR,
-                            f"The JSONata expression '{_expression_text(state.items)}' specified "
-                            "for the field 'Items' returned an unexpected result type. Expected "
-                            f"'array', but was '{_jsonata_type(items_value)}' for value: "
-                            f"{to_compact_json(items_value)}",
-                            location="Items",
-                        )
+                        raise _wrong_type(state.items, "Items", "array", items_value)
                 else:
                     items_value = state.items
             max_concurrency = self._jsonata_number(
@@ -578,13 +563,7 @@ class DataFlow:
             return value
         result = self.jsonata(value, frame, states)
         if isinstance(result, bool) or not isinstance(result, (int, float)):
-            raise QueryRuntimeError(
-                E.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression '{_expression_text(value)}' specified for the field '{field}' returned "
-                f"an unexpected result type. Expected 'number', but was '{_jsonata_type(result)}' "
-                f"for value: {to_compact_json(result)}",
-                location=field,
-            )
+            raise _wrong_type(value, field, "number", result)
         return result
 
     @staticmethod
@@ -629,10 +608,11 @@ def _parse_number_text(text: str, *, integer: bool) -> int | float | None:
         return None
 
 
-def _expression_text(template: Any) -> str:
-    """The text of the (single) JSONata expression a compiled field holds."""
-    expressions = getattr(template, "expressions", ())
-    return str(expressions[0].text) if expressions else ""
+def _wrong_type(template: Any, location: str, expected: str, value: JSON) -> QueryRuntimeError:
+    """AWS's error for a JSONata field whose value has the wrong type."""
+    from interpreter.query.jsonata import unexpected_result_type
+
+    return unexpected_result_type(template.expressions[0], location, expected, value)
 
 
 def _is_integral(value: Any) -> bool:
@@ -641,20 +621,6 @@ def _is_integral(value: Any) -> bool:
     if isinstance(value, int):
         return True
     return isinstance(value, float) and math.isfinite(value) and value.is_integer()
-
-
-def _jsonata_type(value: JSON) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _text_or_none(value: JSON) -> str | None:

@@ -88,9 +88,13 @@ def step(
 ) -> Transition:
     """Deliver ``events`` and advance the execution as far as it can go without I/O.
 
-    Events: ``{"type": "task_succeeded", "key", "output"}``, ``{"type": "task_failed", "key",
-    "error", "cause"}``, ``{"type": "task_submitted", "key", "output"}``, ``{"type":
-    "task_heartbeat", "key"}``, ``{"type": "timer", "key"}``, ``{"type": "stop", "error", "cause"}``.
+    Events (dicts with a ``type``):
+
+    * ``task_succeeded`` (``key``, ``output``), ``task_failed`` (``key``, ``error``, ``cause``),
+      ``task_submitted`` (``key``, ``output``), ``task_heartbeat`` (``key``);
+    * ``timer`` (``key``);
+    * ``stop`` (``error``, ``cause``).
+
     An event whose key nobody waits for (late, duplicated, or for an aborted branch) is ignored.
     """
     stepper = _Stepper(machine, snapshot, now_ms)
@@ -247,7 +251,8 @@ class _Stepper:
                 if isinstance(outer, M.ParallelState):
                     machine = outer.branches[scope[position + 1]]
                 else:
-                    assert isinstance(outer, M.MapState) and outer.processor is not None
+                    assert isinstance(outer, M.MapState)
+                    assert outer.processor is not None
                     machine = outer.processor
             self.cache.scopes[key] = machine
         return machine
@@ -275,9 +280,7 @@ class _Stepper:
         except QueryRuntimeError as problem:
             return _Outcome("fail", self._query_failure(frame, state, problem))
 
-    def _query_failure(
-        self, frame: S.Frame, state: M.State, problem: QueryRuntimeError
-    ) -> Failure:
+    def _query_failure(self, frame: S.Frame, state: M.State, problem: QueryRuntimeError) -> Failure:
         cause = problem.detail
         if problem.with_state_prefix:
             cause = E.state_runtime_cause(state.name, frame["entered"], cause)
@@ -545,7 +548,11 @@ class _Stepper:
         elif resource.kind == "activity":
             self._emit(frame, "ActivityFailed", "activityFailedEventDetails", details)
         else:
-            details = {"resourceType": resource.resource_type, "resource": resource.resource, **details}
+            details = {
+                "resourceType": resource.resource_type,
+                "resource": resource.resource,
+                **details,
+            }
             self._emit(frame, "TaskFailed", "taskFailedEventDetails", details)
 
     def _finish_task(self, frame: S.Frame, state: M.TaskState, result: JSON) -> None:
@@ -787,7 +794,9 @@ class _Stepper:
             details = {"resource": resource.arn, **payload_details("input", to_json_text(payload))}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
-            self._emit(frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details)
+            self._emit(
+                frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details
+            )
             self._emit(frame, "LambdaFunctionStarted")
             return
         if resource.kind == "activity":

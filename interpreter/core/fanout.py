@@ -99,9 +99,7 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
     if distributed:
         run_arn = _map_run_arn(stepper, frame, state)
         data["map_run_arn"] = run_arn
-        stepper._emit(
-            frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn}
-        )
+        stepper._emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
     if count == 0:
         _complete_map(stepper, frame, state)
         return _outcome("next")
@@ -243,12 +241,14 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
             data["done"] += 1
             _after_iteration(stepper, parent, state, child, failed_id)
             return
-        if data["tolerated_count"] is not None or data["tolerated_percentage"] is not None:
-            if data["distributed"]:
-                failure = Failure(
-                    E.EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                    "The specified tolerated failure threshold was exceeded",
-                )
+        tolerance_set = (
+            data["tolerated_count"] is not None or data["tolerated_percentage"] is not None
+        )
+        if tolerance_set and data["distributed"]:
+            failure = Failure(
+                E.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                "The specified tolerated failure threshold was exceeded",
+            )
     elif isinstance(stepper._state(child), M.TaskState) and not child.get("silent"):
         # AWS records the failed Task of a branch as aborted when the branch takes the
         # Parallel state down with it.
@@ -260,7 +260,9 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
             parent,
             "MapRunFailed",
             "mapRunFailedEventDetails",
-            {"error": failure.error, "cause": failure.cause} if failure.cause else {"error": failure.error},
+            {"error": failure.error, "cause": failure.cause}
+            if failure.cause
+            else {"error": failure.error},
         )
     parent["phase"] = S.ENTER
     parent["data"] = None

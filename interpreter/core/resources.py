@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Final
 
 #: Integration patterns a service-integration resource may end with.
-WAIT_FOR_TASK_TOKEN: Final = ".waitForTaskToken"
+WAIT_FOR_TASK_TOKEN: Final = ".waitForTaskToken"  # noqa: S105 - a pattern suffix, not a secret
 SYNC: Final = ".sync"
 SYNC_JSON: Final = ".sync:2"
 

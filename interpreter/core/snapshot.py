@@ -17,7 +17,8 @@ Layout (all keys are strings; every value is JSON)::
 
 A *frame* is one thread of control: the execution itself (id ``"0"``), a Parallel branch or a Map
 iteration. It records the scope it runs in (pairs of state name and branch index from the root, the
-index -1 for a Map's processor), its current state and phase, the state's raw input, its own variables, its history cursor,
+index -1 for a Map's processor), its current state and phase, the state's raw input, its own
+variables, its history cursor,
 the current state's entered-event id and time, retry counters and whatever the phase waits for.
 """
 

@@ -166,9 +166,7 @@ class _Compiler:
             comment=spec.get("Comment"),
         )
 
-    def state(
-        self, name: str, spec: Mapping[str, Any], location: str, inherited: str
-    ) -> M.State:
+    def state(self, name: str, spec: Mapping[str, Any], location: str, inherited: str) -> M.State:
         if not isinstance(spec, Mapping):
             raise self.fail("A state must be an object", location)
         language = spec.get("QueryLanguage", inherited)
@@ -278,7 +276,10 @@ class _Compiler:
                 seconds=self.jsonata_or_literal(spec, "Seconds", location),
                 timestamp=self.jsonata_or_literal(spec, "Timestamp", location),
             )
-        fields: dict[str, Any] = {"seconds": spec.get("Seconds"), "timestamp": spec.get("Timestamp")}
+        fields: dict[str, Any] = {
+            "seconds": spec.get("Seconds"),
+            "timestamp": spec.get("Timestamp"),
+        }
         if "SecondsPath" in spec:
             fields["seconds_path"] = self.value_path(spec["SecondsPath"], f"{location}/SecondsPath")
         if "TimestampPath" in spec:

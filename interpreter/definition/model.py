@@ -1,8 +1,8 @@
 """The compiled, immutable model of a state machine.
 
-:func:`interpreter.definition.compiler.compile_state_machine` turns a validated definition into these
-frozen dataclasses. Every path, payload template, intrinsic call, Choice rule and JSONata expression
-is compiled once here, so executing a state never parses anything.
+:func:`interpreter.definition.compiler.compile_state_machine` turns a validated definition into
+these frozen dataclasses. Every path, payload template, intrinsic call, Choice rule and JSONata
+expression is compiled once here, so executing a state never parses anything.
 
 Field names follow the ASL spec (``result_path``, ``error_equals``, ``max_attempts``); a state's
 class is named after its ``Type``.
@@ -125,7 +125,7 @@ class ChoiceBranch:
     """One element of ``Choices``: a rule (JSONPath) or a Condition (JSONata) and its ``Next``."""
 
     next: str
-    rule: ChoiceRuleModel | None = None
+    rule: ChoiceRuleModel = None
     condition: Any = None
     output: JsonataTemplate | None = None
     assign: Any = None

@@ -102,7 +102,9 @@ def lambda_invoke_outcome(response: LambdaResponse, now_epoch_seconds: float) ->
     return TaskOutcome(True, output=output, duration_seconds=response.duration_seconds)
 
 
-def lambda_not_found_outcome(resource: TaskResource, function_arn: str, request_id: str) -> TaskOutcome:
+def lambda_not_found_outcome(
+    resource: TaskResource, function_arn: str, request_id: str
+) -> TaskOutcome:
     """The failure AWS reports when the function does not exist."""
     cause = (
         f"Function not found: {function_arn}:$LATEST (Service: AWSLambda; Status Code: 404; "
@@ -116,5 +118,5 @@ def invoke_payload(parameters: JSON) -> tuple[str | None, bytes]:
     if not isinstance(parameters, dict):
         return None, b"{}"
     function = parameters.get("FunctionName")
-    payload = parameters["Payload"] if "Payload" in parameters else {}
+    payload = parameters.get("Payload", {})
     return function if isinstance(function, str) else None, json.dumps(payload).encode()

@@ -65,7 +65,9 @@ class ExecutionResult:
 
     def history_events(self) -> list[dict[str, Any]]:
         """The history with ``timestamp`` as an aware datetime, as GetExecutionHistory has it."""
-        return [{**event, "timestamp": datetime_from_ms(event["timestamp"])} for event in self.history]
+        return [
+            {**event, "timestamp": datetime_from_ms(event["timestamp"])} for event in self.history
+        ]
 
 
 class LocalTaskRunner:
@@ -85,21 +87,21 @@ class LocalTaskRunner:
             except FunctionNotFoundError:
                 return lambda_not_found_outcome(resource, resource.arn, request_id)
             return lambda_function_outcome(response)
-        if resource.kind == "service" and resource.resource_type == "lambda":
-            if resource.action == "invoke":
-                function, payload = invoke_payload(command["input"])
-                if function is None:
-                    return TaskOutcome(
-                        False,
-                        error="States.Runtime",
-                        cause="The lambda:invoke parameters have no FunctionName",
-                    )
-                try:
-                    response = self.functions.invoke(function, payload, request_id)
-                except FunctionNotFoundError:
-                    arn = function if function.startswith("arn:") else self.functions.arn_of(function)
-                    return lambda_not_found_outcome(resource, arn, request_id)
-                return lambda_invoke_outcome(response, now_ms / 1000)
+        is_lambda_invoke = resource.kind == "service" and resource.resource_type == "lambda"
+        if is_lambda_invoke and resource.action == "invoke":
+            function, payload = invoke_payload(command["input"])
+            if function is None:
+                return TaskOutcome(
+                    False,
+                    error="States.Runtime",
+                    cause="The lambda:invoke parameters have no FunctionName",
+                )
+            try:
+                response = self.functions.invoke(function, payload, request_id)
+            except FunctionNotFoundError:
+                arn = function if function.startswith("arn:") else self.functions.arn_of(function)
+                return lambda_not_found_outcome(resource, arn, request_id)
+            return lambda_invoke_outcome(response, now_ms / 1000)
         return TaskOutcome(
             False,
             error="States.TaskFailed",
@@ -239,7 +241,9 @@ class LocalRunner:
         kind = command["type"]
         counter = iter(sequence)
         if kind == "timer":
-            heapq.heappush(due, (command["at_ms"], next(counter), {"type": "timer", "key": command["key"]}))
+            heapq.heappush(
+                due, (command["at_ms"], next(counter), {"type": "timer", "key": command["key"]})
+            )
             return
         if kind == "invoke":
             outcome = self.tasks.run(command, now_ms)

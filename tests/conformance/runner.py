@@ -18,7 +18,7 @@ from interpreter.definition.compiler import compile_state_machine
 from interpreter.runtime.local import LocalRunner
 
 
-class CustomException(Exception):  # noqa: N818 - the recorded errorType is this exact name
+class CustomException(Exception):
     """The user-defined exception of the ``raise_custom_exception`` behaviour."""
 
     def __init__(self) -> None:
@@ -35,7 +35,7 @@ def _return_constant_hello(event: Any, context: Any) -> Any:
 
 
 def _raise_exception(event: Any, context: Any) -> Any:
-    raise Exception("Some exception was raised.")  # noqa: TRY002 - the behaviour raises Exception
+    raise Exception("Some exception was raised.")
 
 
 def _raise_custom_exception(event: Any, context: Any) -> Any:
