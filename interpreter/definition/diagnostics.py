@@ -123,16 +123,17 @@ def validation_response(
     diagnostics: Sequence[Diagnostic],
     *,
     severity: Severity = ERROR,
-    max_results: int = 100,
+    max_results: int | None = 100,
 ) -> dict[str, object]:
     """The ``ValidateStateMachineDefinition`` response body for these diagnostics.
 
     ``severity`` is AWS's request parameter: ``ERROR`` returns only errors, ``WARNING`` returns
-    both. ``max_results`` caps the list (0 means AWS's default of 100); ``truncated`` says whether
-    more were found. ``result`` is ``FAIL`` when any ERROR exists, whatever is returned.
+    both. ``max_results`` caps the list as AWS's ``maxResults`` does (0 means its default, 100;
+    None, ours, means no cap); ``truncated`` says whether more were found. ``result`` is ``FAIL``
+    when any ERROR exists, whatever is returned.
     """
-    limit = max_results if max_results > 0 else 100
     selected = [d for d in diagnostics if severity == WARNING or d.is_error]
+    limit = len(selected) if max_results is None else (max_results or 100)
     return {
         "result": "FAIL" if has_errors(diagnostics) else "OK",
         "diagnostics": [d.to_json() for d in selected[:limit]],

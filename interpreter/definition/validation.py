@@ -298,11 +298,11 @@ class _Walk:
 
     def _state(self, name: str, state: Any, location: str) -> None:
         self._name(name, location)
-        header = list(schema_diagnostics("StateHeader", state, location))
-        if header:
-            self.diagnostics.extend(header)
+        state_type = state.get("Type") if isinstance(state, dict) else None
+        if not (isinstance(state_type, str) and state_type in STATE_DEFINITIONS):
+            # Only a state without a usable Type needs the header schema (to say what is wrong).
+            self.diagnostics.extend(schema_diagnostics("StateHeader", state, location))
             return
-        state_type = state["Type"]
         if state_type == "Choice" and choice_rule_depth_exceeded(state):
             self.diagnostics.append(
                 error(

@@ -1,0 +1,175 @@
+"""Definition validation against what real AWS decided (tests/conformance/cases).
+
+Two directions, both over every recorded case:
+
+* **rejected correctly** — every ``api_error`` case whose error is a definition error
+  (``InvalidDefinition`` carrying a definition diagnostic) must be refused by our validator with
+  exactly AWS's message, after the README's normalisation (``arn:aws:`` -> ``arn:<partition>:``).
+  The definition is submitted as the recording submitted it: ``json.dumps`` of the case's
+  definition (AWS quotes that text whole in its Map Label messages).
+* **accepted correctly** — every definition AWS accepted (kinds ``execution`` and
+  ``sync_execution``; ``test_state`` definitions, validated as TestState validates a single state
+  when they are one) must get zero ERROR diagnostics: no false rejections.
+
+``api_error`` cases that are not about the definition are known gaps, skipped by the rules in
+:data:`KNOWN_GAPS` (never deleted, never matched by name).
+
+Run with ``-s`` to see the counts (``test_counts``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from interpreter.definition.diagnostics import (
+    INVALID_DEFINITION_PREFIX,
+    Diagnostic,
+    invalid_definition_message,
+)
+from interpreter.definition.validation import validate_definition, validate_state_definition
+
+CASES_DIR: Final = Path(__file__).parent / "cases"
+_BOTO_PREFIX: Final = "An error occurred ({code}) when calling the {operation} operation: "
+
+Case = dict[str, Any]
+
+
+def _load(path: Path) -> Case:
+    case: Case = json.loads(path.read_text(encoding="utf-8"))
+    case["_path"] = path
+    return case
+
+
+ALL_CASES: Final = [_load(path) for path in sorted(CASES_DIR.glob("*/*.json"))]
+
+
+def _error_message(case: Case) -> str:
+    """AWS's error message, without the boto3 prefix some recordings kept."""
+    exception = case["expected"]["exception"]
+    if "Error" in exception:
+        return str(exception["Error"]["Message"])
+    text = str(exception["exception_value"])
+    operation = "TestState" if case["api"] == "test_state" else "CreateStateMachine"
+    prefix = _BOTO_PREFIX.format(code=exception["exception_typename"], operation=operation)
+    return text.removeprefix(prefix)
+
+
+def _is_definition_error(case: Case) -> bool:
+    """An InvalidDefinition answer that reports the definition itself (not a TestState rule)."""
+    if case["expected"].get("error") != "InvalidDefinition":
+        return False
+    message = _error_message(case)
+    return message.startswith(INVALID_DEFINITION_PREFIX) or message.startswith("Error=ValueError")
+
+
+#: Rules that make an ``api_error`` case a known gap, with the reason (first match wins).
+KNOWN_GAPS: Final[list[tuple[str, Callable[[Case], bool]]]] = [
+    (
+        "TestState API not implemented yet",
+        lambda case: case["api"] == "test_state" and not _is_definition_error(case),
+    ),
+    (
+        "CreateStateMachine request-parameter check (versionDescription without publish), "
+        "not a definition error: belongs to the API layer, not implemented yet",
+        lambda case: case["api"] == "create_state_machine" and not _is_definition_error(case),
+    ),
+]
+
+
+def _gap_reason(case: Case) -> str | None:
+    for reason, applies in KNOWN_GAPS:
+        if applies(case):
+            return reason
+    return None
+
+
+def _normalise(text: str) -> str:
+    """README rule 3 for our messages: AWS's partition token."""
+    return text.replace("arn:aws:", "arn:<partition>:")
+
+
+def _state_machine_type(case: Case) -> str:
+    request = case.get("request") or {}
+    return str(case.get("state_machine_type") or request.get("type") or "STANDARD")
+
+
+def _is_single_state(definition: Any) -> bool:
+    return isinstance(definition, dict) and "States" not in definition
+
+
+def _validate(case: Case, definition: Any) -> list[Diagnostic]:
+    kind = _state_machine_type(case)
+    if case["kind"] == "test_state" or case.get("api") == "test_state":
+        if _is_single_state(case["definition"]):
+            return validate_state_definition(definition, state_machine_type=kind)
+    return validate_definition(definition, state_machine_type=kind)
+
+
+def _resolve_fixtures(case: Case) -> Any:
+    """The definition with fixture placeholders that stand for ARNs filled in.
+
+    A Task ``Resource`` of ``${create_activity#1.activityArn}`` was an activity ARN when AWS ran
+    the case; other placeholders sit in payloads, where any string is valid, and stay as text.
+    """
+    text = json.dumps(case["definition"])
+    context = case.get("run_context") or {}
+    account = context.get("account", "111111111111")
+    region = context.get("region", "us-east-1")
+    for placeholder, resource in (case.get("resources") or {}).items():
+        created_by = resource.get("created_by") if isinstance(resource, dict) else None
+        if isinstance(created_by, dict) and created_by.get("callee") == "create_activity":
+            name = created_by.get("kwargs", {}).get("name", "activity")
+            arn = f"arn:aws:states:{region}:{account}:activity:{name}"
+            text = text.replace(placeholder, arn)
+    return json.loads(text)
+
+
+REJECTED: Final = [
+    case for case in ALL_CASES if case["kind"] == "api_error" and _gap_reason(case) is None
+]
+GAPS: Final = [case for case in ALL_CASES if case["kind"] == "api_error" and _gap_reason(case)]
+ACCEPTED: Final = [
+    case for case in ALL_CASES if case["kind"] in ("execution", "sync_execution", "test_state")
+]
+
+
+def _case_id(case: Case) -> str:
+    path: Path = case["_path"]
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.mark.parametrize("case", REJECTED, ids=_case_id)
+def test_aws_rejection_is_reproduced(case: Case) -> None:
+    submitted = json.dumps(case["definition"])
+    diagnostics = _validate(case, submitted)
+    assert any(d.is_error for d in diagnostics), "AWS refused this definition; we accepted it"
+    assert _normalise(invalid_definition_message(diagnostics, submitted)) == _error_message(case)
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=_case_id)
+def test_aws_accepted_definition_validates_clean(case: Case) -> None:
+    diagnostics = _validate(case, _resolve_fixtures(case))
+    errors = [d.describe() for d in diagnostics if d.is_error]
+    assert errors == [], "AWS accepted this definition"
+
+
+@pytest.mark.parametrize("case", GAPS, ids=_case_id)
+def test_known_gap(case: Case) -> None:
+    pytest.skip(str(_gap_reason(case)))
+
+
+def test_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every api_error case is either checked or a named gap; print the tallies."""
+    api_errors = [case for case in ALL_CASES if case["kind"] == "api_error"]
+    assert len(REJECTED) + len(GAPS) == len(api_errors)
+    assert REJECTED, "no recorded rejection was found to check"
+    with capsys.disabled():
+        print(
+            f"\ndefinition validation vs AWS: {len(REJECTED)} rejections checked, "
+            f"{len(ACCEPTED)} accepted definitions checked, {len(GAPS)} known gaps"
+        )
