@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -259,7 +260,7 @@ def failing_n_times(n: int) -> tuple[Any, list[Any]]:
 
 
 def test_retry_waits_interval_times_backoff_on_the_virtual_clock() -> None:
-    handler, calls = failing_n_times(3)
+    handler, _calls = failing_n_times(3)
     result = run_machine(
         {
             "T": {
@@ -274,7 +275,7 @@ def test_retry_waits_interval_times_backoff_on_the_virtual_clock() -> None:
     assert result.status == "SUCCEEDED"
     assert result.output == {"ok": 4}
     scheduled = [e["timestamp"] for e in result.history if e["type"] == "LambdaFunctionScheduled"]
-    gaps = [later - earlier for earlier, later in zip(scheduled, scheduled[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(scheduled)]
     assert gaps == [2000, 6000, 18000]
 
 
@@ -299,7 +300,7 @@ def test_retry_max_delay_caps_the_back_off() -> None:
         lambdas={"f": handler},
     )
     scheduled = [e["timestamp"] for e in result.history if e["type"] == "LambdaFunctionScheduled"]
-    assert [b - a for a, b in zip(scheduled, scheduled[1:], strict=False)] == [4000, 5000, 5000]
+    assert [b - a for a, b in itertools.pairwise(scheduled)] == [4000, 5000, 5000]
 
 
 def test_max_attempts_zero_never_retries_and_catch_gets_the_error_output() -> None:
@@ -472,7 +473,7 @@ def test_map_with_max_concurrency_one_runs_items_strictly_one_after_another() ->
         list(range(5)),
     )
     starts = [e["timestamp"] for e in result.history if e["type"] == "MapIterationStarted"]
-    assert [b - a for a, b in zip(starts, starts[1:], strict=False)] == [1000] * 4
+    assert [b - a for a, b in itertools.pairwise(starts)] == [1000] * 4
 
 
 def test_map_failure_fails_the_state_with_the_iteration_error() -> None:
