@@ -38,6 +38,9 @@ from interpreter.runtime.integrations import (
 )
 
 EventListener = Callable[[Mapping[str, Any]], None]
+#: Sees every call of the core: the events delivered (None for ``start``), the time, and what the
+#: call produced. The snapshot in the transition is live: copy it to keep it.
+TransitionRecorder = Callable[[list[dict[str, Any]] | None, int, Transition], None]
 
 
 @dataclass(slots=True)
@@ -150,6 +153,7 @@ class LocalRunner:
         execution_name: str | None = None,
         execution_arn: str | None = None,
         on_event: EventListener | None = None,
+        recorder: TransitionRecorder | None = None,
     ) -> ExecutionResult:
         """Run one execution of ``machine`` to its end and return its result."""
         name = execution_name or str(uuid.uuid4())
@@ -176,7 +180,9 @@ class LocalRunner:
         due: list[tuple[int, int, dict[str, Any]]] = []
         sequence = itertools.count()
 
-        def absorb(transition: Transition) -> S.Snapshot:
+        def absorb(transition: Transition, events: list[dict[str, Any]] | None) -> S.Snapshot:
+            if recorder is not None:
+                recorder(events, now_ms, transition)
             history.extend(transition.history)
             if on_event is not None:
                 for event in transition.history:
@@ -185,25 +191,19 @@ class LocalRunner:
                 self._dispatch(command, now_ms, due, sequence)
             return transition.snapshot
 
-        snapshot = absorb(start(machine, execution, now_ms))
+        snapshot = absorb(start(machine, execution, now_ms), None)
         while snapshot["status"] == S.RUNNING:
             if not due:
                 # Nothing can ever wake this execution (e.g. a callback task nobody completes).
-                snapshot = absorb(
-                    step(
-                        machine,
-                        snapshot,
-                        [
-                            {
-                                "type": "stop",
-                                "error": "States.Runtime",
-                                "cause": "The execution is waiting for an event that can never "
-                                "arrive locally (a task token callback or an activity worker).",
-                            }
-                        ],
-                        now_ms,
-                    )
-                )
+                stop = [
+                    {
+                        "type": "stop",
+                        "error": "States.Runtime",
+                        "cause": "The execution is waiting for an event that can never "
+                        "arrive locally (a task token callback or an activity worker).",
+                    }
+                ]
+                snapshot = absorb(step(machine, snapshot, stop, now_ms), stop)
                 break
             next_due = due[0][0]
             if self.clock == "real":
@@ -216,7 +216,7 @@ class LocalRunner:
             batch = []
             while due and due[0][0] <= now_ms:
                 batch.append(heapq.heappop(due)[2])
-            snapshot = absorb(step(machine, snapshot, batch, now_ms))
+            snapshot = absorb(step(machine, snapshot, batch, now_ms), batch)
         return ExecutionResult(
             execution_arn=arn,
             name=name,
