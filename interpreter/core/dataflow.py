@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from interpreter.core import errors as E
@@ -71,6 +71,64 @@ def parse_timestamp_ms(text: Any) -> int | None:
 _USE_STATE: Any = object()
 
 
+class _StateScope(Scope):
+    """A :class:`Scope` for one state's evaluation, with ``$$`` and entropy built on demand.
+
+    Most states never read the context object, generate a UUID or draw a random number, so
+    building them eagerly would be most of the cost of a Pass state.
+    """
+
+    __slots__ = ("_context", "_extra", "_frame", "_random", "_state", "_stepper", "_uuid")
+
+    def __init__(
+        self,
+        stepper: _Stepper,
+        frame: Frame,
+        state: M.State,
+        value: JSON,
+        extra: Mapping[str, Any],
+    ) -> None:
+        self.input = value
+        self.variables = stepper.variables(frame)
+        self._stepper = stepper
+        self._frame = frame
+        self._state = state
+        self._extra = extra
+        self._context: JSON = None
+        self._uuid: Callable[[], str] | None = None
+        self._random: Callable[[], float] | None = None
+
+    @property  # type: ignore[override]
+    def context(self) -> JSON:
+        if self._context is None:
+            self._context = self._stepper.context(self._frame, self._state, **self._extra)
+        return self._context
+
+    @context.setter
+    def context(self, value: JSON) -> None:
+        self._context = value
+
+    @property  # type: ignore[override]
+    def new_uuid(self) -> Callable[[], str]:
+        if self._uuid is None:
+            self._uuid = self._stepper.uuid_source(self._frame)
+        return self._uuid
+
+    @new_uuid.setter
+    def new_uuid(self, value: Callable[[], str]) -> None:
+        self._uuid = value
+
+    @property  # type: ignore[override]
+    def random(self) -> Callable[[], float] | None:
+        if self._random is None:
+            self._random = self._stepper.random_source(self._frame)
+        return self._random
+
+    @random.setter
+    def random(self, value: Callable[[], float] | None) -> None:
+        self._random = value
+
+
 class DataFlow:
     """Data-flow evaluation for one ``step`` call."""
 
@@ -82,15 +140,11 @@ class DataFlow:
     # ------------------------------------------------------------------ scopes
 
     def scope(self, frame: Frame, state: M.State, value: JSON, **context_extra: Any) -> Scope:
-        """A JSONPath evaluation scope whose ``$`` is ``value``."""
-        stepper = self.stepper
-        return Scope(
-            value,
-            stepper.context(frame, state, **context_extra),
-            stepper.variables(frame),
-            stepper.uuid_source(frame),
-            stepper.random_source(frame),
-        )
+        """A JSONPath evaluation scope whose ``$`` is ``value``.
+
+        The context object and the entropy sources are built only if a query reads them.
+        """
+        return _StateScope(self.stepper, frame, state, value, context_extra)
 
     def states_binding(
         self,
@@ -161,17 +215,21 @@ class DataFlow:
         raw = frame["input"]
         if state.is_jsonata:
             return self._jsonata_output(frame, state, raw, None, default=raw)
-        effective = self.select(state.input_path, raw, frame, state)
+        scope = self.scope(frame, state, raw)
+        effective = _select(state.input_path, raw, scope)
         if state.parameters is not None:
-            result = self.template(state.parameters, effective, frame, state)
+            scope.input = effective
+            result = state.parameters.evaluate(scope)
         elif state.has_result:
             result = state.result
         else:
             result = effective
-        assigned = self.assign_jsonpath(state, frame, result)
+        assigned = None
+        if state.assign is not None:
+            scope.input = result
+            assigned = state.assign.evaluate(scope)
         output = self.result_into(state.result_path, raw, result)
-        output = self.select(state.output_path, output, frame, state)
-        return output, assigned
+        return _select(state.output_path, output, scope), assigned
 
     def plain_output(self, frame: Frame, state: M.State) -> tuple[JSON, dict[str, JSON] | None]:
         """Output and assignments of a state with no result (Succeed, Wait, Choice)."""
@@ -599,6 +657,16 @@ class DataFlow:
             )
             return self.jsonata(state.item_selector, frame, states)
         return self.template(state.item_selector, effective, frame, state, map_item=(index, item))
+
+
+def _select(path: Any, value: JSON, scope: Scope) -> JSON:
+    """Apply an InputPath/OutputPath-like field to ``value``, reusing ``scope``."""
+    if path is M.IDENTITY:
+        return value
+    if path is M.NULL:
+        return {}
+    scope.input = value
+    return path.evaluate(scope)
 
 
 def _parse_number_text(text: str, *, integer: bool) -> int | float | None:

@@ -125,6 +125,9 @@ class _FrameCache:
 
     scopes: dict[tuple[Any, ...], M.StateMachine] = field(default_factory=dict)
     variables: dict[str, Mapping[str, JSON]] = field(default_factory=dict)
+    contexts: dict[str, tuple[tuple[int, int], dict[str, Any]]] = field(default_factory=dict)
+    #: The last payload serialised for each frame: a state's output is the next one's input.
+    texts: dict[str, tuple[JSON, str]] = field(default_factory=dict)
 
 
 class _Stepper:
@@ -266,7 +269,7 @@ class _Stepper:
             frame,
             state.type + "StateEntered",
             "stateEnteredEventDetails",
-            {"name": state.name, **payload_details("input", to_json_text(frame["input"]))},
+            {"name": state.name, **payload_details("input", self.json_text(frame, frame["input"]))},
         )
         frame["entered_ms"] = self.now_ms
         frame["retries"] = 0
@@ -323,7 +326,7 @@ class _Stepper:
         assigned: Mapping[str, JSON] | None,
     ) -> None:
         """Emit ``*StateExited``, apply assigned variables, and move to the next state."""
-        output_text = to_json_text(output)
+        output_text = self.json_text(frame, output)
         if len(output_text) > MAX_PAYLOAD_BYTES // 4 and utf8_size(output_text) > MAX_PAYLOAD_BYTES:
             self._fail_state(frame, state, self._data_limit_failure(state.name))
             return
@@ -352,6 +355,16 @@ class _Stepper:
             "number of bytes service limit.",
         )
 
+    def json_text(self, frame: S.Frame, value: JSON) -> str:
+        """``value`` as compact JSON text; the frame's last one is remembered (values are never
+        mutated in place, so the same object always has the same text)."""
+        cached = self.cache.texts.get(frame["id"])
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        text = to_json_text(value)
+        self.cache.texts[frame["id"]] = (value, text)
+        return text
+
     # ------------------------------------------------------------------ variables
 
     def variables(self, frame: S.Frame) -> Mapping[str, JSON]:
@@ -375,15 +388,25 @@ class _Stepper:
     # ------------------------------------------------------------------ context and entropy
 
     def context(self, frame: S.Frame, state: M.State, **extra: Any) -> dict[str, Any]:
-        """The context object for ``state`` running in ``frame``."""
-        return state_context(
-            self.exec_ctx,
-            self.machine_ctx,
-            state.name,
-            frame["entered_ms"],
-            frame["retries"],
-            **extra,
+        """The context object for ``state`` running in ``frame`` (shared while it is current)."""
+        if extra:
+            return state_context(
+                self.exec_ctx,
+                self.machine_ctx,
+                state.name,
+                frame["entered_ms"],
+                frame["retries"],
+                **extra,
+            )
+        identity = (frame["entered"], frame["retries"])
+        cached = self.cache.contexts.get(frame["id"])
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        context = state_context(
+            self.exec_ctx, self.machine_ctx, state.name, frame["entered_ms"], frame["retries"]
         )
+        self.cache.contexts[frame["id"]] = (identity, context)
+        return context
 
     def uuid_source(self, frame: S.Frame) -> Callable[[], str]:
         """Deterministic version-4 UUIDs for one state entry (replays reproduce them)."""
