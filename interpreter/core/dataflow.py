@@ -98,7 +98,7 @@ class _StateScope(Scope):
         self._uuid: Callable[[], str] | None = None
         self._random: Callable[[], float] | None = None
 
-    @property  # type: ignore[override]
+    @property
     def context(self) -> JSON:
         if self._context is None:
             self._context = self._stepper.context(self._frame, self._state, **self._extra)
@@ -108,7 +108,7 @@ class _StateScope(Scope):
     def context(self, value: JSON) -> None:
         self._context = value
 
-    @property  # type: ignore[override]
+    @property
     def new_uuid(self) -> Callable[[], str]:
         if self._uuid is None:
             self._uuid = self._stepper.uuid_source(self._frame)
@@ -118,7 +118,7 @@ class _StateScope(Scope):
     def new_uuid(self, value: Callable[[], str]) -> None:
         self._uuid = value
 
-    @property  # type: ignore[override]
+    @property
     def random(self) -> Callable[[], float] | None:
         if self._random is None:
             self._random = self._stepper.random_source(self._frame)
