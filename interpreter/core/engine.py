@@ -43,6 +43,9 @@ from interpreter.json_types import JSON
 from interpreter.query.errors import QueryRuntimeError
 
 
+_TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
+
+
 class Transition(NamedTuple):
     """What one call of :func:`start` or :func:`step` produced."""
 
@@ -175,7 +178,12 @@ class _Stepper:
         while runnable and self.snap["status"] == S.RUNNING:
             frame = frames.get(runnable.popleft())
             if frame is not None:
-                self._advance(frame)
+                try:
+                    self._advance(frame)
+                except RecursionError:
+                    # A payload nested deeper than any serialiser can walk: fail this thread of
+                    # the execution with an ASL error instead of crashing the interpreter.
+                    self._frame_failed(frame, Failure(E.RUNTIME, _TOO_DEEP_CAUSE))
 
     # ------------------------------------------------------------------ events in
 

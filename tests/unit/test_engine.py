@@ -555,3 +555,16 @@ def test_jsonata_undefined_result_fails_with_query_evaluation_error() -> None:
     failed = event(result, "EvaluationFailed")["evaluationFailedEventDetails"]
     assert failed["location"] == "Output"
     assert failed["state"] == "A"
+
+
+def test_a_payload_nested_too_deeply_fails_the_execution_instead_of_crashing() -> None:
+    states: dict[str, Any] = {}
+    for i in range(3000):
+        states[f"S{i}"] = {
+            "Type": "Pass",
+            "Parameters": {"inner.$": "$"},
+            **({"Next": f"S{i + 1}"} if i < 2999 else {"End": True}),
+        }
+    result = run_machine(states, {})
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
