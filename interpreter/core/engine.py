@@ -42,7 +42,6 @@ from interpreter.definition import model as M
 from interpreter.json_types import JSON
 from interpreter.query.errors import QueryRuntimeError
 
-
 _TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
 
 
