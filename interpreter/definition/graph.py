@@ -75,6 +75,8 @@ def scope_diagnostics(
             )
         )
         return diagnostics
+    if not isinstance(start_at, str):
+        return diagnostics  # the schema reported the missing StartAt; nothing to walk from
     reachable = _reachable(edges, start_at)
     diagnostics.extend(
         error(

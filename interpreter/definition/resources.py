@@ -119,12 +119,6 @@ def parse_task_resource(arn: str) -> TaskResource | None:
     return TaskResource("optimized", pattern, service, action)
 
 
-def resource_pattern_suffix(arn: str) -> Pattern:
-    """The integration pattern an ARN's suffix asks for, whether or not it is recognised."""
-    _, pattern = _split_pattern(arn)
-    return pattern or REQUEST_RESPONSE
-
-
 def _split_pattern(rest: str) -> tuple[str, Pattern | None]:
     """Split ``action.sync`` / ``action.sync:2`` / ``action.waitForTaskToken`` off ``rest``."""
     if rest.endswith(".waitForTaskToken"):

@@ -278,7 +278,8 @@ def _numbers_outside_jsonata(ctx: StateContext) -> Iterator[Diagnostic]:
         nodes.append((reader["ReaderConfig"], ctx.at("ItemReader", "ReaderConfig")))
     for node, location in nodes:
         for field, described in _NUMERIC_FIELDS.items():
-            if isinstance(node.get(field), str):
+            # Other strings fail the schema's own check; only an expression needs this rule.
+            if syntax.is_jsonata_expression(node.get(field)):
                 yield _failed(
                     f"The value for the field '{field}' must be {described}", child(location, field)
                 )

@@ -124,7 +124,10 @@ def _translate(schema_error: ValidationError, base: str) -> Iterator[Diagnostic]
     instance: Any = schema_error.instance
     schema = schema_error.schema if isinstance(schema_error.schema, dict) else {}
 
-    if keyword == "required":
+    if keyword == "not" and value == {}:
+        # A field the object's definition forbids outright ("Next" inside a nested Choice rule).
+        yield _failed(f"Field '{field}' is not supported", join_location(base, path[:-1]))
+    elif keyword == "required":
         present = instance if isinstance(instance, dict) else {}
         for name in value:
             if name not in present:

@@ -104,9 +104,9 @@ def _is_single_state(definition: Any) -> bool:
 
 def _validate(case: Case, definition: Any) -> list[Diagnostic]:
     kind = _state_machine_type(case)
-    if case["kind"] == "test_state" or case.get("api") == "test_state":
-        if _is_single_state(case["definition"]):
-            return validate_state_definition(definition, state_machine_type=kind)
+    is_test_state = case["kind"] == "test_state" or case.get("api") == "test_state"
+    if is_test_state and _is_single_state(case["definition"]):
+        return validate_state_definition(definition, state_machine_type=kind)
     return validate_definition(definition, state_machine_type=kind)
 
 
