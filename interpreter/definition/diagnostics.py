@@ -40,6 +40,7 @@ MISSING_TRANSITION_TARGET: Final = "MISSING_TRANSITION_TARGET"
 TOO_DEEPLY_NESTED: Final = "TOO_DEEPLY_NESTED"
 # Codes AWS emits for JSONata expressions (observed in CreateStateMachine answers).
 INVALID_JSONATA_EXPRESSION: Final = "INVALID_JSONATA_EXPRESSION"
+UNSUPPORTED_JSONATA_EXPRESSION: Final = "UNSUPPORTED_JSONATA_EXPRESSION"
 # AWS rejects an oversized definition before its validator runs (a ValidationException on the
 # ``definition`` parameter), so it has no diagnostic code for it; this one is ours.
 DEFINITION_TOO_LARGE: Final = "DEFINITION_TOO_LARGE"

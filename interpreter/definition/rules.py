@@ -26,6 +26,7 @@ from interpreter.definition.diagnostics import (
     PASS_RESULT_IS_STATIC,
     SCHEMA_VALIDATION_FAILED,
     TOO_DEEPLY_NESTED,
+    UNSUPPORTED_JSONATA_EXPRESSION,
     Diagnostic,
     error,
     warning,
@@ -443,9 +444,7 @@ def _jsonata_expressions(ctx: StateContext) -> Iterator[Diagnostic]:
         node, location = pending.pop()
         if isinstance(node, str):
             if syntax.is_jsonata_expression(node):
-                reason = syntax.jsonata_error(syntax.jsonata_body(node))
-                if reason:
-                    yield error(INVALID_JSONATA_EXPRESSION, reason, location)
+                yield from _jsonata_expression(syntax.jsonata_body(node), location)
         elif isinstance(node, dict):
             pending.extend(
                 (value, child(location, str(key)))
@@ -454,6 +453,21 @@ def _jsonata_expressions(ctx: StateContext) -> Iterator[Diagnostic]:
             )
         elif isinstance(node, list):
             pending.extend((value, item(location, index)) for index, value in enumerate(node))
+
+
+def _jsonata_expression(expression: str, location: str) -> Iterator[Diagnostic]:
+    reason = syntax.jsonata_error(expression)
+    if reason:
+        yield error(INVALID_JSONATA_EXPRESSION, reason, location)
+        return
+    for name in syntax.jsonata_top_level_references(expression):
+        # AWS's wording: the context item itself, or a name read from it.
+        where = "" if name.startswith("$") else " at the top level"
+        yield error(
+            UNSUPPORTED_JSONATA_EXPRESSION,
+            f"Reference to '{name}'{where} is not supported.",
+            location,
+        )
 
 
 # --------------------------------------------------------------------------- Retry and Catch

@@ -101,6 +101,22 @@ def jsonata_error(expression: str) -> str | None:
     return _reason(compile_jsonata, expression)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def jsonata_top_level_references(expression: str) -> tuple[str, ...]:
+    """What a (well-formed) JSONata expression reads from the top-level context.
+
+    AWS evaluates expressions without a context item, so it refuses ``phone.number`` (a bare
+    name as a path's first step), ``$`` and ``$$`` at definition time. Empty when the
+    expression does not compile (:func:`jsonata_error` reports that).
+    """
+    from interpreter.query.jsonata import compile_jsonata
+
+    try:
+        return tuple(compile_jsonata(expression).top_level_references())
+    except (QuerySyntaxError, RecursionError):
+        return ()
+
+
 def path_or_intrinsic_error(text: str) -> str | None:
     """Why ``text`` is neither a valid Path nor a valid intrinsic call, or None."""
     if looks_like_intrinsic(text):

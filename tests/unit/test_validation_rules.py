@@ -318,6 +318,30 @@ def test_every_jsonata_field_is_parsed(state: dict[str, Any], location: str) -> 
     ]
 
 
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("phone.number", "Reference to 'phone' at the top level is not supported."),
+        ("items[price > 1]", "Reference to 'items' at the top level is not supported."),
+        ("$$", "Reference to '$$' is not supported."),
+    ],
+)
+def test_jsonata_cannot_read_the_top_level_context(expression: str, message: str) -> None:
+    state = {"Type": "Pass", "Output": {"v": "{% " + expression + " %}"}, "End": True}
+    assert errors(one(state, QueryLanguage="JSONata")) == [
+        ("UNSUPPORTED_JSONATA_EXPRESSION", message, "/States/S/Output/v")
+    ]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["$states.input.items[price > 1].name", "($x := 1; $x + 1)", "$sum($states.input.v)", "$myVar"],
+)
+def test_jsonata_reading_states_and_variables_is_fine(expression: str) -> None:
+    state = {"Type": "Pass", "Output": "{% " + expression + " %}", "End": True}
+    assert errors(one(state, QueryLanguage="JSONata")) == []
+
+
 def test_strings_that_are_not_expressions_are_literals() -> None:
     state = {"Type": "Pass", "Output": {"a": "{% not closed", "b": " {% 1 %}"}, "End": True}
     assert errors(one(state, QueryLanguage="JSONata")) == []
