@@ -137,6 +137,13 @@ _NOT_EXPRESSIONS: Final = frozenset(
     }
 )
 
+#: List fields of a state whose entries hold expressions only in these fields.
+_ENTRY_EXPRESSIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "Choices": ("Condition", "Output", "Assign"),
+    "Catch": ("Output", "Assign"),
+    "Retry": (),
+}
+
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))"
 )
@@ -430,27 +437,35 @@ def _has_dollar_key(value: Any) -> bool:
 
 
 def _jsonata_expressions(ctx: StateContext) -> Iterator[Diagnostic]:
-    """Every ``{% ... %}`` string of a JSONata state must parse."""
-    pending: list[tuple[Any, str]] = [
-        (value, ctx.at(key)) for key, value in ctx.state.items() if key not in _NOT_EXPRESSIONS
-    ]
-    for index, rule in _items(ctx.state.get("Choices")):
-        pending.extend(
-            (value, ctx.at("Choices", index, key))
-            for key, value in rule.items()
-            if key not in ("Next", "Comment")
-        )
+    """Every ``{% ... %}`` string of a JSONata state must compile and be supported.
+
+    Structure is followed field by field (a catcher's ``Output``, a rule's ``Condition``...);
+    a payload (``Arguments``, ``Output``, ``Assign``, ``ItemSelector``...) is walked whole.
+    """
+    pending: list[tuple[Any, str]] = []
+    for key, value in ctx.state.items():
+        if key in _NOT_EXPRESSIONS:
+            continue
+        if key in _ENTRY_EXPRESSIONS:
+            pending.extend(
+                (entry[field], ctx.at(key, index, field))
+                for index, entry in _items(value)
+                for field in _ENTRY_EXPRESSIONS[key]
+                if field in entry
+            )
+        elif key in ("ItemReader", "ResultWriter") and isinstance(value, dict):
+            pending.extend(
+                (sub, ctx.at(key, field)) for field, sub in value.items() if field != "Resource"
+            )
+        else:
+            pending.append((value, ctx.at(key)))
     while pending:
         node, location = pending.pop()
         if isinstance(node, str):
             if syntax.is_jsonata_expression(node):
                 yield from _jsonata_expression(syntax.jsonata_body(node), location)
         elif isinstance(node, dict):
-            pending.extend(
-                (value, child(location, str(key)))
-                for key, value in node.items()
-                if key not in ("Next", "Comment")
-            )
+            pending.extend((value, child(location, str(key))) for key, value in node.items())
         elif isinstance(node, list):
             pending.extend((value, item(location, index)) for index, value in enumerate(node))
 
