@@ -110,8 +110,14 @@ def _inline_references(definition: str) -> dict[str, Any]:
 def schema_diagnostics(definition: str, instance: Any, location: str) -> Iterator[Diagnostic]:
     """Check ``instance`` against ``#/$defs/<definition>``; AWS-worded errors located under
     ``location`` (the pointer of ``instance`` itself)."""
+    # jsonschema reports a missing required field once per field, each error carrying the
+    # whole list; translating each would repeat them, so identical diagnostics are kept once.
+    seen: set[Diagnostic] = set()
     for schema_error in validator_for(definition).iter_errors(instance):
-        yield from _translate(schema_error, location)
+        for diagnostic in _translate(schema_error, location):
+            if diagnostic not in seen:
+                seen.add(diagnostic)
+                yield diagnostic
 
 
 def _translate(schema_error: ValidationError, base: str) -> Iterator[Diagnostic]:

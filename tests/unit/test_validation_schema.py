@@ -129,6 +129,11 @@ def test_top_level_fields() -> None:
     assert errors({"States": {"A": {"Type": "Succeed"}}}) == [
         ("SCHEMA_VALIDATION_FAILED", "The field 'StartAt' is required but was missing", "/")
     ]
+    assert errors({"Items": []}) == [
+        ("SCHEMA_VALIDATION_FAILED", "The field 'StartAt' is required but was missing", "/"),
+        ("SCHEMA_VALIDATION_FAILED", "The field 'States' is required but was missing", "/"),
+        ("SCHEMA_VALIDATION_FAILED", "Field 'Items' is not supported", "/"),
+    ]
 
 
 def test_value_types_and_ranges_are_located_at_the_field() -> None:
