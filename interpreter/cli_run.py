@@ -93,7 +93,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_describe(result), indent=2, ensure_ascii=False, default=str))
     elif result.status == "SUCCEEDED":
-        print(to_json_text(result.output))
+        print(result.output_text)
     else:
         print(f"{result.status}", file=sys.stderr)
         print(f"error: {result.error}", file=sys.stderr)

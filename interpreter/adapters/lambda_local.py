@@ -50,6 +50,10 @@ class LambdaResponse:
     duration_seconds: float = 0.0
 
 
+class InvalidRequestContentError(ValueError):
+    """The invocation payload is not JSON (Lambda answers InvalidRequestContentException)."""
+
+
 class FunctionNotFoundError(LookupError):
     """No local handler is registered under the requested function name."""
 
@@ -118,7 +122,10 @@ class LocalLambdaFunctions:
         spent = [0.0]
         token = _simulated.set(spent if self.simulate_time else None)
         try:
-            event = json.loads(payload) if payload else None
+            try:
+                event = json.loads(payload) if payload else {}
+            except ValueError as problem:
+                raise InvalidRequestContentError(str(problem)) from None
             try:
                 result = handler(event, context)
             except Exception as problem:  # the handler's failure is the function's result

@@ -27,20 +27,19 @@ def state_context(
     machine_part: dict[str, Any],
     state_name: str,
     entered_ms: int,
-    retry_count: int,
+    retry_count: int | None,
     *,
     task_token: str | None = None,
     map_item: tuple[int, JSON] | None = None,
 ) -> dict[str, Any]:
     """The whole context object as a state sees it."""
+    state_part: dict[str, Any] = {"Name": state_name, "EnteredTime": iso_from_ms(entered_ms)}
+    if retry_count is not None:
+        state_part["RetryCount"] = retry_count
     context: dict[str, Any] = {
         "Execution": execution_part,
         "StateMachine": machine_part,
-        "State": {
-            "Name": state_name,
-            "EnteredTime": iso_from_ms(entered_ms),
-            "RetryCount": retry_count,
-        },
+        "State": state_part,
     }
     if task_token is not None:
         context["Task"] = {"Token": task_token}

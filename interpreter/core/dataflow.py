@@ -373,6 +373,7 @@ class DataFlow:
                         E.QUERY_EVALUATION_ERROR,
                         "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
                         f"date-time format string: {stamp}",
+                        location="Timestamp",
                     )
                 until = parsed
             output, assigned = self._jsonata_output(frame, state, raw, None, default=raw)

@@ -42,6 +42,7 @@ from interpreter.definition import model as M
 from interpreter.json_types import JSON
 from interpreter.query.errors import QueryRuntimeError
 
+_RETRIABLE = (M.TaskState, M.ParallelState, M.MapState)
 _TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
 
 
@@ -154,7 +155,8 @@ class _Stepper:
 
     def begin(self) -> None:
         execution = self.execution
-        input_text = to_json_text(execution["input"])
+        # AWS records the execution input exactly as StartExecution received it.
+        input_text = execution.get("input_text") or to_json_text(execution["input"])
         details = payload_details("input", input_text)
         details["roleArn"] = execution["role_arn"]
         self.history.add("ExecutionStarted", 0, "executionStartedEventDetails", details)
@@ -338,7 +340,7 @@ class _Stepper:
             self._fail_state(frame, state, self._data_limit_failure(state.name))
             return
         details: dict[str, Any] = {"name": state.name}
-        if assigned is not None:
+        if assigned:
             details.update(assigned_variables_details(assigned))
             self._assign(frame, assigned)
         details.update(payload_details("output", output_text))
@@ -365,11 +367,19 @@ class _Stepper:
     def json_text(self, frame: S.Frame, value: JSON) -> str:
         """``value`` as compact JSON text; the frame's last one is remembered (values are never
         mutated in place, so the same object always has the same text)."""
-        cached = self.cache.texts.get(frame["id"])
+        return self.text_of(frame["id"], value)
+
+    def text_of(self, frame_id: str, value: JSON) -> str:
+        """:meth:`json_text` by frame id (the frame may have ended in this call)."""
+        cached = self.cache.texts.get(frame_id)
         if cached is not None and cached[0] is value:
             return cached[1]
+        if value is self.execution["input"] and self.execution.get("input_text"):
+            # AWS keeps a payload's text until a state changes it: the execution input passed
+            # on untouched is recorded as it was submitted.
+            return str(self.execution["input_text"])
         text = to_json_text(value)
-        self.cache.texts[frame["id"]] = (value, text)
+        self.cache.texts[frame_id] = (value, text)
         return text
 
     # ------------------------------------------------------------------ variables
@@ -396,21 +406,18 @@ class _Stepper:
 
     def context(self, frame: S.Frame, state: M.State, **extra: Any) -> dict[str, Any]:
         """The context object for ``state`` running in ``frame`` (shared while it is current)."""
+        # Only states that can retry carry State.RetryCount (as AWS's context objects show).
+        retries = frame["retries"] if isinstance(state, _RETRIABLE) else None
         if extra:
             return state_context(
-                self.exec_ctx,
-                self.machine_ctx,
-                state.name,
-                frame["entered_ms"],
-                frame["retries"],
-                **extra,
+                self.exec_ctx, self.machine_ctx, state.name, frame["entered_ms"], retries, **extra
             )
         identity = (frame["entered"], frame["retries"])
         cached = self.cache.contexts.get(frame["id"])
         if cached is not None and cached[0] == identity:
             return cached[1]
         context = state_context(
-            self.exec_ctx, self.machine_ctx, state.name, frame["entered_ms"], frame["retries"]
+            self.exec_ctx, self.machine_ctx, state.name, frame["entered_ms"], retries
         )
         self.cache.contexts[frame["id"]] = (identity, context)
         return context
@@ -644,7 +651,7 @@ class _Stepper:
             return
         output_text = to_json_text(output)
         details: dict[str, Any] = {"name": state.name}
-        if assigned is not None:
+        if assigned:
             details.update(assigned_variables_details(assigned))
             self._assign(frame, assigned)
         details.update(payload_details("output", output_text))
@@ -658,8 +665,10 @@ class _Stepper:
     def _frame_succeeded(self, frame: S.Frame, output: JSON) -> None:
         frame["phase"] = S.DONE
         if frame["parent"] is None:
-            details = payload_details("output", to_json_text(output))
+            text = self.json_text(frame, output)
+            details = payload_details("output", text)
             self.snap["output"] = output
+            self.snap["output_text"] = text
             self._end_execution(
                 S.SUCCEEDED, "ExecutionSucceeded", "executionSucceededEventDetails", details
             )
@@ -746,7 +755,7 @@ class _Stepper:
             )
         output_text = to_json_text(output)
         details: dict[str, Any] = {"name": state.name}
-        if assigned is not None:
+        if assigned:
             details.update(assigned_variables_details(assigned))
             self._assign(frame, assigned)
         details.update(payload_details("output", output_text))
@@ -778,7 +787,7 @@ class _Stepper:
         resource_arn, payload, timeout, heartbeat, credentials = self.flow.task_request(
             frame, state, token
         )
-        self._task_scheduled_events(frame, resource, payload, timeout, heartbeat)
+        self._task_scheduled_events(frame, resource, payload, timeout, heartbeat, credentials)
         task: dict[str, Any] = {
             "key": key,
             "resource": resource_arn,
@@ -819,11 +828,17 @@ class _Stepper:
         payload: JSON,
         timeout: int | None,
         heartbeat: int | None,
+        credentials: JSON,
     ) -> None:
+        task_credentials = None
+        if isinstance(credentials, dict) and isinstance(credentials.get("RoleArn"), str):
+            task_credentials = {"roleArn": credentials["RoleArn"]}
         if resource.kind == "lambda_function":
             details = {"resource": resource.arn, **payload_details("input", to_json_text(payload))}
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
+            if task_credentials is not None:
+                details["taskCredentials"] = task_credentials
             self._emit(
                 frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details
             )
@@ -847,6 +862,8 @@ class _Stepper:
             details["timeoutInSeconds"] = timeout
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
+        if task_credentials is not None:
+            details["taskCredentials"] = task_credentials
         self._emit(frame, "TaskScheduled", "taskScheduledEventDetails", details)
         self._emit(
             frame,

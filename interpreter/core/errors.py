@@ -49,12 +49,21 @@ class Failure:
 
 
 def matches(error_equals: tuple[str, ...], error: str | None) -> bool:
-    """Whether a Retrier's or Catcher's ``ErrorEquals`` list matches ``error``."""
+    """Whether a Retrier's or Catcher's ``ErrorEquals`` list matches ``error``.
+
+    ``States.ALL`` matches every error but ``States.Runtime``; ``States.TaskFailed`` also acts as
+    a wildcard, for every error but ``States.Timeout`` (AWS's recorded executions catch a Lambda
+    ``Exception`` and ``Lambda.ResourceNotFoundException`` with it).
+    """
     if error is None:
         return ALL in error_equals
     if error in error_equals:
         return True
-    return ALL in error_equals and error not in NOT_MATCHED_BY_ALL
+    if error in NOT_MATCHED_BY_ALL:
+        return False
+    if ALL in error_equals:
+        return True
+    return TASK_FAILED in error_equals and error != TIMEOUT
 
 
 def state_runtime_cause(state_name: str, entered_event_id: int, detail: str) -> str:

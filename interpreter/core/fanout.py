@@ -113,8 +113,10 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
 
 def _map_run_arn(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> str:
     execution = stepper.execution
-    run_id = stepper.uuid_source(frame)()
-    label = state.label or state.name
+    new_uuid = stepper.uuid_source(frame)
+    # Without a Label, AWS names the run with a generated id.
+    label = state.label or new_uuid()
+    run_id = new_uuid()
     return (
         f"arn:aws:states:{execution['region']}:{execution['account']}:mapRun:"
         f"{execution['state_machine_name']}/{label}:{run_id}"
@@ -197,7 +199,14 @@ def child_succeeded(stepper: _Stepper, child: S.Frame, output: JSON) -> None:
         parent["cursor"] = child["cursor"]
         if data["remaining"] == 0:
             stepper._emit(parent, "ParallelStateSucceeded", advance=False)
-            _finish_fanout(stepper, parent, state, data["results"])
+            results = data["results"]
+            # AWS joins the branches' output texts as they are: "[" + ",".join(...) + "]".
+            texts = [
+                stepper.text_of(child_id, result)
+                for child_id, result in zip(data["children"], results, strict=True)
+            ]
+            stepper.cache.texts[parent["id"]] = (results, "[" + ",".join(texts) + "]")
+            _finish_fanout(stepper, parent, state, results)
         return
     data["results"][index] = output
     data["done"] += 1

@@ -11,7 +11,7 @@ Layout (all keys are strings; every value is JSON)::
       "frames": {frame_id: frame},
       "runnable": [frame_id, ...],       # frames ready to advance, in order
       "waits": {key: frame_id},          # pending task results and timers
-      "output": JSON, "error": str|None, "cause": str|None,
+      "output": JSON, "output_text": str (when SUCCEEDED), "error": str|None, "cause": str|None,
       "stop_ms": int|None
     }
 

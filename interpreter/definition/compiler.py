@@ -31,9 +31,14 @@ def compile_state_machine(definition: Mapping[str, Any]) -> M.StateMachine:
     return _Compiler(language).machine(definition, "", language)
 
 
-def _is_jsonata_string(value: Any) -> bool:
+def _contains_jsonata(value: Any) -> bool:
+    """Whether ``value`` is, or holds at any depth, a ``{% %}`` string."""
     from interpreter.query.jsonata import is_jsonata_string
 
+    if isinstance(value, dict):
+        return any(_contains_jsonata(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_contains_jsonata(item) for item in value)
     return bool(is_jsonata_string(value))
 
 
@@ -98,11 +103,11 @@ class _Compiler:
             raise self.fail(problem.message, f"{location}/{key}") from None
 
     def jsonata_or_literal(self, spec: Mapping[str, Any], key: str, location: str) -> Any:
-        """A field that is either a literal value or a single ``{% %}`` expression."""
+        """A field that is a literal value, or holds ``{% %}`` expressions (compiled)."""
         if key not in spec:
             return None
         value = spec[key]
-        if _is_jsonata_string(value):
+        if _contains_jsonata(value):
             return self.jsonata(spec, key, location)
         return value
 

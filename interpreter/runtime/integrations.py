@@ -8,6 +8,7 @@ as the result, its ``errorType`` as the error and the payload text as the cause)
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 from dataclasses import dataclass
@@ -63,8 +64,14 @@ def lambda_function_outcome(response: LambdaResponse) -> TaskOutcome:
     )
 
 
-def lambda_invoke_outcome(response: LambdaResponse, now_epoch_seconds: float) -> TaskOutcome:
-    """Outcome of ``arn:aws:states:::lambda:invoke``: the Invoke response, wrapped."""
+def lambda_invoke_outcome(
+    response: LambdaResponse, now_epoch_seconds: float, *, log_tail: bool = False
+) -> TaskOutcome:
+    """Outcome of ``arn:aws:states:::lambda:invoke``: the Invoke response, wrapped.
+
+    ``log_tail`` (``"LogType": "Tail"``) adds ``LogResult``: the base64 tail of the invocation's
+    log, as Lambda returns it.
+    """
     document = _decode_payload(response.payload)
     if response.function_error is not None:
         error = document.get("errorType") if isinstance(document, dict) else None
@@ -88,7 +95,7 @@ def lambda_invoke_outcome(response: LambdaResponse, now_epoch_seconds: float) ->
         "x-amzn-RequestId": response.request_id,
         "X-Amzn-Trace-Id": trace_id,
     }
-    output = {
+    output: dict[str, Any] = {
         "ExecutedVersion": response.executed_version,
         "Payload": document,
         "SdkHttpMetadata": {
@@ -99,6 +106,14 @@ def lambda_invoke_outcome(response: LambdaResponse, now_epoch_seconds: float) ->
         "SdkResponseMetadata": {"RequestId": response.request_id},
         "StatusCode": 200,
     }
+    if log_tail:
+        log = (
+            f"START RequestId: {response.request_id} Version: {response.executed_version}\n"
+            f"END RequestId: {response.request_id}\n"
+            f"REPORT RequestId: {response.request_id}\t"
+            f"Duration: {response.duration_seconds * 1000:.2f} ms\n"
+        )
+        output["LogResult"] = base64.b64encode(log.encode()).decode()
     return TaskOutcome(True, output=output, duration_seconds=response.duration_seconds)
 
 
@@ -113,10 +128,26 @@ def lambda_not_found_outcome(
     return TaskOutcome(False, error="Lambda.ResourceNotFoundException", cause=cause)
 
 
+def lambda_bad_request_outcome(detail: str, request_id: str) -> TaskOutcome:
+    """The failure AWS reports when the invocation payload is not JSON."""
+    cause = (
+        f"Could not parse request body into json: {detail} (Service: AWSLambda; Status Code: 400; "
+        f"Error Code: InvalidRequestContentException; Request ID: {request_id}; Proxy: null)"
+    )
+    return TaskOutcome(False, error="Lambda.InvalidRequestContentException", cause=cause)
+
+
 def invoke_payload(parameters: JSON) -> tuple[str | None, bytes]:
     """Function name and payload bytes of a ``lambda:invoke`` task's parameters."""
     if not isinstance(parameters, dict):
         return None, b"{}"
     function = parameters.get("FunctionName")
-    payload = parameters.get("Payload", {})
-    return function if isinstance(function, str) else None, json.dumps(payload).encode()
+    name = function if isinstance(function, str) else None
+    payload = parameters.get("Payload")
+    if payload is None:
+        # No payload: Lambda invokes the function with an empty object.
+        return name, b""
+    if isinstance(payload, str):
+        # A string Payload is the request body itself (AWS passes JSON text through).
+        return name, payload.encode()
+    return name, json.dumps(payload).encode()

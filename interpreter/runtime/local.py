@@ -20,6 +20,7 @@ from typing import Any
 
 from interpreter.adapters.lambda_local import (
     FunctionNotFoundError,
+    InvalidRequestContentError,
     LambdaHandler,
     LocalLambdaFunctions,
 )
@@ -32,6 +33,7 @@ from interpreter.json_types import JSON
 from interpreter.runtime.integrations import (
     TaskOutcome,
     invoke_payload,
+    lambda_bad_request_outcome,
     lambda_function_outcome,
     lambda_invoke_outcome,
     lambda_not_found_outcome,
@@ -59,12 +61,8 @@ class ExecutionResult:
     stop_ms: int | None
     history: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
-    def output_text(self) -> str | None:
-        """The output as AWS returns it: compact JSON text (None unless SUCCEEDED)."""
-        from interpreter.core.history import to_json_text
-
-        return to_json_text(self.output) if self.status == S.SUCCEEDED else None
+    #: The output as AWS returns it (JSON text; None unless SUCCEEDED).
+    output_text: str | None = None
 
     def history_events(self) -> list[dict[str, Any]]:
         """The history with ``timestamp`` as an aware datetime, as GetExecutionHistory has it."""
@@ -89,6 +87,8 @@ class LocalTaskRunner:
                 response = self.functions.invoke(resource.arn, payload, request_id)
             except FunctionNotFoundError:
                 return lambda_not_found_outcome(resource, resource.arn, request_id)
+            except InvalidRequestContentError as problem:
+                return lambda_bad_request_outcome(str(problem), request_id)
             return lambda_function_outcome(response)
         is_lambda_invoke = resource.kind == "service" and resource.resource_type == "lambda"
         if is_lambda_invoke and resource.action == "invoke":
@@ -104,7 +104,11 @@ class LocalTaskRunner:
             except FunctionNotFoundError:
                 arn = function if function.startswith("arn:") else self.functions.arn_of(function)
                 return lambda_not_found_outcome(resource, arn, request_id)
-            return lambda_invoke_outcome(response, now_ms / 1000)
+            except InvalidRequestContentError as problem:
+                return lambda_bad_request_outcome(str(problem), request_id)
+            parameters = command["input"]
+            log_tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
+            return lambda_invoke_outcome(response, now_ms / 1000, log_tail=log_tail)
         return TaskOutcome(
             False,
             error="States.TaskFailed",
@@ -152,10 +156,15 @@ class LocalRunner:
         state_machine_arn: str | None = None,
         execution_name: str | None = None,
         execution_arn: str | None = None,
+        input_text: str | None = None,
         on_event: EventListener | None = None,
         recorder: TransitionRecorder | None = None,
     ) -> ExecutionResult:
-        """Run one execution of ``machine`` to its end and return its result."""
+        """Run one execution of ``machine`` to its end and return its result.
+
+        ``input_text`` is the input exactly as submitted (history records it verbatim); by
+        default it is ``execution_input`` serialised compactly.
+        """
         name = execution_name or str(uuid.uuid4())
         machine_arn = state_machine_arn or (
             f"arn:aws:states:{self.region}:{self.account}:stateMachine:{state_machine_name}"
@@ -168,6 +177,7 @@ class LocalRunner:
             "arn": arn,
             "name": name,
             "input": execution_input,
+            "input_text": input_text,
             "start_ms": now_ms,
             "role_arn": self.role_arn,
             "state_machine_arn": machine_arn,
@@ -229,6 +239,7 @@ class LocalRunner:
             start_ms=execution["start_ms"],
             stop_ms=snapshot["stop_ms"],
             history=history,
+            output_text=snapshot.get("output_text"),
         )
 
     def _dispatch(

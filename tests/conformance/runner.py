@@ -9,11 +9,11 @@ the recorded behaviour (CASES_README.md, "Lambda behaviours").
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from interpreter.adapters.lambda_local import sleep
-from interpreter.core.history import to_json_text
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.runtime.local import LocalRunner
 
@@ -80,9 +80,43 @@ def lambda_handlers(case: Mapping[str, Any]) -> dict[str, Callable[[Any, Any], A
     return handlers
 
 
+def _fixture_value(resource: Mapping[str, Any], context: Mapping[str, Any]) -> str | None:
+    """The value a fixture placeholder stands for, created the way the recording created it."""
+    created = resource.get("created_by") or {}
+    callee = created.get("callee")
+    kwargs = created.get("kwargs") or {}
+    label = str(resource.get("label", "fixture")).replace("#", "-")
+    if callee == "create_cross_account_admin_role_and_policy":
+        account = kwargs.get("trusted_account_id") or context.get("account", "111111111111")
+        return f"arn:aws:iam::{account}:role/{label}"
+    return None
+
+
+def _resolve_placeholders(case: Mapping[str, Any]) -> tuple[Any, Any, dict[str, str]]:
+    """The case's definition and input with fixture placeholders replaced, and the mapping."""
+    context = case.get("run_context") or {}
+    values: dict[str, str] = {}
+    for name, resource in (case.get("resources") or {}).items():
+        if isinstance(resource, dict) and resource.get("type") == "fixture/api placeholder":
+            value = _fixture_value(resource, context)
+            if value is not None:
+                values[name] = value
+
+    def substitute(document: Any) -> Any:
+        if not values:
+            return document
+        text = json.dumps(document)
+        for name, value in values.items():
+            text = text.replace(name, value)
+        return json.loads(text)
+
+    return substitute(case["definition"]), substitute(case.get("input")), values
+
+
 def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
     """Run an ``execution``/``sync_execution`` case and return the actual result."""
     context = case.get("run_context") or {}
+    definition, execution_input, placeholders = _resolve_placeholders(case)
     account = context.get("account", "111111111111")
     region = context.get("region", "us-east-1")
     runner = LocalRunner(
@@ -92,20 +126,24 @@ def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
         account=account,
         role_arn=context.get("role_arn"),
     )
-    machine = compile_state_machine(case["definition"])
+    machine = compile_state_machine(definition)
     result = runner.run(
         machine,
-        case.get("input"),
+        execution_input,
         state_machine_name=context.get("state_machine_name", "StateMachine"),
         state_machine_arn=context.get("state_machine_arn"),
         execution_name=context.get("execution_name"),
         execution_arn=context.get("execution_arn"),
+        # The recording harness sent json.dumps(input) with Python's default separators, and
+        # AWS records the execution input verbatim.
+        input_text=json.dumps(execution_input),
     )
     return {
         "status": result.status,
         "output": result.output if result.status == "SUCCEEDED" else None,
-        "output_raw": to_json_text(result.output) if result.status == "SUCCEEDED" else None,
+        "output_raw": result.output_text,
         "error": result.error,
         "cause": result.cause,
         "history": result.history_events(),
+        "placeholders": placeholders,
     }
