@@ -29,6 +29,7 @@ from interpreter.core.context import execution_context, state_context
 from interpreter.core.dataflow import DataFlow
 from interpreter.core.errors import Failure
 from interpreter.core.history import (
+    HistoryLimitReachedError,
     HistoryWriter,
     assigned_variables_details,
     failure_details,
@@ -42,6 +43,7 @@ from interpreter.definition import model as M
 from interpreter.json_types import JSON
 from interpreter.query.errors import QueryRuntimeError
 
+_HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
 _RETRIABLE = (M.TaskState, M.ParallelState, M.MapState)
 _TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
 
@@ -79,7 +81,10 @@ def start(
         "stop_ms": None,
     }
     stepper = _Stepper(machine, snapshot, now_ms)
-    stepper.begin()
+    try:
+        stepper.begin()
+    except HistoryLimitReachedError:
+        stepper.history_limit_reached()
     return stepper.finish()
 
 
@@ -102,11 +107,14 @@ def step(
     """
     stepper = _Stepper(machine, snapshot, now_ms)
     if snapshot["status"] == S.RUNNING:
-        for event in events:
-            stepper.deliver(event)
-            if snapshot["status"] != S.RUNNING:
-                break
-        stepper.run()
+        try:
+            for event in events:
+                stepper.deliver(event)
+                if snapshot["status"] != S.RUNNING:
+                    break
+            stepper.run()
+        except HistoryLimitReachedError:
+            stepper.history_limit_reached()
     return stepper.finish()
 
 
@@ -701,6 +709,25 @@ class _Stepper:
         self.history.add(event_type, previous, details_key, details)
         self.snap["status"] = status
         self.snap["stop_ms"] = self.now_ms
+        self.snap["frames"] = {}
+        self.frames = self.snap["frames"]
+        self.snap["waits"] = {}
+        self.waits = self.snap["waits"]
+        self.runnable.clear()
+
+    def history_limit_reached(self) -> None:
+        """End the execution: its history is full (AWS's hard limit of 25,000 events)."""
+        failure = Failure(E.RUNTIME, _HISTORY_LIMIT_CAUSE)
+        self.snap["error"] = failure.error
+        self.snap["cause"] = failure.cause
+        self.snap["status"] = S.FAILED
+        self.snap["stop_ms"] = self.now_ms
+        self.history.add(
+            "ExecutionFailed",
+            self.history.next_id - 1,
+            "executionFailedEventDetails",
+            failure_details(failure.error, failure.cause),
+        )
         self.snap["frames"] = {}
         self.frames = self.snap["frames"]
         self.snap["waits"] = {}

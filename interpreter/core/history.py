@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from interpreter.core.limits import MAX_HISTORY_EVENTS
 from interpreter.json_types import JSON
 
 #: AWS marks every payload it records as not truncated unless it is over the limit.
@@ -30,8 +31,22 @@ def to_json_text(value: JSON) -> str:
     return _encode(value)
 
 
+#: Events that may be the execution's last (AWS lets event 25,000 be one of these).
+TERMINAL_EVENTS = frozenset(
+    {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
+)
+
+
+class HistoryLimitReachedError(Exception):
+    """The next event would be number 25,000 and is not the execution's end."""
+
+
 class HistoryWriter:
-    """Appends events with contiguous ids to ``events``."""
+    """Appends events with contiguous ids to ``events``.
+
+    AWS caps a history at 25,000 events: when the 25,000th would be anything but the execution's
+    end, the execution fails instead (:class:`HistoryLimitReachedError` tells the engine so).
+    """
 
     __slots__ = ("events", "next_id", "now_ms")
 
@@ -49,6 +64,8 @@ class HistoryWriter:
     ) -> int:
         """Append one event and return its id."""
         event_id = self.next_id
+        if event_id >= MAX_HISTORY_EVENTS and event_type not in TERMINAL_EVENTS:
+            raise HistoryLimitReachedError
         self.next_id = event_id + 1
         event: dict[str, Any] = {
             "timestamp": self.now_ms,

@@ -568,3 +568,37 @@ def test_a_payload_nested_too_deeply_fails_the_execution_instead_of_crashing() -
     result = run_machine(states, {})
     assert result.status == "FAILED"
     assert result.error == "States.Runtime"
+
+
+def test_the_history_is_capped_at_25000_events_as_on_aws() -> None:
+    result = run_machine(
+        {
+            "M": {
+                "Type": "Map",
+                "MaxConcurrency": 1,
+                "ItemProcessor": {
+                    "StartAt": "P",
+                    "States": {"P": {"Type": "Pass", "End": True}},
+                },
+                "End": True,
+            }
+        },
+        list(range(7000)),
+    )
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
+    assert len(result.history) == 25_000
+    assert [e["id"] for e in result.history] == list(range(1, 25_001))
+    assert result.history[-1]["type"] == "ExecutionFailed"
+
+
+def test_an_execution_ending_exactly_at_event_25000_succeeds() -> None:
+    # 1 ExecutionStarted + 2 events per Pass state + 1 ExecutionSucceeded = 25,000.
+    count = 12_499
+    states = {
+        f"S{i}": {"Type": "Pass", **({"Next": f"S{i + 1}"} if i < count - 1 else {"End": True})}
+        for i in range(count)
+    }
+    result = run_machine(states, {})
+    assert result.status == "SUCCEEDED"
+    assert len(result.history) == 25_000
