@@ -35,6 +35,28 @@ recording harness normalised them. This module does two things:
     keep each branch's own order. Every tolerance is documented where it is implemented and
     cites the README rule that grants it.
 
+Every tolerance, and the README rule behind it (each is also commented where it is coded):
+
+* wildcards — the replacement of a ``jsonpath``/``key_value`` transformer matches any value; the
+  replacement of a ``${ref:`` regex and ``<json-input:N>`` match any text (README "Three more
+  marks"); placeholder tokens the replay cannot produce (the recording used transformers the
+  case does not list, e.g. ``<resource:1>``) are wildcards too (README "or treat these tokens as
+  wildcards"). Numbered tokens (``<uuid:3>``, ``<task_token:1>``, ...) were numbered over the
+  whole recorded test, so they are compared as a bijection (same token, same value; different
+  tokens, different values), and ``<uuid:N>`` also accepts a raw UUID there;
+* a Lambda error document's ``stackTrace`` is compared by presence only (README);
+* ``skip_snapshot_verify_paths`` are not compared (README);
+* Parallel branches and Map iterations may interleave: they are compared as a multiset that
+  keeps each branch's own order (README). Ids and previousEventIds are then compared exactly if
+  the run interleaved as AWS did, and structurally otherwise (``_compare_previous_ids``);
+* ``sfn_parallel_events_sort``: sorted branch events as a multiset between the events that kept
+  their ids; extra ``Parallel*`` events allowed (README);
+* ``wall_clock_dependent``: a transformer that names a literal date-time matches any date-time
+  (README "compare loosely"); everything else is exact;
+* recording artefacts, not tolerances of behaviour: an event's input/output that the recording
+  parsed from non-object JSON text is compared as a value (``_json_text_field``); an api_error's
+  recorded ``str(ClientError)`` is compared without botocore's prefix.
+
 The shape of ``actual`` (what ``runner.run_case`` returns) is documented on ``compare_case``.
 """
 
@@ -187,9 +209,11 @@ class _JsonPath:
 
     def locate(self, doc: JSONish) -> list[tuple[JSONish, str | int]]:
         """(container, key) of every node the path selects, in document order."""
+        last = self.steps[-1].key if self.steps else None
         found: list[tuple[JSONish, str | int]] = []
         for path, container, key in _walk(doc, ()):
-            if self.matches(path):
+            # Cheap pre-check: the selected node's own key is the path's last step.
+            if (not isinstance(last, str) or key == last) and self.matches(path):
                 found.append((container, key))
         return found
 

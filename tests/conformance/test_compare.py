@@ -976,3 +976,81 @@ def test_skip_paths_select_what_jsonpath_selects(
 ) -> None:
     case = _case({"status": "SUCCEEDED"}, skip=[path])
     assert _CaseRules.of(case, {}).skipped(location) is selected
+
+
+def _event(event_id: int, prev: int, kind: str, **details: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {"id": event_id, "previousEventId": prev, "type": kind}
+    if kind.endswith("StateEntered"):
+        event["stateEnteredEventDetails"] = {"name": details["name"], "input": "{}"}
+    elif kind.endswith("StateExited"):
+        event["stateExitedEventDetails"] = {"name": details["name"], "output": "{}"}
+    elif kind.startswith("MapIteration"):
+        key = kind[0].lower() + kind[1:] + "EventDetails"
+        event[key] = {"index": details["index"], "name": details["name"]}
+    return event
+
+
+def _recorded(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    recorded = copy.deepcopy(events)
+    for event in recorded:
+        for details in event.values():
+            if isinstance(details, dict):
+                for key in ("input", "output"):
+                    if key in details:
+                        details[key] = {}
+    return recorded
+
+
+# Two branches run one after the other, as AWS records them when it does not interleave.
+PARALLEL = [
+    _event(1, 0, "ExecutionStarted"),
+    _event(2, 0, "ParallelStateEntered", name="P"),
+    _event(3, 2, "ParallelStateStarted"),
+    _event(4, 3, "PassStateEntered", name="A1"),
+    _event(5, 4, "PassStateExited", name="A1"),
+    _event(6, 3, "PassStateEntered", name="B1"),
+    _event(7, 6, "PassStateExited", name="B1"),
+    _event(8, 7, "ParallelStateSucceeded"),
+    _event(9, 7, "ParallelStateExited", name="P"),
+    _event(10, 9, "ExecutionSucceeded"),
+]
+
+
+def test_parallel_branches_compare_as_a_multiset() -> None:
+    case = _case({"status": "SUCCEEDED", "output": {}, "history": _recorded(PARALLEL)})
+    branch_b_first = [
+        _event(1, 0, "ExecutionStarted"),
+        _event(2, 0, "ParallelStateEntered", name="P"),
+        _event(3, 2, "ParallelStateStarted"),
+        _event(4, 3, "PassStateEntered", name="B1"),
+        _event(5, 3, "PassStateEntered", name="A1"),
+        _event(6, 4, "PassStateExited", name="B1"),
+        _event(7, 5, "PassStateExited", name="A1"),
+        _event(8, 7, "ParallelStateSucceeded"),
+        _event(9, 7, "ParallelStateExited", name="P"),
+        _event(10, 9, "ExecutionSucceeded"),
+    ]
+    assert compare_case(case, _run({}, history=PARALLEL)) == []
+    assert compare_case(case, _run({}, history=branch_b_first)) == []
+    # A branch's own order is kept: B1 cannot exit before it is entered.
+    swapped = copy.deepcopy(branch_b_first)
+    swapped[3], swapped[5] = (
+        dict(swapped[5], id=4, previousEventId=3),
+        dict(swapped[3], id=6, previousEventId=4),
+    )
+    assert compare_case(case, _run({}, history=swapped))
+    # Within a branch the pointer is forced: A1's exit must point at A1's entry.
+    wrong = copy.deepcopy(branch_b_first)
+    wrong[6]["previousEventId"] = 4
+    assert compare_case(case, _run({}, history=wrong))
+    # A region's closer must point into the region, not before it.
+    outside = copy.deepcopy(branch_b_first)
+    outside[7]["previousEventId"] = 2
+    assert any("outside" in m for m in compare_case(case, _run({}, history=outside)))
+
+
+def test_the_recorded_order_keeps_awss_previous_event_ids() -> None:
+    case = _case({"status": "SUCCEEDED", "output": {}, "history": _recorded(PARALLEL)})
+    other = copy.deepcopy(PARALLEL)
+    other[8]["previousEventId"] = 8  # the Exited after the Succeeded: possible, not AWS's
+    assert any("previousEventId" in m for m in compare_case(case, _run({}, history=other)))
