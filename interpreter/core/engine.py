@@ -36,11 +36,11 @@ from interpreter.core.history import (
     payload_details,
     to_json_text,
 )
-from interpreter.core.limits import MAX_PAYLOAD_BYTES, MAX_WAIT_SECONDS, utf8_size
 from interpreter.core.resources import TaskResource, parse_resource
 from interpreter.core.retry import find_retrier, retry_delay_seconds
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
+from interpreter.limits import MAX_PAYLOAD_BYTES, MAX_WAIT_SECONDS, utf8_size
 from interpreter.query.errors import QueryRuntimeError
 
 _HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."

@@ -17,8 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from interpreter.core.limits import MAX_HISTORY_EVENTS
 from interpreter.json_types import JSON
+from interpreter.limits import MAX_HISTORY_EVENTS
 
 #: AWS marks every payload it records as not truncated unless it is over the limit.
 NOT_TRUNCATED: Final[Mapping[str, bool]] = {"truncated": False}

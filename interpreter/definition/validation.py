@@ -49,11 +49,12 @@ from interpreter.definition.rules import (
 )
 from interpreter.definition.schema import STATE_DEFINITIONS, schema_diagnostics
 from interpreter.json_types import JSON
+from interpreter.limits import MAX_DEFINITION_BYTES, MAX_NAME_LENGTH
 
 #: AWS's limit on the ``definition`` parameter, in characters.
-MAX_DEFINITION_LENGTH: Final = 1_048_576
+MAX_DEFINITION_LENGTH: Final = MAX_DEFINITION_BYTES
 #: AWS's limit on state names, in characters.
-MAX_STATE_NAME_LENGTH: Final = 80
+MAX_STATE_NAME_LENGTH: Final = MAX_NAME_LENGTH
 #: Deepest JSON nesting accepted (ours; AWS's parser allows more). It keeps every later stage —
 #: compilers, serialisers — far from Python's recursion limit; 50 nested Parallel states fit.
 MAX_NESTING_DEPTH: Final = 200

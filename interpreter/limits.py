@@ -1,4 +1,4 @@
-"""AWS Step Functions service limits, in one place."""
+"""AWS Step Functions service limits, in one place (the lowest layer: every other imports it)."""
 
 from __future__ import annotations
 
