@@ -15,17 +15,14 @@ from typing import Any
 
 # Case name (the case file's "name", which is also its file name) -> why it fails today.
 KNOWN_FAILURES: dict[str, str] = {
-    "test_sfn_api__test_get_execution_history_reversed": (
-        "recorded with GetExecutionHistory(reverseOrder=True); runner.py returns the history in "
-        "ascending order (compare.history_reverse_order(case) tells when to reverse)"
-    ),
     "test_sfn_api__test_stop_execution": (
         "the recording stopped the execution during its Wait state (StopExecution, ABORTED); "
         "runner.py cannot stop an execution yet"
     ),
     "test_base_scenarios__test_map_state_label": (
-        "MapStateEntered input: AWS shows the Map state's input re-serialised compactly, the "
-        "engine passes the execution input's text through with its original spacing"
+        "MapStateEntered input: in this recording (and map_state_result_writer's) AWS shows the "
+        "first state's input re-serialised compactly, while the 12 other recordings of a first "
+        "state keep the submitted text; the engine follows the majority"
     ),
     "test_base_scenarios__test_map_state_nested_config_distributed_no_max_max_concurrency": (
         "the case invokes Lambda function lambda_func_00000001 but the corpus records no "

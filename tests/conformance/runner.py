@@ -9,9 +9,12 @@ the recorded behaviour (CASES_README.md, "Lambda behaviours").
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from compare import history_reverse_order
 
 from interpreter.adapters.lambda_local import sleep
 from interpreter.definition.compiler import compile_state_machine
@@ -113,6 +116,17 @@ def _resolve_placeholders(case: Mapping[str, Any]) -> tuple[Any, Any, dict[str, 
     return substitute(case["definition"]), substitute(case.get("input")), values
 
 
+def _recording_start_ms(case: Mapping[str, Any]) -> int | None:
+    """For cases whose input was computed from the clock: when the recording ran (epoch ms)."""
+    if not case.get("wall_clock_dependent"):
+        return None
+    recorded = (case.get("source") or {}).get("recorded_date")
+    if not recorded:
+        return None
+    moment = datetime.datetime.strptime(recorded, "%d-%m-%Y, %H:%M:%S").replace(tzinfo=datetime.UTC)
+    return int(moment.timestamp() * 1000)
+
+
 def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
     """Run an ``execution``/``sync_execution`` case and return the actual result."""
     context = case.get("run_context") or {}
@@ -125,6 +139,7 @@ def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
         region=region,
         account=account,
         role_arn=context.get("role_arn"),
+        start_ms=_recording_start_ms(case),
     )
     machine = compile_state_machine(definition)
     result = runner.run(
@@ -144,6 +159,11 @@ def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
         "output_raw": result.output_text,
         "error": result.error,
         "cause": result.cause,
-        "history": result.history_events(),
+        # GetExecutionHistory with reverseOrder=True when that is how the case was recorded.
+        "history": (
+            result.history_events()[::-1]
+            if history_reverse_order(case)
+            else result.history_events()
+        ),
         "placeholders": placeholders,
     }
