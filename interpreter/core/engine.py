@@ -29,9 +29,9 @@ from interpreter.core.context import execution_context, state_context
 from interpreter.core.dataflow import DataFlow
 from interpreter.core.errors import Failure
 from interpreter.core.history import (
+    NOT_TRUNCATED,
     HistoryLimitReachedError,
     HistoryWriter,
-    assigned_variables_details,
     failure_details,
     payload_details,
     to_json_text,
@@ -40,7 +40,13 @@ from interpreter.core.resources import TaskResource, parse_resource
 from interpreter.core.retry import find_retrier, retry_delay_seconds
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
-from interpreter.limits import MAX_PAYLOAD_BYTES, MAX_WAIT_SECONDS, utf8_size
+from interpreter.limits import (
+    MAX_EXECUTION_VARIABLES_BYTES,
+    MAX_PAYLOAD_BYTES,
+    MAX_VARIABLE_BYTES,
+    MAX_WAIT_SECONDS,
+    utf8_size,
+)
 from interpreter.query.errors import QueryRuntimeError
 
 _HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
@@ -343,17 +349,44 @@ class _Stepper:
         assigned: Mapping[str, JSON] | None,
     ) -> None:
         """Emit ``*StateExited``, apply assigned variables, and move to the next state."""
+        self._leave(frame, state, output, assigned, state.next, state.end, retriable=True)
+
+    def _leave(
+        self,
+        frame: S.Frame,
+        state: M.State,
+        output: JSON,
+        assigned: Mapping[str, JSON] | None,
+        next_state: str | None,
+        end: bool,
+        *,
+        retriable: bool,
+    ) -> None:
+        """Check the output and the assignments against AWS's limits, record the state's exit,
+        apply the assignments and move on. A limit exceeded fails the state (through Retry and
+        Catch when ``retriable``, else it fails the frame: a Catcher's own output)."""
         output_text = self.json_text(frame, output)
+        failure = None
         if len(output_text) > MAX_PAYLOAD_BYTES // 4 and utf8_size(output_text) > MAX_PAYLOAD_BYTES:
-            self._fail_state(frame, state, self._data_limit_failure(state.name))
-            return
+            failure = self._data_limit_failure(state.name)
         details: dict[str, Any] = {"name": state.name}
+        texts: dict[str, str] = {}
+        if failure is None and assigned:
+            texts = {name: to_json_text(value) for name, value in assigned.items()}
+            failure = self._variables_limit_failure(frame, texts)
+        if failure is not None:
+            if retriable:
+                self._fail_state(frame, state, failure)
+            else:
+                self._frame_failed(frame, failure)
+            return
         if assigned:
-            details.update(assigned_variables_details(assigned))
-            self._assign(frame, assigned)
+            details["assignedVariables"] = texts
+            details["assignedVariablesDetails"] = dict(NOT_TRUNCATED)
+            self._assign(frame, assigned, texts)
         details.update(payload_details("output", output_text))
         self._emit(frame, state.type + "StateExited", "stateExitedEventDetails", details)
-        self._goto(frame, state.next, output, end=state.end)
+        self._goto(frame, next_state, output, end=end)
 
     def _goto(self, frame: S.Frame, next_state: str | None, output: JSON, *, end: bool) -> None:
         frame["attempts"] = []
@@ -400,15 +433,56 @@ class _Stepper:
         parent_id = frame["parent"]
         own: dict[str, JSON] = frame["vars"]
         visible: Mapping[str, JSON]
-        if parent_id is None or parent_id not in self.frames:
+        if parent_id is None or parent_id not in self.frames or frame.get("isolated"):
             visible = own
         else:
             visible = ChainMap(own, self.variables(self.frames[parent_id]))  # type: ignore[arg-type]
         self.cache.variables[frame["id"]] = visible
         return visible
 
-    def _assign(self, frame: S.Frame, assigned: Mapping[str, JSON]) -> None:
+    def _variables_limit_failure(self, frame: S.Frame, texts: Mapping[str, str]) -> Failure | None:
+        """AWS's limits on variables: 256 KiB per value and per Assign, 10 MiB per execution."""
+        sizes = {name: utf8_size(text) for name, text in texts.items()}
+        for name, size in sizes.items():
+            if size > MAX_VARIABLE_BYTES:
+                return Failure(
+                    E.DATA_LIMIT_EXCEEDED,
+                    f"The value assigned to the variable '{name}' exceeds the maximum size of "
+                    f"{MAX_VARIABLE_BYTES} bytes.",
+                )
+        if sum(sizes.values()) > MAX_VARIABLE_BYTES:
+            return Failure(
+                E.DATA_LIMIT_EXCEEDED,
+                f"The variables assigned by one state exceed the maximum size of "
+                f"{MAX_VARIABLE_BYTES} bytes.",
+            )
+        known: dict[str, int] = frame.setdefault("var_sizes", {})
+        growth = sum(size - known.get(name, 0) for name, size in sizes.items())
+        if self.snap.get("var_bytes", 0) + growth > MAX_EXECUTION_VARIABLES_BYTES:
+            return Failure(
+                E.DATA_LIMIT_EXCEEDED,
+                "The variables of the execution exceed the maximum size of "
+                f"{MAX_EXECUTION_VARIABLES_BYTES} bytes.",
+            )
+        return None
+
+    def _assign(
+        self, frame: S.Frame, assigned: Mapping[str, JSON], texts: Mapping[str, str]
+    ) -> None:
+        known: dict[str, int] = frame.setdefault("var_sizes", {})
+        total = self.snap.get("var_bytes", 0)
+        for name, text in texts.items():
+            size = utf8_size(text)
+            total += size - known.get(name, 0)
+            known[name] = size
+        self.snap["var_bytes"] = total
         frame["vars"].update(assigned)
+
+    def forget_variables(self, frame: S.Frame) -> None:
+        """A frame ended: its variables no longer count toward the execution's total."""
+        sizes = frame.get("var_sizes")
+        if sizes:
+            self.snap["var_bytes"] = self.snap.get("var_bytes", 0) - sum(sizes.values())
 
     # ------------------------------------------------------------------ context and entropy
 
@@ -657,15 +731,8 @@ class _Stepper:
         except QueryRuntimeError as problem:
             self._frame_failed(frame, self._query_failure(frame, state, problem))
             return
-        output_text = to_json_text(output)
-        details: dict[str, Any] = {"name": state.name}
-        if assigned:
-            details.update(assigned_variables_details(assigned))
-            self._assign(frame, assigned)
-        details.update(payload_details("output", output_text))
-        self._emit(frame, state.type + "StateExited", "stateExitedEventDetails", details)
         frame["phase"] = S.ENTER
-        self._goto(frame, catcher.next, output, end=False)
+        self._leave(frame, state, output, assigned, catcher.next, False, retriable=False)
         self._schedule(frame)
 
     # ------------------------------------------------------------------ frames ending
@@ -780,14 +847,7 @@ class _Stepper:
                     ),
                 ),
             )
-        output_text = to_json_text(output)
-        details: dict[str, Any] = {"name": state.name}
-        if assigned:
-            details.update(assigned_variables_details(assigned))
-            self._assign(frame, assigned)
-        details.update(payload_details("output", output_text))
-        self._emit(frame, "ChoiceStateExited", "stateExitedEventDetails", details)
-        self._goto(frame, next_state, output, end=False)
+        self._leave(frame, state, output, assigned, next_state, False, retriable=True)
         return _CONTINUE
 
     def run_wait(self, frame: S.Frame, state: M.WaitState) -> _Outcome:

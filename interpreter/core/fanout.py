@@ -64,6 +64,8 @@ def start_parallel(stepper: _Stepper, frame: S.Frame, state: M.ParallelState) ->
             frame["cursor"],
             index,
         )
+        if frame.get("silent"):
+            child["silent"] = True
         stepper.frames[child_id] = child
         frame["data"]["children"].append(child_id)
         stepper._schedule(child)
@@ -149,6 +151,11 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
         index,
     )
     if data["distributed"]:
+        # A Distributed Map's iterations are child executions: their events are not in this
+        # history, and they cannot read the variables of the scopes around the Map.
+        child["silent"] = True
+        child["isolated"] = True
+    elif frame.get("silent"):
         child["silent"] = True
     stepper.frames[child_id] = child
     data["running"].append(child_id)
@@ -318,6 +325,7 @@ def _drop_frame(stepper: _Stepper, frame: S.Frame) -> None:
     """Remove a frame and everything below it; their pending keys go stale."""
     frame_id = frame["id"]
     stepper.frames.pop(frame_id, None)
+    stepper.forget_variables(frame)
     stepper.cache.variables.pop(frame_id, None)
     data = frame.get("data")
     if frame["phase"] == S.CHILDREN and data is not None:

@@ -92,11 +92,3 @@ def failure_details(error: str | None, cause: str | None) -> dict[str, Any]:
     if cause is not None:
         details["cause"] = cause
     return details
-
-
-def assigned_variables_details(assigned: Mapping[str, JSON]) -> dict[str, Any]:
-    """The ``assignedVariables`` members of a ``*StateExited`` event."""
-    return {
-        "assignedVariables": {name: to_json_text(value) for name, value in assigned.items()},
-        "assignedVariablesDetails": dict(NOT_TRUNCATED),
-    }

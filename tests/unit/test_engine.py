@@ -602,3 +602,57 @@ def test_an_execution_ending_exactly_at_event_25000_succeeds() -> None:
     result = run_machine(states, {})
     assert result.status == "SUCCEEDED"
     assert len(result.history) == 25_000
+
+
+def test_a_variable_over_256_kib_fails_the_state_with_data_limit_exceeded() -> None:
+    result = run_machine(
+        {
+            "A": {
+                "Type": "Pass",
+                "Result": {"big": "x" * 262_150},
+                "ResultPath": None,
+                "Assign": {"big.$": "$.big"},
+                "End": True,
+            }
+        }
+    )
+    assert result.status == "FAILED"
+    assert result.error == "States.DataLimitExceeded"
+    assert "'big'" in (result.cause or "")
+
+
+def test_variables_within_the_limits_are_assigned_and_counted() -> None:
+    result = run_machine(
+        {
+            "A": {"Type": "Pass", "Assign": {"s": "x"}, "Next": "B"},
+            "B": {"Type": "Pass", "Assign": {"s": "yy"}, "Parameters": {"s.$": "$s"}, "End": True},
+        }
+    )
+    assert result.status == "SUCCEEDED"
+    assert result.output == {"s": "x"}
+
+
+def test_distributed_map_iterations_cannot_read_outer_variables() -> None:
+    result = run_machine(
+        {
+            "Init": {"Type": "Pass", "Assign": {"outer": 1}, "Next": "M"},
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Read",
+                    "States": {
+                        "Read": {"Type": "Pass", "Parameters": {"v.$": "$outer"}, "End": True}
+                    },
+                },
+                "End": True,
+            },
+        },
+        [1],
+        start_at="Init",
+    )
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
+    # The iteration's own events are not in the parent history.
+    assert "MapIterationStarted" not in types(result)
+    assert "MapRunFailed" in types(result)
