@@ -1,0 +1,155 @@
+"""``asl run``: output, exit status, errors in AWS's terms, JSON document, handlers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from interpreter.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def write(tmp_path: Path, name: str, content: str) -> str:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return str(path)
+
+
+def test_prints_the_output_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(
+        ["run", str(SAMPLES / "map-fanout.asl.json"), "--input-file", str(SAMPLES / "items.json")]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert json.loads(out)["lines"] == 3
+
+
+def test_failed_execution_prints_error_and_cause_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(
+        tmp_path,
+        "fail.asl.json",
+        json.dumps(
+            {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Bad", "Cause": "why"}}}
+        ),
+    )
+    status = main(["run", definition])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "FAILED" in err
+    assert "error: Bad" in err
+    assert "cause: why" in err
+
+
+def test_json_prints_a_describe_execution_document_with_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(
+        tmp_path,
+        "p.asl.json",
+        json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+    )
+    status = main(["run", definition, "--input", '{"a": 1}', "--name", "exec-1", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert document["status"] == "SUCCEEDED"
+    assert document["name"] == "exec-1"
+    assert document["executionArn"].endswith(":execution:p:exec-1")
+    assert json.loads(document["output"]) == {"a": 1}
+    assert [e["type"] for e in document["events"]] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+
+
+def test_invalid_definition_exits_2_with_aws_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(
+        tmp_path,
+        "bad.asl.json",
+        json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}),
+    )
+    status = main(["run", definition])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "InvalidDefinition" in err
+    assert "MISSING_TRANSITION_TARGET" in err
+
+
+def test_input_that_is_not_json_exits_2_with_its_position(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(
+        tmp_path,
+        "p.asl.json",
+        json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+    )
+    status = main(["run", definition, "--input", "{oops"])
+    assert status == 2
+    assert "line 1, column 2" in capsys.readouterr().err
+
+
+def test_lambda_handlers_are_loaded_from_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = write(tmp_path, "h.py", "def double(event, context):\n    return event['n'] * 2\n")
+    definition = write(
+        tmp_path,
+        "t.asl.json",
+        json.dumps(
+            {
+                "StartAt": "T",
+                "States": {
+                    "T": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Double",
+                        "End": True,
+                    }
+                },
+            }
+        ),
+    )
+    status = main(
+        ["run", definition, "--input", '{"n": 21}', "--lambda", f"Double={handler}:double"]
+    )
+    assert status == 0
+    assert capsys.readouterr().out.strip() == "42"
+
+
+@pytest.mark.parametrize("spec", ["Double", "Double=nofile.py:f", "=x.py:f"])
+def test_bad_lambda_spec_exits_2(
+    tmp_path: Path, spec: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(
+        tmp_path,
+        "p.asl.json",
+        json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+    )
+    assert main(["run", definition, "--lambda", spec]) == 2
+    assert "asl run:" in capsys.readouterr().err
+
+
+def test_virtual_clock_skips_a_long_wait(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(
+        tmp_path,
+        "w.asl.json",
+        json.dumps(
+            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
+        ),
+    )
+    assert main(["run", definition, "--clock", "virtual"]) == 0
+    assert capsys.readouterr().out.strip() == "{}"
+
+
+def test_unreadable_definition_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "/no/such/file.asl.json"]) == 2
+    assert "cannot read" in capsys.readouterr().err
