@@ -95,10 +95,20 @@ def pass_chain_case(states: int) -> Case:
 # ---------------------------------------------------------------------------------------------
 
 
-def map_choice_definition(max_concurrency: int, threshold: int) -> Definition:
-    """A Map over ``$.items``; each iteration chooses Big or Small by ``$.v``."""
+def map_choice_definition(
+    max_concurrency: int, threshold: int, *, distributed: bool = False
+) -> Definition:
+    """A Map over ``$.items``; each iteration chooses Big or Small by ``$.v``.
+
+    ``distributed`` runs the iterations as child executions (Express), whose events are not part
+    of the parent's history: the only way AWS runs a 10,000-item Map, since an inline Map records
+    at least four events per item and a history holds at most 25,000.
+    """
+    config = (
+        {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"} if distributed else {"Mode": "INLINE"}
+    )
     processor = {
-        "ProcessorConfig": {"Mode": "INLINE"},
+        "ProcessorConfig": config,
         "StartAt": "Classify",
         "States": {
             "Classify": {
@@ -126,12 +136,12 @@ def map_choice_definition(max_concurrency: int, threshold: int) -> Definition:
     }
 
 
-def map_choice_case(items: int, max_concurrency: int) -> Case:
+def map_choice_case(items: int, max_concurrency: int, *, distributed: bool = False) -> Case:
     """Workload 2 (and 8): a Map over ``items`` items, two transitions per item."""
     threshold = items // 2
     return Case(
-        name=f"map-choice-{items}-mc{max_concurrency}",
-        definition=map_choice_definition(max_concurrency, threshold),
+        name=f"map-choice-{items}-mc{max_concurrency}{'-distributed' if distributed else ''}",
+        definition=map_choice_definition(max_concurrency, threshold, distributed=distributed),
         input={"items": [{"v": index} for index in range(items)]},
         expected_output=[
             {"size": "big" if index >= threshold else "small", "v": index} for index in range(items)
