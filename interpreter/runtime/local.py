@@ -131,6 +131,7 @@ class LocalRunner:
         account: str = "123456789012",
         role_arn: str | None = None,
         start_ms: int | None = None,
+        store_snapshots: bool = False,
     ) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError("clock must be 'virtual' or 'real'")
@@ -143,6 +144,9 @@ class LocalRunner:
         )
         self.tasks = LocalTaskRunner(self.functions)
         self._start_ms = start_ms
+        # Round-trip every snapshot through JSON text between calls of the core, as a durable
+        # store would: proves an execution resumes from nothing but its stored snapshot.
+        self.store_snapshots = store_snapshots
 
     def _now_ms(self) -> int:
         return int(time.time() * 1000)
@@ -199,6 +203,9 @@ class LocalRunner:
                     on_event(event)
             for command in transition.commands:
                 self._dispatch(command, now_ms, due, sequence)
+            if self.store_snapshots:
+                stored: S.Snapshot = json.loads(json.dumps(transition.snapshot))
+                return stored
             return transition.snapshot
 
         snapshot = absorb(start(machine, execution, now_ms), None)
