@@ -67,6 +67,8 @@ def parse_timestamp_ms(text: Any) -> int | None:
     return ms_from_datetime(moment)
 
 
+_NO_EXTRA: Mapping[str, Any] = {}
+
 #: Marks "evaluate the state's own Output/Assign" where a rule or catcher could supply its own.
 _USE_STATE: Any = object()
 
@@ -78,7 +80,16 @@ class _StateScope(Scope):
     building them eagerly would be most of the cost of a Pass state.
     """
 
-    __slots__ = ("_context", "_extra", "_frame", "_random", "_state", "_stepper", "_uuid")
+    __slots__ = (
+        "_context",
+        "_extra",
+        "_frame",
+        "_random",
+        "_state",
+        "_stepper",
+        "_uuid",
+        "_variables",
+    )
 
     def __init__(
         self,
@@ -89,7 +100,7 @@ class _StateScope(Scope):
         extra: Mapping[str, Any],
     ) -> None:
         self.input = value
-        self.variables = stepper.variables(frame)
+        self._variables: Mapping[str, JSON] | None = None
         self._stepper = stepper
         self._frame = frame
         self._state = state
@@ -97,6 +108,16 @@ class _StateScope(Scope):
         self._context: JSON = None
         self._uuid: Callable[[], str] | None = None
         self._random: Callable[[], float] | None = None
+
+    @property
+    def variables(self) -> Mapping[str, JSON]:
+        if self._variables is None:
+            self._variables = self._stepper.variables(self._frame)
+        return self._variables
+
+    @variables.setter
+    def variables(self, value: Mapping[str, JSON]) -> None:
+        self._variables = value
 
     @property
     def context(self) -> JSON:
@@ -215,8 +236,8 @@ class DataFlow:
         raw = frame["input"]
         if state.is_jsonata:
             return self._jsonata_output(frame, state, raw, None, default=raw)
-        scope = self.scope(frame, state, raw)
-        effective = _select(state.input_path, raw, scope)
+        scope = _StateScope(self.stepper, frame, state, raw, _NO_EXTRA)
+        effective = raw if state.input_path is M.IDENTITY else _select(state.input_path, raw, scope)
         if state.parameters is not None:
             scope.input = effective
             result = state.parameters.evaluate(scope)
@@ -228,7 +249,15 @@ class DataFlow:
         if state.assign is not None:
             scope.input = result
             assigned = state.assign.evaluate(scope)
-        output = self.result_into(state.result_path, raw, result)
+        result_path = state.result_path
+        if result_path is M.IDENTITY:
+            output = result
+        elif result_path is M.NULL:
+            output = raw
+        else:
+            output = apply_result_path(raw, result_path, result)
+        if state.output_path is M.IDENTITY:
+            return output, assigned
         return _select(state.output_path, output, scope), assigned
 
     def plain_output(self, frame: Frame, state: M.State) -> tuple[JSON, dict[str, JSON] | None]:

@@ -141,6 +141,8 @@ class _FrameCache:
     """Per-call caches that are derived from the snapshot, never stored in it."""
 
     scopes: dict[tuple[Any, ...], M.StateMachine] = field(default_factory=dict)
+    #: The (sub-)machine each frame runs in; a frame never changes scope.
+    frame_machines: dict[str, M.StateMachine] = field(default_factory=dict)
     variables: dict[str, Mapping[str, JSON]] = field(default_factory=dict)
     contexts: dict[str, tuple[tuple[int, int], dict[str, Any]]] = field(default_factory=dict)
     #: The last payload serialised for each frame: a state's output is the next one's input.
@@ -267,6 +269,9 @@ class _Stepper:
                 return
 
     def _scope_machine(self, frame: S.Frame) -> M.StateMachine:
+        machine = self.cache.frame_machines.get(frame["id"])
+        if machine is not None:
+            return machine
         key = tuple(frame["scope"])
         machine = self.cache.scopes.get(key)
         if machine is None:
@@ -281,22 +286,30 @@ class _Stepper:
                     assert outer.processor is not None
                     machine = outer.processor
             self.cache.scopes[key] = machine
+        self.cache.frame_machines[frame["id"]] = machine
         return machine
 
     def _state(self, frame: S.Frame) -> M.State:
-        return self._scope_machine(frame).states[frame["state"]]
+        machine = self.cache.frame_machines.get(frame["id"]) or self._scope_machine(frame)
+        return machine.states[frame["state"]]
 
     def _enter(self, frame: S.Frame, state: M.State) -> _Outcome:
         frame["entered_prev"] = frame["cursor"]
         frame["entered"] = self._emit(
             frame,
-            state.type + "StateEntered",
+            state.entered_event,
             "stateEnteredEventDetails",
-            {"name": state.name, **payload_details("input", self.json_text(frame, frame["input"]))},
+            {
+                "name": state.name,
+                "input": self.json_text(frame, frame["input"]),
+                "inputDetails": {"truncated": False},
+            },
         )
         frame["entered_ms"] = self.now_ms
-        frame["retries"] = 0
-        frame["attempts"] = []
+        if frame["retries"]:
+            frame["retries"] = 0
+        if frame["attempts"]:
+            frame["attempts"] = []
         return self._run_body(frame, state)
 
     def _run_body(self, frame: S.Frame, state: M.State) -> _Outcome:
@@ -384,12 +397,14 @@ class _Stepper:
             details["assignedVariables"] = texts
             details["assignedVariablesDetails"] = dict(NOT_TRUNCATED)
             self._assign(frame, assigned, texts)
-        details.update(payload_details("output", output_text))
-        self._emit(frame, state.type + "StateExited", "stateExitedEventDetails", details)
+        details["output"] = output_text
+        details["outputDetails"] = {"truncated": False}
+        self._emit(frame, state.exited_event, "stateExitedEventDetails", details)
         self._goto(frame, next_state, output, end=end)
 
     def _goto(self, frame: S.Frame, next_state: str | None, output: JSON, *, end: bool) -> None:
-        frame["attempts"] = []
+        if frame["attempts"]:
+            frame["attempts"] = []
         frame["data"] = None
         if end or next_state is None:
             self._frame_succeeded(frame, output)
@@ -408,6 +423,9 @@ class _Stepper:
     def json_text(self, frame: S.Frame, value: JSON) -> str:
         """``value`` as compact JSON text; the frame's last one is remembered (values are never
         mutated in place, so the same object always has the same text)."""
+        cached = self.cache.texts.get(frame["id"])
+        if cached is not None and cached[0] is value:
+            return cached[1]
         return self.text_of(frame["id"], value)
 
     def text_of(self, frame_id: str, value: JSON) -> str:
@@ -819,7 +837,7 @@ class _Stepper:
 
     def run_pass(self, frame: S.Frame, state: M.PassState) -> _Outcome:
         output, assigned = self.flow.pass_output(frame, state)
-        self._exit_state(frame, state, output, assigned)
+        self._leave(frame, state, output, assigned, state.next, state.end, retriable=True)
         return _CONTINUE
 
     def run_succeed(self, frame: S.Frame, state: M.SucceedState) -> _Outcome:

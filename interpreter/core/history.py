@@ -24,11 +24,33 @@ from interpreter.limits import MAX_HISTORY_EVENTS
 NOT_TRUNCATED: Final[Mapping[str, bool]] = {"truncated": False}
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+try:
+    # The C encoder the json module builds on every call, built once: a state's output is
+    # serialised on every transition, and the per-call set-up is most of the cost for small ones.
+    # No circular-reference markers: JSON values are trees (a too-deep one ends in RecursionError,
+    # which the engine reports as an ASL failure).
+    from _json import make_encoder as _make_encoder
+
+    _chunks: Any = _make_encoder(
+        None,
+        None,  # type: ignore[arg-type]  # no default: a value that is not JSON is a bug
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        False,
+    )
+except ImportError:  # pragma: no cover - CPython always has _json
+    _chunks = None
 
 
 def to_json_text(value: JSON) -> str:
     """Compact JSON text, as AWS writes payloads into history events and outputs."""
-    return _encode(value)
+    if _chunks is None:  # pragma: no cover
+        return _encode(value)
+    return "".join(_chunks(value, 0))
 
 
 #: Events that may be the execution's last (AWS lets event 25,000 be one of these).

@@ -30,6 +30,10 @@ class PathSpecial(enum.Enum):
     NULL = "null"
 
 
+STATE_TYPES: Final = ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+_ENTERED_EVENTS: Final = {kind: kind + "StateEntered" for kind in STATE_TYPES}
+_EXITED_EVENTS: Final = {kind: kind + "StateExited" for kind in STATE_TYPES}
+
 IDENTITY: Final = PathSpecial.IDENTITY
 NULL: Final = PathSpecial.NULL
 
@@ -89,6 +93,16 @@ class State:
     def is_jsonata(self) -> bool:
         """Whether this state evaluates JSONata (``{% %}``) rather than JSONPath."""
         return self.query_language == JSONATA
+
+    @property
+    def entered_event(self) -> str:
+        """The history event type recorded when the state is entered (``PassStateEntered``)."""
+        return _ENTERED_EVENTS[self.type]
+
+    @property
+    def exited_event(self) -> str:
+        """The history event type recorded when the state is exited (``PassStateExited``)."""
+        return _EXITED_EVENTS[self.type]
 
 
 @dataclass(frozen=True, slots=True)

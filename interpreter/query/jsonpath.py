@@ -41,6 +41,7 @@ __all__ = [
     "compile_path",
     "compile_reference_path",
     "compile_value_path",
+    "input_steps",
 ]
 
 # Jayway names its JSON provider in one message; AWS runs it over Jackson's untyped maps and lists
@@ -633,6 +634,17 @@ class _VariablePath(ValuePath):
             return self.path.find(value)
         except PathNotFoundError as exc:
             raise PathNotFoundError(self.text, exc.reason, exc.document) from None
+
+
+def input_steps(path: ValuePath) -> tuple[str | int, ...] | None:
+    """The keys and indexes of a definite path into the input (``$.a[0]``), else None.
+
+    Hot callers use them to look values up inline and fall back to ``path.evaluate`` (which
+    raises with AWS's wording) only when a step does not apply.
+    """
+    if isinstance(path, _InputPath) and isinstance(path.path, _DefinitePath):
+        return path.path.steps
+    return None
 
 
 def _is_variable_char(c: str) -> bool:

@@ -22,7 +22,12 @@ from typing import Final
 from interpreter.json_types import JSON
 from interpreter.query.errors import QueryRuntimeError, QuerySyntaxError
 from interpreter.query.intrinsics import IntrinsicCall, compile_intrinsic, is_intrinsic_call
-from interpreter.query.jsonpath import PathNotFoundError, ValuePath, compile_value_path
+from interpreter.query.jsonpath import (
+    PathNotFoundError,
+    ValuePath,
+    compile_value_path,
+    input_steps,
+)
 from interpreter.query.jsontext import to_compact_json
 from interpreter.query.scope import Scope
 
@@ -48,17 +53,24 @@ class _Node:
 
 
 class _Object(_Node):
-    """An object; each entry is (key, constant, node) with node None for scalar constants."""
+    """An object; each entry is (key, constant, node) with node None for scalar constants.
 
-    __slots__ = ("entries",)
+    Evaluation copies a prototype that holds every key in the template's order (scalar constants
+    in place, None where a value is computed), then fills in the computed values: key order is
+    the definition's, and the copy is done in C.
+    """
+
+    __slots__ = ("dynamic", "entries", "prototype")
 
     def __init__(self, entries: tuple[tuple[str, JSON, _Node | None], ...]) -> None:
         self.entries = entries
+        self.prototype = {key: constant for key, constant, _node in entries}
+        self.dynamic = tuple((key, node) for key, _constant, node in entries if node is not None)
 
     def evaluate(self, scope: Scope) -> JSON:
-        out: dict[str, JSON] = {}
-        for key, constant, node in self.entries:
-            out[key] = constant if node is None else node.evaluate(scope)
+        out: dict[str, JSON] = self.prototype.copy()
+        for key, node in self.dynamic:
+            out[key] = node.evaluate(scope)
         return out
 
 
@@ -104,6 +116,33 @@ class _PathValue(_Node):
             raise _not_found(self.key, exc) from None
 
 
+class _InputLookup(_PathValue):
+    """A ``$.a.b[0]``-style path into the input, looked up inline (the common case).
+
+    Anything unusual (a missing key, a wrong type) goes through the value path itself, which
+    raises with AWS's wording.
+    """
+
+    __slots__ = ("steps",)
+
+    def __init__(self, key: str, path: ValuePath, steps: tuple[str | int, ...]) -> None:
+        super().__init__(key, path)
+        self.steps = steps
+
+    def evaluate(self, scope: Scope) -> JSON:
+        current = scope.input
+        for step in self.steps:
+            if type(step) is str:
+                if type(current) is dict and step in current:
+                    current = current[step]
+                    continue
+            elif type(current) is list and -len(current) <= step < len(current):  # type: ignore[operator]
+                current = current[step]  # type: ignore[index]
+                continue
+            return super().evaluate(scope)
+        return current
+
+
 class _IntrinsicValue(_Node):
     __slots__ = ("call", "key")
 
@@ -133,7 +172,11 @@ def _compile_dynamic(key: str, value: JSON) -> _Node:
     reason: QuerySyntaxError | None = None
     try:
         if stripped.startswith("$"):
-            return _PathValue(key, compile_value_path(value))
+            path = compile_value_path(value)
+            steps = input_steps(path)
+            if steps is not None:
+                return _InputLookup(key, path, steps)
+            return _PathValue(key, path)
         if is_intrinsic_call(stripped):
             return _IntrinsicValue(key, compile_intrinsic(stripped))
     except QuerySyntaxError as exc:
