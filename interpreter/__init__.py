@@ -10,15 +10,21 @@ The public API:
 
 Exceptions: ``InvalidDefinitionError`` (a ``ValueError``) for bad definitions; ASL failures of an
 execution (``States.TaskFailed``...) are never raised — they are the result's ``error``/``cause``.
+
+Names are imported on first use, so ``import interpreter`` stays cheap (it runs inside Lambda).
 """
 
 from __future__ import annotations
 
-from interpreter.adapters.lambda_local import sleep
-from interpreter.definition.diagnostics import Diagnostic
-from interpreter.definition.validation import validate_definition
-from interpreter.machine import InvalidDefinitionError, StateMachine, run
-from interpreter.runtime.local import ExecutionResult
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from interpreter.adapters.lambda_local import sleep
+    from interpreter.definition.diagnostics import Diagnostic
+    from interpreter.definition.validation import validate_definition
+    from interpreter.machine import InvalidDefinitionError, StateMachine, run
+    from interpreter.runtime.local import ExecutionResult
 
 __all__ = [
     "Diagnostic",
@@ -31,3 +37,26 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_HOMES = {
+    "Diagnostic": "interpreter.definition.diagnostics",
+    "ExecutionResult": "interpreter.runtime.local",
+    "InvalidDefinitionError": "interpreter.machine",
+    "StateMachine": "interpreter.machine",
+    "run": "interpreter.machine",
+    "sleep": "interpreter.adapters.lambda_local",
+    "validate_definition": "interpreter.definition.validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'interpreter' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

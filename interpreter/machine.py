@@ -27,7 +27,7 @@ from typing import Any
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.diagnostics import Diagnostic, invalid_definition_message
 from interpreter.definition.model import StateMachine as CompiledStateMachine
-from interpreter.definition.validation import load_definition, validate_definition
+from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON
 from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner
 
@@ -51,12 +51,11 @@ class StateMachine:
         name: str = "StateMachine",
         state_machine_type: str = "STANDARD",
     ) -> None:
-        text = definition if isinstance(definition, str) else json.dumps(definition)
-        diagnostics = validate_definition(definition, state_machine_type=state_machine_type)
+        parsed, diagnostics = validate_and_load(definition, state_machine_type=state_machine_type)
         errors = [d for d in diagnostics if d.is_error]
         if errors:
+            text = definition if isinstance(definition, str) else json.dumps(definition)
             raise InvalidDefinitionError(invalid_definition_message(errors, text), diagnostics)
-        parsed, _, _ = load_definition(definition)
         self.name = name
         self.type = state_machine_type
         self.definition: JSON = parsed

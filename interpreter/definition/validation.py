@@ -97,13 +97,28 @@ def is_valid(definition: JSON | str, *, state_machine_type: str = "STANDARD") ->
     )
 
 
+def validate_and_load(
+    definition: JSON | str, *, state_machine_type: str = "STANDARD"
+) -> tuple[JSON, list[Diagnostic]]:
+    """The parsed definition (None when it is not JSON) and its diagnostics, in one parse."""
+    holder: list[JSON] = [None]
+    diagnostics = _guarded(definition, state_machine_type, single_state=False, parsed_out=holder)
+    return holder[0], diagnostics
+
+
 def _guarded(
-    definition: JSON | str, state_machine_type: str, *, single_state: bool
+    definition: JSON | str,
+    state_machine_type: str,
+    *,
+    single_state: bool,
+    parsed_out: list[JSON] | None = None,
 ) -> list[Diagnostic]:
     try:
         parsed, diagnostics, duplicates = load_definition(definition)
         if parsed is _INVALID:
             return diagnostics
+        if parsed_out is not None:
+            parsed_out[0] = parsed
         walk = _Walk(state_machine_type=state_machine_type, duplicates=duplicates)
         if single_state:
             walk.single_state(parsed)
