@@ -917,8 +917,11 @@ class _Stepper:
             self._start_timer(task["timeout_key"], frame["id"], timeout)
         if heartbeat is not None:
             command["heartbeat_seconds"] = heartbeat
-            task["heartbeat_key"] = key + "/heartbeat"
-            self._start_timer(task["heartbeat_key"], frame["id"], heartbeat)
+            if resource.waits_for_task_token or resource.kind == "activity":
+                # Only workers that can call SendTaskHeartbeat (callbacks, activities) are held
+                # to it; a request-response call has no way to send one.
+                task["heartbeat_key"] = key + "/heartbeat"
+                self._start_timer(task["heartbeat_key"], frame["id"], heartbeat)
         if token is not None:
             command["task_token"] = token
         if credentials is not None:

@@ -442,32 +442,58 @@ def _jsonata_expressions(ctx: StateContext) -> Iterator[Diagnostic]:
     Structure is followed field by field (a catcher's ``Output``, a rule's ``Condition``...);
     a payload (``Arguments``, ``Output``, ``Assign``, ``ItemSelector``...) is walked whole.
     """
-    pending: list[tuple[Any, str]] = []
+    pending: list[tuple[Any, str, frozenset[str]]] = []
+    produces_result = ctx.state.get("Type") in ("Task", "Map", "Parallel")
     for key, value in ctx.state.items():
         if key in _NOT_EXPRESSIONS:
             continue
         if key in _ENTRY_EXPRESSIONS:
+            members = _CATCH_MEMBERS if key == "Catch" else _PLAIN_MEMBERS
             pending.extend(
-                (entry[field], ctx.at(key, index, field))
+                (entry[field], ctx.at(key, index, field), members)
                 for index, entry in _items(value)
                 for field in _ENTRY_EXPRESSIONS[key]
                 if field in entry
             )
         elif key in ("ItemReader", "ResultWriter") and isinstance(value, dict):
             pending.extend(
-                (sub, ctx.at(key, field)) for field, sub in value.items() if field != "Resource"
+                (sub, ctx.at(key, field), _PLAIN_MEMBERS)
+                for field, sub in value.items()
+                if field != "Resource"
             )
         else:
-            pending.append((value, ctx.at(key)))
+            with_result = produces_result and key in ("Output", "Assign")
+            pending.append((value, ctx.at(key), _RESULT_MEMBERS if with_result else _PLAIN_MEMBERS))
     while pending:
-        node, location = pending.pop()
+        node, location, members = pending.pop()
         if isinstance(node, str):
             if syntax.is_jsonata_expression(node):
-                yield from _jsonata_expression(syntax.jsonata_body(node), location)
+                body = syntax.jsonata_body(node)
+                yield from _jsonata_expression(body, location)
+                yield from _states_members(body, location, members)
         elif isinstance(node, dict):
-            pending.extend((value, child(location, str(key))) for key, value in node.items())
+            pending.extend(
+                (value, child(location, str(key)), members) for key, value in node.items()
+            )
         elif isinstance(node, list):
-            pending.extend((value, item(location, index)) for index, value in enumerate(node))
+            pending.extend(
+                (value, item(location, index), members) for index, value in enumerate(node)
+            )
+
+
+# Which members of $states a field may read (AWS's scoping): ``result`` only where a Task, Map
+# or Parallel state's result exists (its Output and Assign), ``errorOutput`` only in a Catcher.
+_PLAIN_MEMBERS: Final = frozenset({"input", "context"})
+_RESULT_MEMBERS: Final = frozenset({"input", "context", "result"})
+_CATCH_MEMBERS: Final = frozenset({"input", "context", "errorOutput"})
+_STATES_MEMBER = re.compile(r"\$states\s*\.\s*(result|errorOutput)\b")
+
+
+def _states_members(
+    expression: str, location: str, allowed: frozenset[str]
+) -> Iterator[Diagnostic]:
+    for member in sorted({m.group(1) for m in _STATES_MEMBER.finditer(expression)} - allowed):
+        yield _failed(f"The variable '$states.{member}' is not available in this field", location)
 
 
 def _jsonata_expression(expression: str, location: str) -> Iterator[Diagnostic]:

@@ -656,3 +656,28 @@ def test_distributed_map_iterations_cannot_read_outer_variables() -> None:
     # The iteration's own events are not in the parent history.
     assert "MapIterationStarted" not in types(result)
     assert "MapRunFailed" in types(result)
+
+
+def test_heartbeat_seconds_do_not_apply_to_a_request_response_lambda() -> None:
+    def slow(event: Any, context: Any) -> Any:
+        sleep(20)
+        return {"done": True}
+
+    result = run_machine(
+        {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "slow", "Payload": {}},
+                "TimeoutSeconds": 60,
+                "HeartbeatSeconds": 5,
+                "ResultSelector": {"p.$": "$.Payload"},
+                "End": True,
+            }
+        },
+        lambdas={"slow": slow},
+    )
+    assert result.status == "SUCCEEDED"
+    assert result.output == {"p": {"done": True}}
+    scheduled = event(result, "TaskScheduled")["taskScheduledEventDetails"]
+    assert (scheduled["timeoutInSeconds"], scheduled["heartbeatInSeconds"]) == (60, 5)

@@ -622,3 +622,43 @@ def test_choice_rules_nested_within_the_limit_are_fine() -> None:
     rule["Next"] = "T"
     choice = {"Type": "Choice", "Choices": [rule], "Default": "T"}
     assert errors(machine({"C": choice, "T": {"Type": "Succeed"}})) == []
+
+
+def test_states_result_and_error_output_are_scoped_to_their_fields() -> None:
+    from interpreter import validate_definition
+
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": "f", "Payload": "{% $states.result %}"},
+                "Output": "{% $states.result.Payload %}",
+                "Assign": {"r": "{% $states.result %}"},
+                "Catch": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "Output": "{% $states.errorOutput %}",
+                        "Assign": {"bad": "{% $states.result %}"},
+                        "Next": "P",
+                    }
+                ],
+                "Next": "P",
+            },
+            "P": {"Type": "Pass", "Output": "{% $states.errorOutput %}", "End": True},
+        },
+    }
+    found = {(d.location, d.message) for d in validate_definition(definition)}
+    assert found == {
+        (
+            "/States/T/Arguments/Payload",
+            "The variable '$states.result' is not available in this field",
+        ),
+        (
+            "/States/T/Catch[0]/Assign/bad",
+            "The variable '$states.result' is not available in this field",
+        ),
+        ("/States/P/Output", "The variable '$states.errorOutput' is not available in this field"),
+    }
