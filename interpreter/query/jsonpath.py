@@ -724,6 +724,11 @@ def apply_result_path(state_input: JSON, result_path: ReferencePath | None, resu
     steps = result_path.steps
     if not steps:
         return result
+    if len(steps) == 1 and type(state_input) is dict and type(steps[0]) is str:
+        # The common case, "$.field" on an object: one shallow copy.
+        combined = state_input.copy()
+        combined[steps[0]] = result
+        return combined
     last = len(steps) - 1
     # Walk down copying each container on the path, then link the copies bottom-up.
     copies: list[Any] = []
