@@ -20,7 +20,7 @@ AWS's message and the diagnostics) and compiled once; ``run`` may be called any 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from interpreter.definition.diagnostics import Diagnostic, invalid_definition_me
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON
-from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner
+from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner, TaskInvoker
 
 
 class InvalidDefinitionError(ValueError):
@@ -78,6 +78,7 @@ class StateMachine:
         role_arn: str | None = None,
         state_machine_arn: str | None = None,
         on_event: EventListener | None = None,
+        invokers: Sequence[TaskInvoker] = (),
     ) -> ExecutionResult:
         """Run one execution to its end.
 
@@ -85,10 +86,16 @@ class StateMachine:
         context)``; both Task forms (function ARN and ``arn:aws:states:::lambda:invoke``) call
         them. ``clock`` is ``virtual`` (time jumps to the next timer) or ``real``. Names and ARNs
         feed the context object (``$$.Execution.Id``...). ``on_event`` sees each history event
-        as it is recorded.
+        as it is recorded. ``invokers`` run Task resources that no local Lambda handler serves
+        (AWS services through boto3, for instance).
         """
         runner = LocalRunner(
-            lambdas=lambdas, clock=clock, region=region, account=account, role_arn=role_arn
+            lambdas=lambdas,
+            clock=clock,
+            region=region,
+            account=account,
+            role_arn=role_arn,
+            invokers=invokers,
         )
         return runner.run(
             self.compiled,

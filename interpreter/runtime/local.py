@@ -14,9 +14,9 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from interpreter.adapters.lambda_local import (
     FunctionNotFoundError,
@@ -26,7 +26,7 @@ from interpreter.adapters.lambda_local import (
 )
 from interpreter.core import snapshot as S
 from interpreter.core.engine import Transition, start, step
-from interpreter.core.resources import parse_resource
+from interpreter.core.resources import TaskResource, parse_resource
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
@@ -40,6 +40,23 @@ from interpreter.runtime.integrations import (
 )
 
 EventListener = Callable[[Mapping[str, Any]], None]
+
+
+class TaskInvoker(Protocol):
+    """A port that runs Task resources (AWS services through boto3, mocks...)."""
+
+    def invoke(
+        self, resource: TaskResource, command: Mapping[str, Any], now_ms: int
+    ) -> TaskOutcome | None:
+        """The outcome of the task ``command`` asks for, or None if this invoker cannot run it.
+
+        ``command`` holds ``resource`` (the ARN), ``input`` (the parameters), ``key`` (the
+        idempotency key), and when set ``task_token``, ``timeout_seconds``,
+        ``heartbeat_seconds`` and ``credentials``.
+        """
+        ...
+
+
 #: Sees every call of the core: the events delivered (None for ``start``), the time, and what the
 #: call produced. The snapshot in the transition is live: copy it to keep it.
 TransitionRecorder = Callable[[list[dict[str, Any]] | None, int, Transition], None]
@@ -72,14 +89,26 @@ class ExecutionResult:
 
 
 class LocalTaskRunner:
-    """Carries out ``invoke`` commands against local handlers."""
+    """Carries out ``invoke`` commands: Lambda through local handlers, then other invokers.
 
-    def __init__(self, functions: LocalLambdaFunctions) -> None:
+    ``invokers`` are tried in order for resources the local Lambda handlers do not serve; each
+    returns a :class:`TaskOutcome`, or None when the resource is not its business.
+    """
+
+    def __init__(
+        self, functions: LocalLambdaFunctions, invokers: Sequence[TaskInvoker] = ()
+    ) -> None:
         self.functions = functions
+        self.invokers = tuple(invokers)
 
     def run(self, command: Mapping[str, Any], now_ms: int) -> TaskOutcome:
         """Invoke the resource named by ``command`` and return what Step Functions would see."""
         resource = parse_resource(command["resource"], self.functions.region)
+        if not self._serves_locally(resource, command):
+            for invoker in self.invokers:
+                outcome = invoker.invoke(resource, command, now_ms)
+                if outcome is not None:
+                    return outcome
         request_id = str(uuid.uuid4())
         if resource.kind == "lambda_function":
             payload = json.dumps(command["input"]).encode()
@@ -118,6 +147,17 @@ class LocalTaskRunner:
             ),
         )
 
+    def _serves_locally(self, resource: TaskResource, command: Mapping[str, Any]) -> bool:
+        """Whether a local Lambda handler is registered for this task's function."""
+        if resource.kind == "lambda_function":
+            return resource.arn in self.functions or not self.invokers
+        if resource.kind == "service" and resource.resource_type == "lambda":
+            if resource.action != "invoke":
+                return False
+            function, _ = invoke_payload(command["input"])
+            return function is None or function in self.functions or not self.invokers
+        return False
+
 
 class LocalRunner:
     """Runs state machines in-process with local Lambda handlers and a chosen clock."""
@@ -132,6 +172,7 @@ class LocalRunner:
         role_arn: str | None = None,
         start_ms: int | None = None,
         store_snapshots: bool = False,
+        invokers: Sequence[TaskInvoker] = (),
     ) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError("clock must be 'virtual' or 'real'")
@@ -142,7 +183,7 @@ class LocalRunner:
         self.functions = LocalLambdaFunctions(
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
-        self.tasks = LocalTaskRunner(self.functions)
+        self.tasks = LocalTaskRunner(self.functions, invokers)
         self._start_ms = start_ms
         # Round-trip every snapshot through JSON text between calls of the core, as a durable
         # store would: proves an execution resumes from nothing but its stored snapshot.
