@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import uuid
 from collections import ChainMap, deque
 from collections.abc import Callable, Iterable, Mapping
@@ -52,6 +53,12 @@ from interpreter.query.errors import QueryRuntimeError
 _HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
 _RETRIABLE = (M.TaskState, M.ParallelState, M.MapState)
 _TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
+
+
+def _digest_stream(seed: str) -> Callable[[], bytes]:
+    """Successive SHA-256 digests of ``seed|1``, ``seed|2``...: entropy that replays identically."""
+    counter = itertools.count(1)
+    return lambda: hashlib.sha256(f"{seed}|{next(counter)}".encode()).digest()
 
 
 class Transition(NamedTuple):
@@ -522,29 +529,18 @@ class _Stepper:
         self.cache.contexts[frame["id"]] = (identity, context)
         return context
 
+    def _entropy_seed(self, frame: S.Frame) -> str:
+        return f"{self.execution['arn']}|{frame['id']}|{frame['entered']}|{frame['retries']}"
+
     def uuid_source(self, frame: S.Frame) -> Callable[[], str]:
         """Deterministic version-4 UUIDs for one state entry (replays reproduce them)."""
-        seed = f"{self.execution['arn']}|{frame['id']}|{frame['entered']}|{frame['retries']}"
-        counter = [0]
-
-        def new_uuid() -> str:
-            counter[0] += 1
-            digest = hashlib.sha256(f"{seed}|{counter[0]}".encode()).digest()
-            return str(uuid.UUID(bytes=digest[:16], version=4))
-
-        return new_uuid
+        digests = _digest_stream(self._entropy_seed(frame))
+        return lambda: str(uuid.UUID(bytes=digests()[:16], version=4))
 
     def random_source(self, frame: S.Frame) -> Callable[[], float]:
         """Deterministic floats in [0, 1) for one state entry."""
-        seed = f"{self.execution['arn']}|{frame['id']}|{frame['entered']}|{frame['retries']}|r"
-        counter = [0]
-
-        def draw() -> float:
-            counter[0] += 1
-            digest = hashlib.sha256(f"{seed}|{counter[0]}".encode()).digest()
-            return int.from_bytes(digest[:7], "big") / float(1 << 56)
-
-        return draw
+        digests = _digest_stream(self._entropy_seed(frame) + "|r")
+        return lambda: int.from_bytes(digests()[:7], "big") / float(1 << 56)
 
     def task_token(self, key: str) -> str:
         """An unguessable token bound to one task attempt (HMAC of its key)."""
