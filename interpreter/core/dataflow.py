@@ -8,6 +8,11 @@ see ``$states`` (``input``, ``context``, and ``result`` or ``errorOutput`` where
 Every function here is pure: it reads the frame and the compiled state, evaluates compiled queries,
 and returns values. ASL failures are raised as :class:`QueryRuntimeError` and turned into data by
 the engine.
+
+Inspection: when :attr:`DataFlow.inspection` is a dict (the TestState API sets it; executions
+leave it None), each step stores what it computed under the name the TestState API reports it by
+(``afterInputPath``, ``afterParameters``, ``afterArguments``, ``result``, ``afterResultSelector``,
+``afterResultPath``, ``afterItemsPath``). The values are the Python values, not text.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from interpreter.core import errors as E
 from interpreter.core.errors import Failure
@@ -29,7 +34,6 @@ from interpreter.query.jsontext import to_compact_json
 from interpreter.query.scope import Scope
 
 if TYPE_CHECKING:
-    from interpreter.core.engine import _Stepper
     from interpreter.core.snapshot import Frame
 
 # ISO-8601 extended offset date-time, as AWS accepts it in Wait states: a 'T', seconds, optional
@@ -69,6 +73,33 @@ def parse_timestamp_ms(text: Any) -> int | None:
 
 _NO_EXTRA: Mapping[str, Any] = {}
 
+
+class FlowHost(Protocol):
+    """What data-flow evaluation reads from its host: the engine's stepper, or the TestState API.
+
+    ``now_ms`` is the current time; the methods give the variables visible in a frame, the
+    context object of a state running in it, and its entropy sources.
+    """
+
+    now_ms: int
+
+    def variables(self, frame: Frame) -> Mapping[str, JSON]:
+        """The variables visible in ``frame``."""
+        ...
+
+    def context(self, frame: Frame, state: M.State, **extra: Any) -> dict[str, Any]:
+        """The context object for ``state`` running in ``frame``."""
+        ...
+
+    def uuid_source(self, frame: Frame) -> Callable[[], str]:
+        """A source of version-4 UUIDs for the current state entry."""
+        ...
+
+    def random_source(self, frame: Frame) -> Callable[[], float]:
+        """A source of floats in [0, 1) for the current state entry."""
+        ...
+
+
 #: Marks "evaluate the state's own Output/Assign" where a rule or catcher could supply its own.
 _USE_STATE: Any = object()
 
@@ -93,7 +124,7 @@ class _StateScope(Scope):
 
     def __init__(
         self,
-        stepper: _Stepper,
+        stepper: FlowHost,
         frame: Frame,
         state: M.State,
         value: JSON,
@@ -151,12 +182,15 @@ class _StateScope(Scope):
 
 
 class DataFlow:
-    """Data-flow evaluation for one ``step`` call."""
+    """Data-flow evaluation for one ``step`` call (or one TestState run)."""
 
-    __slots__ = ("stepper",)
+    __slots__ = ("inspection", "stepper")
 
-    def __init__(self, stepper: _Stepper) -> None:
+    def __init__(self, stepper: FlowHost) -> None:
         self.stepper = stepper
+        #: Where each step records its intermediate value (see the module docstring); None, as
+        #: in executions, records nothing.
+        self.inspection: dict[str, JSON] | None = None
 
     # ------------------------------------------------------------------ scopes
 
@@ -237,14 +271,25 @@ class DataFlow:
         if state.is_jsonata:
             return self._jsonata_output(frame, state, raw, None, default=raw)
         scope = _StateScope(self.stepper, frame, state, raw, _NO_EXTRA)
-        effective = raw if state.input_path is M.IDENTITY else _select(state.input_path, raw, scope)
-        if state.parameters is not None:
-            scope.input = effective
-            result = state.parameters.evaluate(scope)
-        elif state.has_result:
+        inspection = self.inspection
+        if state.has_result:
+            # Result is the whole result: AWS evaluates neither InputPath nor Parameters then
+            # (its TestState inspection shows neither step).
             result = state.result
+            if inspection is not None:
+                inspection["result"] = result
         else:
-            result = effective
+            effective = (
+                raw if state.input_path is M.IDENTITY else _select(state.input_path, raw, scope)
+            )
+            if state.parameters is not None:
+                scope.input = effective
+                result = state.parameters.evaluate(scope)
+            else:
+                result = effective
+            if inspection is not None:
+                inspection["afterInputPath"] = effective
+                inspection["afterParameters"] = result
         assigned = None
         if state.assign is not None:
             scope.input = result
@@ -256,6 +301,10 @@ class DataFlow:
             output = raw
         else:
             output = apply_result_path(raw, result_path, result)
+        if inspection is not None:
+            # A Pass state has no ResultSelector: AWS shows its result unchanged for that step.
+            inspection["afterResultSelector"] = result
+            inspection["afterResultPath"] = output
         if state.output_path is M.IDENTITY:
             return output, assigned
         return _select(state.output_path, output, scope), assigned
@@ -266,6 +315,8 @@ class DataFlow:
         if state.is_jsonata:
             return self._jsonata_output(frame, state, raw, None, default=raw)
         effective = self.select(state.input_path, raw, frame, state)
+        if self.inspection is not None:
+            self.inspection["afterInputPath"] = effective
         assigned = self.assign_jsonpath(state, frame, effective)
         output = self.select(state.output_path, effective, frame, state)
         return output, assigned
@@ -362,6 +413,8 @@ class DataFlow:
             output, assigned = self._jsonata_output(frame, state, raw, None, default=raw)
             return state.default, output, assigned
         effective = self.select(state.input_path, raw, frame, state)
+        if self.inspection is not None:
+            self.inspection["afterInputPath"] = effective
         scope = self.scope(frame, state, effective)
         for branch in state.choices:
             if branch.rule.evaluate(scope):
@@ -408,6 +461,8 @@ class DataFlow:
             output, assigned = self._jsonata_output(frame, state, raw, None, default=raw)
             return until, output, assigned
         effective = self.select(state.input_path, raw, frame, state)
+        if self.inspection is not None:
+            self.inspection["afterInputPath"] = effective
         if state.seconds is not None:
             until = now_ms + int(state.seconds) * 1000
         elif state.timestamp is not None:
@@ -465,6 +520,8 @@ class DataFlow:
             payload = (
                 raw if state.arguments is None else self.jsonata(state.arguments, frame, states)
             )
+            if self.inspection is not None:
+                self.inspection["afterArguments"] = payload
             timeout = self._jsonata_seconds(state.timeout_seconds, "TimeoutSeconds", frame, states)
             heartbeat = self._jsonata_seconds(
                 state.heartbeat_seconds, "HeartbeatSeconds", frame, states
@@ -476,6 +533,9 @@ class DataFlow:
         effective = self.select(state.input_path, raw, frame, state)
         scope = self.scope(frame, state, effective, **extra)
         payload = effective if state.parameters is None else state.parameters.evaluate(scope)
+        if self.inspection is not None:
+            self.inspection["afterInputPath"] = effective
+            self.inspection["afterParameters"] = payload
         timeout = state.timeout_seconds
         if state.timeout_seconds_path is not None:
             timeout = self._positive_int(state.timeout_seconds_path, "TimeoutSecondsPath", scope)
@@ -516,15 +576,18 @@ class DataFlow:
         self, frame: Frame, state: Any, raw: JSON, result: JSON
     ) -> tuple[JSON, dict[str, JSON] | None]:
         """Output and assignments of a Task, Parallel or Map state from its result."""
+        inspection = self.inspection
+        if inspection is not None:
+            inspection["result"] = result
         if state.is_jsonata:
             return self._jsonata_output(frame, state, raw, {"result": result}, default=result)
         if state.result_selector is not None:
             result = self.template(state.result_selector, result, frame, state)
         assigned = self.assign_jsonpath(state, frame, result)
-        try:
-            output = self.result_into(state.result_path, raw, result)
-        except QueryRuntimeError:
-            raise
+        output = self.result_into(state.result_path, raw, result)
+        if inspection is not None:
+            inspection["afterResultSelector"] = result
+            inspection["afterResultPath"] = output
         output = self.select(state.output_path, output, frame, state)
         return output, assigned
 
@@ -559,9 +622,15 @@ class DataFlow:
                 return raw
             return self.jsonata(state.arguments, frame, self.states_binding(frame, state, raw))
         effective = self.select(state.input_path, raw, frame, state)
-        if state.parameters is None:
-            return effective
-        return self.template(state.parameters, effective, frame, state)
+        payload = (
+            effective
+            if state.parameters is None
+            else self.template(state.parameters, effective, frame, state)
+        )
+        if self.inspection is not None:
+            self.inspection["afterInputPath"] = effective
+            self.inspection["afterParameters"] = payload
+        return payload
 
     def map_items(self, frame: Frame, state: M.MapState) -> tuple[list[JSON], JSON, int]:
         """A Map state's items, its effective input and its MaxConcurrency."""
@@ -592,6 +661,9 @@ class DataFlow:
                     max_concurrency = self._path_number(
                         state.max_concurrency_path, "MaxConcurrencyPath", scope, integer=True
                     )
+            if self.inspection is not None:
+                self.inspection["afterInputPath"] = effective
+                self.inspection["afterItemsPath"] = items_value
         if not isinstance(items_value, list):
             raise QueryRuntimeError(
                 E.RUNTIME,

@@ -184,6 +184,8 @@ class _Stepper:
         details["roleArn"] = execution["role_arn"]
         self.history.add("ExecutionStarted", 0, "executionStartedEventDetails", details)
         root = S.new_frame(S.ROOT_FRAME, None, [], self.machine.start_at, execution["input"], 0)
+        if execution.get("input_text"):
+            root["verbatim"] = True
         self.frames[S.ROOT_FRAME] = root
         self.runnable.append(S.ROOT_FRAME)
         if self.machine.timeout_seconds is not None:
@@ -416,6 +418,8 @@ class _Stepper:
         if end or next_state is None:
             self._frame_succeeded(frame, output)
         else:
+            if frame.get("verbatim") and output is not frame["input"]:
+                frame["verbatim"] = False
             frame["state"] = next_state
             frame["input"] = output
             frame["phase"] = S.ENTER
@@ -433,6 +437,11 @@ class _Stepper:
         cached = self.cache.texts.get(frame["id"])
         if cached is not None and cached[0] is value:
             return cached[1]
+        if frame.get("verbatim") and value is frame["input"]:
+            # AWS keeps a payload's text until a state changes it: the execution input passed
+            # on untouched is recorded as it was submitted. The flag (not object identity)
+            # survives a snapshot stored and reloaded between steps.
+            return str(self.execution["input_text"])
         return self.text_of(frame["id"], value)
 
     def text_of(self, frame_id: str, value: JSON) -> str:
@@ -441,8 +450,6 @@ class _Stepper:
         if cached is not None and cached[0] is value:
             return cached[1]
         if value is self.execution["input"] and self.execution.get("input_text"):
-            # AWS keeps a payload's text until a state changes it: the execution input passed
-            # on untouched is recorded as it was submitted.
             return str(self.execution["input_text"])
         text = to_json_text(value)
         self.cache.texts[frame_id] = (value, text)

@@ -66,6 +66,8 @@ def start_parallel(stepper: _Stepper, frame: S.Frame, state: M.ParallelState) ->
         )
         if frame.get("silent"):
             child["silent"] = True
+        if frame.get("verbatim") and branch_input is frame["input"]:
+            child["verbatim"] = True
         stepper.frames[child_id] = child
         frame["data"]["children"].append(child_id)
         stepper._schedule(child)

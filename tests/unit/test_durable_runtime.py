@@ -1,0 +1,271 @@
+"""The durable runtime (decider + task runner over store, queue and clock), in memory."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interpreter.adapters.lambda_local import LocalLambdaFunctions
+from interpreter.adapters.memory import MemoryQueue, MemoryStore, VirtualClock
+from interpreter.definition.compiler import compile_state_machine
+from interpreter.runtime.durable import (
+    DurableRuntime,
+    ExecutionAlreadyExistsError,
+    TaskTokenError,
+    Worker,
+)
+from interpreter.runtime.local import LocalRunner, LocalTaskRunner
+from interpreter.runtime.ports import StateMachineRecord
+
+CASES = Path(__file__).resolve().parents[1] / "conformance" / "cases"
+sys.path.insert(0, str(CASES.parent))
+
+from runner import lambda_handlers  # noqa: E402 - the conformance runner's Lambda behaviours
+
+START_MS = 1_700_000_000_000
+ACCOUNT = "111111111111"
+
+
+class Deployment:
+    """A runtime with in-memory adapters on a virtual clock."""
+
+    def __init__(self, lambdas: dict[str, Any] | None = None) -> None:
+        self.clock = VirtualClock(START_MS)
+        self.store = MemoryStore()
+        self.queue = MemoryQueue(self.clock)
+        functions = LocalLambdaFunctions(lambdas or {}, account=ACCOUNT)
+        self.runtime = DurableRuntime(
+            self.store, self.queue, self.clock, LocalTaskRunner(functions), account=ACCOUNT
+        )
+        self.worker = Worker(self.runtime, self.queue, self.clock)
+
+    def machine(self, definition: dict[str, Any], name: str = "sm") -> StateMachineRecord:
+        record = StateMachineRecord(
+            arn=f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{name}",
+            name=name,
+            definition=json.dumps(definition),
+            role_arn=f"arn:aws:iam::{ACCOUNT}:role/r",
+        )
+        self.store.put_state_machine(record)
+        return record
+
+
+def _masked(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "U", text)
+    text = re.sub(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", "T", text)
+    return re.sub(r"(LogResult[^A-Za-z0-9]+)[A-Za-z0-9+/=]{20,}", r"\1L", text)
+
+
+def _cases() -> list[Path]:
+    chosen = []
+    for path in sorted(CASES.glob("*/*.json")):
+        case = json.loads(path.read_text(encoding="utf-8"))
+        resources = (case.get("resources") or {}).values()
+        if (
+            case["kind"] == "execution"
+            and set(case.get("needs_services") or []) <= {"lambda"}
+            and not any(isinstance(r, dict) and r.get("type") != "lambda" for r in resources)
+        ):
+            chosen.append(path)
+    return chosen
+
+
+@pytest.mark.parametrize("path", _cases(), ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_the_durable_runtime_matches_the_in_process_runner(path: Path) -> None:
+    case = json.loads(path.read_text(encoding="utf-8"))
+    deployment = Deployment(lambda_handlers(case))
+    machine = deployment.machine(case["definition"])
+    input_text = json.dumps(case.get("input"))
+    started = deployment.runtime.start_execution(machine, "e1", input_text, case.get("input"))
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    durable = [
+        record.status,
+        record.output_text,
+        record.error,
+        deployment.store.history(started.arn),
+    ]
+
+    runner = LocalRunner(
+        lambdas=lambda_handlers(case),
+        clock="virtual",
+        account=ACCOUNT,
+        start_ms=START_MS,
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/r",
+    )
+    result = runner.run(
+        compile_state_machine(case["definition"]),
+        case.get("input"),
+        state_machine_name="sm",
+        execution_name="e1",
+        input_text=input_text,
+    )
+    in_process = [result.status, result.output_text, result.error, result.history]
+    assert _masked(durable) == _masked(in_process)
+
+
+WAIT_THEN_PASS = {
+    "StartAt": "W",
+    "States": {
+        "W": {"Type": "Wait", "Seconds": 3600, "Next": "P"},
+        "P": {"Type": "Pass", "End": True},
+    },
+}
+
+
+def test_start_execution_is_idempotent_by_name_while_open() -> None:
+    deployment = Deployment()
+    machine = deployment.machine(WAIT_THEN_PASS)
+    first = deployment.runtime.start_execution(machine, "same", "{}", {})
+    again = deployment.runtime.start_execution(machine, "same", "{}", {})
+    assert again.arn == first.arn
+    with pytest.raises(ExecutionAlreadyExistsError):
+        deployment.runtime.start_execution(machine, "same", '{"other": 1}', {"other": 1})
+    deployment.worker.run_until_idle()
+    with pytest.raises(ExecutionAlreadyExistsError):
+        deployment.runtime.start_execution(machine, "same", "{}", {})
+
+
+def test_a_one_hour_wait_rearms_through_the_queue_maximum_delay() -> None:
+    deployment = Deployment()
+    machine = deployment.machine(WAIT_THEN_PASS)
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "SUCCEEDED"
+    assert deployment.clock.now_ms() - START_MS == 3_600_000
+
+
+def test_stop_execution_aborts_a_waiting_execution() -> None:
+    deployment = Deployment()
+    machine = deployment.machine(WAIT_THEN_PASS)
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    stopped = deployment.runtime.stop_execution(started.arn, "Stopped", "by test")
+    assert stopped.status == "ABORTED"
+    assert (stopped.error, stopped.cause) == ("Stopped", "by test")
+    deployment.worker.run_until_idle()  # the pending timer message is now a no-op
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "ABORTED"
+    assert [e["type"] for e in deployment.store.history(started.arn)][-1] == "ExecutionAborted"
+
+
+def test_duplicate_and_late_messages_change_nothing() -> None:
+    calls: list[Any] = []
+
+    def handler(event: Any, context: Any) -> Any:
+        calls.append(event)
+        return {"n": len(calls)}
+
+    deployment = Deployment({"f": handler})
+    machine = deployment.machine(
+        {
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task",
+                    "Resource": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f",
+                    "End": True,
+                }
+            },
+        }
+    )
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    task_message = deployment.queue.pop_due(deployment.clock.now_ms())
+    assert task_message is not None
+    assert task_message["kind"] == "task"
+    # The same message delivered three times: the first result wins, the others are dropped.
+    for _ in range(3):
+        deployment.runtime.handle(task_message)
+    deployment.worker.run_until_idle()
+    deployment.runtime.handle(task_message)  # a late redelivery after the end
+    deployment.runtime.handle({"kind": "decide", "arn": started.arn})
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "SUCCEEDED"
+    assert json.loads(record.output_text or "") == {"n": 1}
+    history = deployment.store.history(started.arn)
+    assert [e["id"] for e in history] == list(range(1, len(history) + 1))
+    assert [e["type"] for e in history].count("LambdaFunctionSucceeded") == 1
+
+
+def test_callback_tasks_complete_through_their_token() -> None:
+    def submit(event: Any, context: Any) -> Any:
+        return {"sent": event["token"]}
+
+    deployment = Deployment({"submit": submit})
+    machine = deployment.machine(
+        {
+            "StartAt": "Ask",
+            "States": {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {
+                        "FunctionName": "submit",
+                        "Payload": {"token.$": "$$.Task.Token"},
+                    },
+                    "End": True,
+                }
+            },
+        }
+    )
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "RUNNING"
+    (command,) = record.tasks.values()
+    token = command["task_token"]
+    with pytest.raises(TaskTokenError):
+        deployment.runtime.send_task_outcome("not-a-token", {"type": "task_succeeded", "output": 1})
+    deployment.runtime.send_task_outcome(token, {"type": "task_succeeded", "output": {"ok": True}})
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "SUCCEEDED"
+    assert json.loads(record.output_text or "") == {"ok": True}
+    types = [e["type"] for e in deployment.store.history(started.arn)]
+    assert types.index("TaskSubmitted") < types.index("TaskSucceeded")
+    with pytest.raises(TaskTokenError):
+        deployment.runtime.send_task_outcome(token, {"type": "task_succeeded", "output": 2})
+
+
+def test_racing_deciders_produce_one_history() -> None:
+    deployment = Deployment()
+    machine = deployment.machine(WAIT_THEN_PASS)
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    deployment.clock.advance_to(START_MS + 3_600_000)
+    stale = deployment.store.get_execution(started.arn)
+    assert stale is not None
+    deployment.runtime.decide(started.arn)
+    # A second worker that read the record before the first committed loses the CAS.
+    assert not deployment.store.commit(stale, stale.version)
+    deployment.runtime.decide(started.arn)
+    deployment.worker.run_until_idle()
+    history = deployment.store.history(started.arn)
+    assert [e["id"] for e in history] == list(range(1, len(history) + 1))
+    assert [e["type"] for e in history].count("WaitStateExited") == 1
+
+
+def test_sweep_resends_decisions_for_overdue_executions() -> None:
+    deployment = Deployment()
+    machine = deployment.machine(WAIT_THEN_PASS)
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    # Lose every queued message (a crash between commit and send).
+    while deployment.queue.pop_due(10**15) is not None:
+        pass
+    deployment.clock.advance_to(START_MS + 3_600_000)
+    assert deployment.runtime.sweep() == 1
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "SUCCEEDED"
