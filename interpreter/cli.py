@@ -1,7 +1,7 @@
-"""The ``asl`` command: ``asl validate`` and ``asl run``.
+"""The ``asl`` command: ``asl validate``, ``asl run`` and ``asl serve``.
 
-Each subcommand lives in its own module (``cli_validate``, ``cli_run``) and is imported only when
-it is used, so ``asl validate`` does not pay for the engine's imports.
+Each subcommand lives in its own module (``cli_validate``, ``cli_run``, ``cli_serve``) and is
+imported only when it is used, so ``asl validate`` does not pay for the engine's imports.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``asl`` command."""
-    from interpreter import cli_run, cli_validate
+    from interpreter import cli_run, cli_serve, cli_validate
 
     parser = argparse.ArgumentParser(
         prog="asl",
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_validate.add_parser(commands)
     cli_run.add_parser(commands)
+    cli_serve.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,486 @@
+"""The AWS Step Functions API as Python: requests and responses in AWS's shapes.
+
+:class:`StepFunctionsService` implements the API actions over the durable runtime. Each action
+takes the request members AWS defines (``stateMachineArn``, ``input``...) and returns the
+response members, with timestamps as aware datetimes; failures raise :class:`ServiceError` with
+AWS's error code (``ExecutionDoesNotExist``, ``InvalidDefinition``...) and a message worded as
+AWS words it. :mod:`interpreter.api.server` puts this behind AWS's JSON protocol.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
+from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, VirtualClock
+from interpreter.core import snapshot as S
+from interpreter.core.timefmt import datetime_from_ms
+from interpreter.definition.diagnostics import invalid_definition_message, validation_response
+from interpreter.definition.validation import validate_and_load
+from interpreter.json_types import JSON
+from interpreter.limits import MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
+from interpreter.runtime.durable import (
+    DurableRuntime,
+    ExecutionAlreadyExistsError,
+    TaskTokenError,
+    Worker,
+)
+from interpreter.runtime.local import LocalTaskRunner, TaskInvoker
+from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
+
+# Characters AWS refuses in state machine and execution names (API reference, "name").
+_BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
+
+
+class ServiceError(Exception):
+    """An API error: ``code`` is AWS's error name, ``message`` its text."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def _date(epoch_ms: int | None) -> Any:
+    return None if epoch_ms is None else datetime_from_ms(epoch_ms)
+
+
+def _drop_none(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if value is not None}
+
+
+class StepFunctionsService:
+    """The Step Functions API over a :class:`DurableRuntime` with in-memory adapters.
+
+    ``clock="virtual"`` runs nothing by itself: call :meth:`run_until_idle` (tests). With
+    ``clock="real"``, :meth:`start_workers` runs executions in background threads
+    (``asl serve``).
+    """
+
+    def __init__(
+        self,
+        *,
+        lambdas: Mapping[str, LambdaHandler] | None = None,
+        invokers: Sequence[TaskInvoker] = (),
+        clock: str = "real",
+        account: str = "123456789012",
+        region: str = "us-east-1",
+        start_ms: int | None = None,
+    ) -> None:
+        self.account = account
+        self.region = region
+        self.clock: RealClock | VirtualClock = (
+            VirtualClock(start_ms) if clock == "virtual" else RealClock()
+        )
+        self.store = MemoryStore()
+        self.queue = MemoryQueue(self.clock)
+        functions = LocalLambdaFunctions(
+            lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
+        )
+        self.runtime = DurableRuntime(
+            self.store,
+            self.queue,
+            self.clock,
+            LocalTaskRunner(functions, invokers),
+            account=account,
+            region=region,
+        )
+        self.worker = Worker(self.runtime, self.queue, self.clock)
+
+    # ------------------------------------------------------------------ running
+
+    def run_until_idle(self) -> None:
+        """Process all queued work now, jumping a virtual clock to each due message."""
+        self.worker.run_until_idle()
+
+    def start_workers(self, threads: int = 2) -> None:
+        """Run executions in the background (real clock)."""
+        self.worker.start(threads)
+
+    def stop_workers(self) -> None:
+        """Stop the background workers."""
+        self.worker.stop()
+
+    def call(self, action: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Dispatch an API action by its name (``StartExecution``) with its request members."""
+        handler: Callable[..., dict[str, Any]] | None = getattr(self, _snake(action), None)
+        if handler is None or action not in _ACTIONS:
+            raise ServiceError("UnknownOperationException", f"Unknown operation {action}")
+        return handler(**request)
+
+    # ------------------------------------------------------------------ state machines
+
+    def create_state_machine(
+        self,
+        name: str,
+        definition: str,
+        roleArn: str,
+        type: str = "STANDARD",
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """CreateStateMachine."""
+        _check_name(name, "state machine")
+        parsed, diagnostics = validate_and_load(definition, state_machine_type=type)
+        errors = [d for d in diagnostics if d.is_error]
+        if errors:
+            raise ServiceError("InvalidDefinition", invalid_definition_message(errors, definition))
+        del parsed
+        arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
+        record = StateMachineRecord(
+            arn=arn,
+            name=name,
+            definition=definition,
+            role_arn=roleArn,
+            type=type,
+            created_ms=self.clock.now_ms(),
+        )
+        if not self.store.put_state_machine(record):
+            existing = self.store.get_state_machine(arn)
+            if (
+                existing is None
+                or existing.definition != definition
+                or existing.role_arn != roleArn
+            ):
+                raise ServiceError(
+                    "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
+                )
+            record = existing
+        return {"stateMachineArn": arn, "creationDate": _date(record.created_ms)}
+
+    def describe_state_machine(self, stateMachineArn: str, **_ignored: Any) -> dict[str, Any]:
+        """DescribeStateMachine."""
+        record = self._machine(stateMachineArn)
+        return {
+            "stateMachineArn": record.arn,
+            "name": record.name,
+            "status": record.status,
+            "definition": record.definition,
+            "roleArn": record.role_arn,
+            "type": record.type,
+            "creationDate": _date(record.created_ms),
+            "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
+            "tracingConfiguration": {"enabled": False},
+        }
+
+    def list_state_machines(self, **_ignored: Any) -> dict[str, Any]:
+        """ListStateMachines."""
+        return {
+            "stateMachines": [
+                {
+                    "stateMachineArn": record.arn,
+                    "name": record.name,
+                    "type": record.type,
+                    "creationDate": _date(record.created_ms),
+                }
+                for record in self.store.list_state_machines()
+            ]
+        }
+
+    def delete_state_machine(self, stateMachineArn: str, **_ignored: Any) -> dict[str, Any]:
+        """DeleteStateMachine."""
+        self.store.delete_state_machine(stateMachineArn)
+        return {}
+
+    def validate_state_machine_definition(
+        self,
+        definition: str,
+        type: str = "STANDARD",
+        severity: str = "ERROR",
+        maxResults: int = 0,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """ValidateStateMachineDefinition."""
+        _, diagnostics = validate_and_load(definition, state_machine_type=type)
+        if severity == "WARNING":
+            return validation_response(diagnostics, severity="WARNING", max_results=maxResults)
+        return validation_response(diagnostics, severity="ERROR", max_results=maxResults)
+
+    # ------------------------------------------------------------------ executions
+
+    def start_execution(
+        self,
+        stateMachineArn: str,
+        name: str | None = None,
+        input: str | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """StartExecution."""
+        machine = self._machine(stateMachineArn)
+        name = name if name is not None else str(uuid.uuid4())
+        _check_name(name, "execution")
+        text, value = _execution_input(input)
+        try:
+            record = self.runtime.start_execution(machine, name, text, value)
+        except ExecutionAlreadyExistsError as problem:
+            raise ServiceError("ExecutionAlreadyExists", str(problem)) from None
+        return {"executionArn": record.arn, "startDate": _date(record.start_ms)}
+
+    def start_sync_execution(
+        self,
+        stateMachineArn: str,
+        name: str | None = None,
+        input: str | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """StartSyncExecution (Express state machines): runs to the end and answers."""
+        machine = self._machine(stateMachineArn)
+        if machine.type != "EXPRESS":
+            raise ServiceError(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        started = self.start_execution(stateMachineArn, name, input)
+        arn = started["executionArn"]
+        self._wait_for_end(arn)
+        described = self.describe_execution(arn)
+        described.pop("redriveCount", None)
+        described.pop("redriveStatus", None)
+        described["billingDetails"] = {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": 100,
+        }
+        return described
+
+    def describe_execution(self, executionArn: str, **_ignored: Any) -> dict[str, Any]:
+        """DescribeExecution."""
+        record = self._execution(executionArn)
+        return _drop_none(
+            {
+                "executionArn": record.arn,
+                "stateMachineArn": record.state_machine_arn,
+                "name": record.name,
+                "status": record.status,
+                "startDate": _date(record.start_ms),
+                "stopDate": _date(record.stop_ms),
+                "input": record.input_text,
+                "inputDetails": {"included": True},
+                "output": record.output_text,
+                "outputDetails": {"included": True} if record.output_text is not None else None,
+                "error": record.error,
+                "cause": record.cause,
+                "redriveCount": 0,
+                "redriveStatus": "NOT_REDRIVABLE"
+                if record.status in (S.RUNNING, S.SUCCEEDED)
+                else "REDRIVABLE",
+            }
+        )
+
+    def describe_state_machine_for_execution(
+        self,
+        executionArn: str,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """DescribeStateMachineForExecution."""
+        record = self._execution(executionArn)
+        machine = self._machine(record.state_machine_arn)
+        return {
+            "stateMachineArn": machine.arn,
+            "name": machine.name,
+            "definition": machine.definition,
+            "roleArn": machine.role_arn,
+            "updateDate": _date(machine.created_ms),
+        }
+
+    def list_executions(
+        self,
+        stateMachineArn: str,
+        statusFilter: str | None = None,
+        maxResults: int = 0,
+        nextToken: str | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """ListExecutions (newest first, paged)."""
+        self._machine(stateMachineArn)
+        records = [
+            record
+            for record in self.store.list_executions(stateMachineArn)
+            if statusFilter is None or record.status == statusFilter
+        ]
+        page, following = _page(records, maxResults or 100, nextToken)
+        response: dict[str, Any] = {
+            "executions": [
+                _drop_none(
+                    {
+                        "executionArn": record.arn,
+                        "stateMachineArn": record.state_machine_arn,
+                        "name": record.name,
+                        "status": record.status,
+                        "startDate": _date(record.start_ms),
+                        "stopDate": _date(record.stop_ms),
+                    }
+                )
+                for record in page
+            ]
+        }
+        if following is not None:
+            response["nextToken"] = following
+        return response
+
+    def get_execution_history(
+        self,
+        executionArn: str,
+        maxResults: int = 0,
+        reverseOrder: bool = False,
+        nextToken: str | None = None,
+        includeExecutionData: bool = True,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """GetExecutionHistory (paged, optionally newest first)."""
+        self._execution(executionArn)
+        events = self.store.history(executionArn)
+        if reverseOrder:
+            events.reverse()
+        page, following = _page(events, maxResults or 100, nextToken)
+        shaped = [{**event, "timestamp": _date(event["timestamp"])} for event in page]
+        if not includeExecutionData:
+            shaped = [_without_data(event) for event in shaped]
+        response: dict[str, Any] = {"events": shaped}
+        if following is not None:
+            response["nextToken"] = following
+        return response
+
+    def stop_execution(
+        self,
+        executionArn: str,
+        error: str | None = None,
+        cause: str | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """StopExecution."""
+        record = self._execution(executionArn)
+        if record.status == S.RUNNING:
+            record = self.runtime.stop_execution(executionArn, error, cause)
+        return {"stopDate": _date(record.stop_ms)}
+
+    # ------------------------------------------------------------------ callbacks
+
+    def send_task_success(self, taskToken: str, output: str, **_ignored: Any) -> dict[str, Any]:
+        """SendTaskSuccess."""
+        text, value = _execution_input(output, member="output")
+        del text
+        self._task_event(taskToken, {"type": "task_succeeded", "output": value})
+        return {}
+
+    def send_task_failure(
+        self,
+        taskToken: str,
+        error: str | None = None,
+        cause: str | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """SendTaskFailure."""
+        self._task_event(taskToken, {"type": "task_failed", "error": error, "cause": cause})
+        return {}
+
+    def send_task_heartbeat(self, taskToken: str, **_ignored: Any) -> dict[str, Any]:
+        """SendTaskHeartbeat."""
+        self._task_event(taskToken, {"type": "task_heartbeat"})
+        return {}
+
+    # ------------------------------------------------------------------ internals
+
+    def _task_event(self, token: str, event: dict[str, Any]) -> None:
+        try:
+            self.runtime.send_task_outcome(token, event)
+        except TaskTokenError:
+            raise ServiceError("TaskDoesNotExist", "Task Does Not Exist") from None
+
+    def _machine(self, arn: str) -> StateMachineRecord:
+        record = self.store.get_state_machine(arn)
+        if record is None:
+            raise ServiceError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+        return record
+
+    def _execution(self, arn: str) -> ExecutionRecord:
+        record = self.store.get_execution(arn)
+        if record is None:
+            raise ServiceError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+        return record
+
+    def _wait_for_end(self, arn: str) -> None:
+        if isinstance(self.clock, VirtualClock):
+            self.worker.run_until_idle(until=lambda: self._execution(arn).status != S.RUNNING)
+            return
+        while self._execution(arn).status == S.RUNNING:
+            self.queue.wait(0.05)
+
+
+_ACTIONS = frozenset(
+    {
+        "CreateStateMachine",
+        "DescribeStateMachine",
+        "ListStateMachines",
+        "DeleteStateMachine",
+        "ValidateStateMachineDefinition",
+        "StartExecution",
+        "StartSyncExecution",
+        "DescribeExecution",
+        "DescribeStateMachineForExecution",
+        "ListExecutions",
+        "GetExecutionHistory",
+        "StopExecution",
+        "SendTaskSuccess",
+        "SendTaskFailure",
+        "SendTaskHeartbeat",
+    }
+)
+
+
+def _snake(action: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
+
+
+def _check_name(name: str, what: str) -> None:
+    if not name or len(name) > MAX_NAME_LENGTH or _BAD_NAME.search(name):
+        raise ServiceError("InvalidName", f"Invalid Name: '{name}'")
+
+
+def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, JSON]:
+    if text is None:
+        return "{}", {}
+    if utf8_size(text) > MAX_PAYLOAD_BYTES:
+        raise ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_PAYLOAD_BYTES}",
+        )
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as problem:
+        code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
+        raise ServiceError(code, f"Invalid State Machine Execution Input: '{problem}'") from None
+    return text, value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _page(items: list[Any], size: int, token: str | None) -> tuple[list[Any], str | None]:
+    start = 0
+    if token:
+        try:
+            start = int(base64.urlsafe_b64decode(token.encode()).decode())
+        except ValueError:
+            raise ServiceError("InvalidToken", "Invalid Token: 'nextToken'") from None
+    end = start + size
+    following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], following
+
+
+def _without_data(event: dict[str, Any]) -> dict[str, Any]:
+    shaped = dict(event)
+    for key, details in event.items():
+        if key.endswith("EventDetails") and isinstance(details, dict):
+            trimmed = {
+                name: value
+                for name, value in details.items()
+                if name not in ("input", "output", "parameters")
+            }
+            shaped[key] = trimmed
+    return shaped

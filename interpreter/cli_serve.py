@@ -1,0 +1,84 @@
+"""``asl serve``: a local endpoint that speaks the AWS Step Functions API.
+
+Point boto3 or the AWS CLI at it (``endpoint_url=http://localhost:8083``) and use Step Functions
+as on AWS: CreateStateMachine, StartExecution, DescribeExecution, GetExecutionHistory,
+StopExecution, SendTaskSuccess/Failure/Heartbeat, ValidateStateMachineDefinition...
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``asl serve``."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "serve",
+        help="serve the Step Functions API locally (for boto3 and the AWS CLI)",
+        description="Serve the AWS Step Functions API on a local port.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8083, help="port to listen on (8083)")
+    parser.add_argument(
+        "--lambda",
+        dest="lambdas",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.py:FUNCTION",
+        help="serve Lambda function NAME with a local Python handler (repeatable)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("real", "virtual"),
+        default="real",
+        help="real (default) or virtual: Waits and back-off end as soon as nothing else is due",
+    )
+    parser.add_argument("--account", default="123456789012", help="account id in ARNs")
+    parser.add_argument("--region", default="us-east-1", help="region in ARNs")
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the server until interrupted."""
+    from interpreter.api.server import make_server
+    from interpreter.api.service import StepFunctionsService
+    from interpreter.cli_run import UsageError, _load_handler
+
+    try:
+        lambdas = dict(map(_load_handler, args.lambdas))
+    except UsageError as problem:
+        print(f"asl serve: {problem}", file=sys.stderr)
+        return 2
+    service = StepFunctionsService(
+        lambdas=lambdas, clock=args.clock, account=args.account, region=args.region
+    )
+    try:
+        server = make_server(service, args.host, args.port)
+    except OSError as problem:
+        print(f"asl serve: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    if args.clock == "virtual":
+        threading.Thread(target=_virtual_loop, args=(service, stop), daemon=True).start()
+    else:
+        service.start_workers()
+    print(f"asl serve: Step Functions API on http://{args.host}:{args.port}", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+        if args.clock == "real":
+            service.stop_workers()
+    return 0
+
+
+def _virtual_loop(service: Any, stop: threading.Event) -> None:
+    while not stop.is_set():
+        service.run_until_idle()
+        service.queue.wait(0.05)

@@ -1,0 +1,161 @@
+"""``asl serve``: boto3 talks to the local endpoint exactly as to AWS Step Functions."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from interpreter.api.server import make_server
+from interpreter.api.service import StepFunctionsService
+
+ROLE = "arn:aws:iam::123456789012:role/sfn"
+
+HELLO = {"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "Result": "hi", "End": True}}}
+WAIT = {
+    "StartAt": "W",
+    "States": {"W": {"Type": "Wait", "Seconds": 3600, "Next": "Done"}, "Done": {"Type": "Succeed"}},
+}
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[StepFunctionsService]:
+    def ask(event: Any, context: Any) -> Any:
+        return {"token": event["token"]}
+
+    service = StepFunctionsService(lambdas={"Ask": ask}, clock="real")
+    service.start_workers()
+    yield service
+    service.stop_workers()
+
+
+@pytest.fixture(scope="module")
+def client(service: StepFunctionsService) -> Iterator[Any]:
+    server = make_server(service, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    yield boto3.client(
+        "stepfunctions",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - a local endpoint takes any credentials
+        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+    )
+    server.shutdown()
+    server.server_close()
+
+
+def wait_until_done(client: Any, arn: str) -> dict[str, Any]:
+    pause = threading.Event()
+    for _ in range(200):
+        described: dict[str, Any] = client.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            return described
+        pause.wait(0.02)
+    raise AssertionError(f"{arn} still running")
+
+
+def test_create_start_describe_and_history(client: Any) -> None:
+    machine = client.create_state_machine(name="hello", definition=json.dumps(HELLO), roleArn=ROLE)
+    arn = machine["stateMachineArn"]
+    assert arn == "arn:aws:states:us-east-1:123456789012:stateMachine:hello"
+    started = client.start_execution(stateMachineArn=arn, name="run-1", input='{"a": 1}')
+    described = wait_until_done(client, started["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    assert described["output"] == '"hi"'
+    assert described["input"] == '{"a": 1}'
+    events = client.get_execution_history(executionArn=started["executionArn"])["events"]
+    assert [e["type"] for e in events] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert events[0]["executionStartedEventDetails"]["input"] == '{"a": 1}'
+    reverse = client.get_execution_history(executionArn=started["executionArn"], reverseOrder=True)
+    assert [e["id"] for e in reverse["events"]] == [4, 3, 2, 1]
+    listed = client.list_executions(stateMachineArn=arn)["executions"]
+    assert [e["name"] for e in listed] == ["run-1"]
+
+
+def test_errors_come_back_with_aws_codes(client: Any) -> None:
+    with pytest.raises(ClientError) as invalid:
+        client.create_state_machine(
+            name="broken",
+            definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}),
+            roleArn=ROLE,
+        )
+    assert invalid.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert "MISSING_TRANSITION_TARGET" in invalid.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as missing:
+        client.describe_execution(
+            executionArn="arn:aws:states:us-east-1:123456789012:execution:nope:nope"
+        )
+    assert missing.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
+    machine = client.create_state_machine(name="dupe", definition=json.dumps(HELLO), roleArn=ROLE)
+    client.start_execution(stateMachineArn=machine["stateMachineArn"], name="x", input="{}")
+    with pytest.raises(ClientError) as exists:
+        client.start_execution(stateMachineArn=machine["stateMachineArn"], name="x", input="{}")
+    assert exists.value.response["Error"]["Code"] == "ExecutionAlreadyExists"
+    with pytest.raises(ClientError) as bad_input:
+        client.start_execution(stateMachineArn=machine["stateMachineArn"], input="{nope")
+    assert bad_input.value.response["Error"]["Code"] == "InvalidExecutionInput"
+
+
+def test_stop_execution_aborts_it(client: Any) -> None:
+    machine = client.create_state_machine(name="waits", definition=json.dumps(WAIT), roleArn=ROLE)
+    started = client.start_execution(stateMachineArn=machine["stateMachineArn"], name="w")
+    client.stop_execution(executionArn=started["executionArn"], error="Bye", cause="test")
+    described = client.describe_execution(executionArn=started["executionArn"])
+    assert described["status"] == "ABORTED"
+    assert (described["error"], described["cause"]) == ("Bye", "test")
+
+
+def test_callbacks_through_send_task_success(client: Any) -> None:
+    definition = {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": "Ask", "Payload": {"token.$": "$$.Task.Token"}},
+                "End": True,
+            }
+        },
+    }
+    machine = client.create_state_machine(
+        name="callback", definition=json.dumps(definition), roleArn=ROLE
+    )
+    started = client.start_execution(stateMachineArn=machine["stateMachineArn"], name="cb")
+    for _ in range(200):
+        events = client.get_execution_history(executionArn=started["executionArn"])["events"]
+        submitted = [e for e in events if e["type"] == "TaskSubmitted"]
+        if submitted:
+            break
+        threading.Event().wait(0.02)
+    submission = json.loads(submitted[0]["taskSubmittedEventDetails"]["output"])
+    token = submission["Payload"]["token"]
+    with pytest.raises(ClientError) as unknown:
+        client.send_task_success(taskToken="nope", output="{}")
+    assert unknown.value.response["Error"]["Code"] == "TaskDoesNotExist"
+    client.send_task_success(taskToken=token, output='{"approved": true}')
+    described = wait_until_done(client, started["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"approved": True}
+
+
+def test_validate_state_machine_definition(client: Any) -> None:
+    ok = client.validate_state_machine_definition(definition=json.dumps(HELLO))
+    assert ok["result"] == "OK"
+    assert ok["diagnostics"] == []
+    bad = client.validate_state_machine_definition(definition='{"StartAt": "A", "States": {}}')
+    assert bad["result"] == "FAIL"
+    assert bad["diagnostics"][0]["severity"] == "ERROR"
