@@ -46,7 +46,7 @@ def client(service: StepFunctionsService) -> Iterator[Any]:
         endpoint_url=f"http://127.0.0.1:{port}",
         region_name="us-east-1",
         aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - a local endpoint takes any credentials
+        aws_secret_access_key="test",
         config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
     )
     server.shutdown()
