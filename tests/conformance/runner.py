@@ -95,13 +95,18 @@ def _fixture_value(resource: Mapping[str, Any], context: Mapping[str, Any]) -> s
     return None
 
 
-def _resolve_placeholders(case: Mapping[str, Any]) -> tuple[Any, Any, dict[str, str]]:
-    """The case's definition and input with fixture placeholders replaced, and the mapping."""
+def _resolve_placeholders(
+    case: Mapping[str, Any], created: Mapping[str, str] | None = None
+) -> tuple[Any, Any, dict[str, str]]:
+    """The case's definition and input with fixture placeholders replaced, and the mapping.
+
+    ``created`` holds the values of fixtures already created in the emulated AWS.
+    """
     context = case.get("run_context") or {}
-    values: dict[str, str] = {}
+    values: dict[str, str] = dict(created or {})
     for name, resource in (case.get("resources") or {}).items():
         if isinstance(resource, dict) and resource.get("type") == "fixture/api placeholder":
-            value = _fixture_value(resource, context)
+            value = values.get(name) or _fixture_value(resource, context)
             if value is not None:
                 values[name] = value
 
@@ -127,19 +132,41 @@ def _recording_start_ms(case: Mapping[str, Any]) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
+def needs_emulated_aws(case: Mapping[str, Any]) -> bool:
+    """Whether the case calls AWS services other than Lambda (run under moto)."""
+    return any(service != "lambda" for service in case.get("needs_services", []))
+
+
 def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
     """Run an ``execution``/``sync_execution`` case and return the actual result."""
+    if not needs_emulated_aws(case):
+        return _run(case, lambda_handlers(case), None)
+    # Imported here: moto is slow to import and most cases do not need it.
+    from emulation import emulated_aws
+
+    handlers = lambda_handlers(case)
+    with emulated_aws(case, handlers) as services:
+        return _run(case, handlers, services)
+
+
+def _run(
+    case: Mapping[str, Any], handlers: Mapping[str, Callable[[Any, Any], Any]], services: Any
+) -> dict[str, Any]:
     context = case.get("run_context") or {}
-    definition, execution_input, placeholders = _resolve_placeholders(case)
+    created = services.placeholders if services is not None else None
+    definition, execution_input, placeholders = _resolve_placeholders(case, created)
+    if services is not None:
+        services.prepare(definition, execution_input)
     account = context.get("account", "111111111111")
     region = context.get("region", "us-east-1")
     runner = LocalRunner(
-        lambdas=lambda_handlers(case),
+        lambdas=handlers,
         clock="virtual",
         region=region,
         account=account,
         role_arn=context.get("role_arn"),
         start_ms=_recording_start_ms(case),
+        invokers=[services.invoker] if services is not None else (),
     )
     machine = compile_state_machine(definition)
     result = runner.run(

@@ -1,0 +1,606 @@
+"""Task states that call AWS services: the optimized integrations and ``aws-sdk:*``, via boto3.
+
+:class:`Boto3ServiceInvoker` is a :class:`~interpreter.runtime.local.TaskInvoker`: it runs a
+Task's ``Resource`` against AWS (or moto) and returns what Step Functions reports. Two families,
+with different conventions because AWS implements them with different SDKs:
+
+* **Optimized integrations** (``arn:aws:states:::sqs:sendMessage``, ``sns:publish``,
+  ``dynamodb:putItem``/``getItem``/``updateItem``/``deleteItem``, ``events:putEvents``,
+  ``states:startExecution`` with ``.sync``/``.sync:2``, ``lambda:invoke`` and Lambda function
+  ARNs for functions no local handler serves). The output is the API response with
+  ``SdkHttpMetadata`` (headers, status) and ``SdkResponseMetadata`` (request id) added;
+  ``events:putEvents`` returns the bare response and fails with ``EventBridge.FailedEntry``
+  when any entry failed. Errors are ``SQS.AmazonSQSException``-style names (the service's
+  modelled exception, or its base exception) with causes worded ``<message> (Service:
+  AmazonSQS; Status Code: 400; Error Code: <code>; Request ID: <id>; Proxy: null)``.
+* **AWS SDK integrations** (``arn:aws:states:::aws-sdk:<service>:<action>``): any boto3
+  operation; the action ``getObject`` is the operation ``GetObject``; parameters and response
+  members are PascalCase; errors are ``S3.NoSuchKeyException``-style names with causes worded
+  ``<message> (Service: S3, Status Code: 404, Request ID: <id>[, Extended Request ID: <id>])``.
+
+Translation of parameters and responses is model-driven (:mod:`interpreter.adapters.aws_shapes`).
+Where AWS rejects a request that lacks a required member, the invoker reports the service's
+error without calling it (boto3 would refuse to send it at all).
+
+Step Functions itself (``states:*``, ``aws-sdk:sfn:*``) may be served by an in-process backend
+(:class:`StepFunctionsBackend`, e.g. :class:`interpreter.adapters.local_sfn.LocalStepFunctions`
+running child executions on our own engine) instead of boto3.
+
+``.waitForTaskToken`` resources are served only with ``callbacks=True``: the invoker sends the
+request and returns a :class:`SubmittedTaskOutcome` with ``awaiting_callback`` set, which the
+driver must turn into a ``TaskSubmitted`` event and then wait for SendTaskSuccess/Failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final, Protocol
+
+import botocore.session
+from botocore import xform_name
+from botocore.exceptions import ClientError, ParamValidationError
+from botocore.model import OperationModel, ServiceModel
+
+from interpreter.adapters import aws_shapes as shapes
+from interpreter.adapters.lambda_local import LambdaResponse
+from interpreter.core.history import to_json_text
+from interpreter.core.resources import SYNC, SYNC_JSON, TaskResource
+from interpreter.json_types import JSON
+from interpreter.runtime.integrations import (
+    TaskOutcome,
+    invoke_payload,
+    lambda_function_outcome,
+    lambda_invoke_outcome,
+)
+
+# ------------------------------------------------------------------------------- ports
+
+
+class ClientFactory(Protocol):
+    """Makes the boto3 client for a service in a region (``role_arn``: the Task's Credentials)."""
+
+    def __call__(self, service_name: str, region: str, role_arn: str | None = None) -> Any:
+        """A boto3 client, e.g. ``boto3.client(service_name, region_name=region)``."""
+        ...
+
+
+def default_client_factory(service_name: str, region: str, role_arn: str | None = None) -> Any:
+    """boto3's default credentials; with ``role_arn``, the credentials of that assumed role."""
+    import boto3
+
+    if role_arn is None:
+        return boto3.client(service_name, region_name=region)  # type: ignore[call-overload]
+    sts = boto3.client("sts", region_name=region)
+    assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName="asl-interpreter")["Credentials"]
+    return boto3.client(  # type: ignore[call-overload]
+        service_name,
+        region_name=region,
+        aws_access_key_id=assumed["AccessKeyId"],
+        aws_secret_access_key=assumed["SecretAccessKey"],
+        aws_session_token=assumed["SessionToken"],
+    )
+
+
+class ServiceError(Exception):
+    """An error response of an AWS service: its code, message, HTTP status and request ids."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        request_id: str | None = None,
+        extended_request_id: str | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.request_id = request_id or str(uuid.uuid4())
+        self.extended_request_id = extended_request_id
+
+    @classmethod
+    def from_client_error(cls, problem: ClientError) -> ServiceError:
+        """The error a boto3 call raised."""
+        error: Mapping[str, Any] = problem.response.get("Error", {})
+        metadata: Mapping[str, Any] = problem.response.get("ResponseMetadata", {})
+        return cls(
+            str(error.get("Code", "Unknown")),
+            str(error.get("Message", error.get("message", ""))),
+            int(metadata.get("HTTPStatusCode", 400)),
+            metadata.get("RequestId"),
+            metadata.get("HostId") or None,
+        )
+
+
+class StepFunctionsBackend(Protocol):
+    """The Step Functions API served in-process (boto3's operation names and shapes)."""
+
+    def call(
+        self, operation: str, arguments: Mapping[str, Any], *, now_ms: int, role_arn: str | None
+    ) -> dict[str, Any]:
+        """Run ``operation`` (``StartExecution``...) and return its response; ServiceError."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedTaskOutcome(TaskOutcome):
+    """An outcome that also carries the submitting call's response (``TaskSubmitted`` event).
+
+    ``.sync`` integrations report the StartExecution response as ``TaskSubmitted`` and their
+    completion as ``TaskSucceeded``/``TaskFailed``. With ``awaiting_callback`` the task has no
+    completion yet: a ``.waitForTaskToken`` request was sent and a callback must finish it.
+    """
+
+    submitted_output: JSON = None
+    awaiting_callback: bool = False
+
+
+# ------------------------------------------------------------------------------- naming
+
+#: ``aws-sdk:<name>`` service names that differ from boto3's.
+_SDK_SERVICE_NAMES: Final[Mapping[str, str]] = {
+    "sfn": "stepfunctions",
+    "eventbridge": "events",
+    "cloudwatchlogs": "logs",
+    "cognitoidentityprovider": "cognito-idp",
+    "elasticloadbalancingv2": "elbv2",
+    "apigatewayv2": "apigatewayv2",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Optimized:
+    """One optimized integration service: its boto3 name and how Step Functions reports it."""
+
+    boto_service: str
+    naming: shapes.ErrorNaming
+    #: The service's name in error causes (the SDK for Java v1's).
+    label: str
+    actions: frozenset[str]
+
+
+_OPTIMIZED: Final[Mapping[str, _Optimized]] = {
+    "sqs": _Optimized(
+        "sqs",
+        shapes.ErrorNaming("SQS", "AmazonSQSException"),
+        "AmazonSQS",
+        frozenset({"sendMessage"}),
+    ),
+    "sns": _Optimized(
+        "sns",
+        shapes.ErrorNaming("SNS", "AmazonSNSException"),
+        "AmazonSNS",
+        frozenset({"publish"}),
+    ),
+    "dynamodb": _Optimized(
+        "dynamodb",
+        shapes.ErrorNaming("DynamoDB", "AmazonDynamoDBException"),
+        "AmazonDynamoDBv2",
+        frozenset({"getItem", "putItem", "updateItem", "deleteItem"}),
+    ),
+    "events": _Optimized(
+        "events",
+        shapes.ErrorNaming("EventBridge", "AmazonEventBridgeException"),
+        "AmazonEventBridge",
+        frozenset({"putEvents"}),
+    ),
+    "states": _Optimized(
+        "stepfunctions",
+        shapes.ErrorNaming("StepFunctions", "AWSStepFunctionsException"),
+        "AWSStepFunctions",
+        frozenset({"startExecution"}),
+    ),
+    "lambda": _Optimized(
+        "lambda",
+        shapes.ErrorNaming("Lambda", "AWSLambdaException"),
+        "AWSLambda",
+        frozenset({"invoke"}),
+    ),
+}
+
+#: Step Functions statuses of an execution that has ended.
+_ENDED: Final = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+_HEADER_NAMES: Final[Mapping[str, str]] = {
+    "content-length": "Content-Length",
+    "content-type": "Content-Type",
+    "date": "Date",
+    "x-amzn-requestid": "x-amzn-RequestId",
+    "server": "Server",
+    "x-amz-crc32": "x-amz-crc32",
+}
+
+
+@lru_cache(maxsize=64)
+def service_model(boto_service: str) -> ServiceModel:
+    """botocore's model of a service (no client, no credentials needed)."""
+    return botocore.session.get_session().get_service_model(boto_service)
+
+
+def _failure(error: str, cause: str) -> TaskOutcome:
+    return TaskOutcome(False, error=error, cause=cause)
+
+
+def _missing_member_error(model: ServiceModel, missing: list[str]) -> ServiceError:
+    """What the service answers to a request without its required members."""
+    if model.service_name == "sqs" or model.protocol == "query":
+        return ServiceError(
+            "MissingParameter", f"The request must contain the parameter {missing[0]}."
+        )
+    count = len(missing)
+    plural = "s" if count > 1 else ""
+    details = "; ".join(
+        f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
+        "Member must not be null"
+        for name in missing
+    )
+    return ServiceError(
+        "ValidationException", f"{count} validation error{plural} detected: {details}"
+    )
+
+
+#: Services whose every response carries an extended request id (``x-amz-id-2``), which the
+#: SDK for Java puts in its error messages.
+_EXTENDED_REQUEST_ID_SERVICES: Final = frozenset({"s3", "s3control"})
+
+
+def _sdk_cause(model: ServiceModel, problem: ServiceError) -> str:
+    detail = (
+        f"Service: {shapes.sdk_service_name(model.service_id)}, Status Code: {problem.status}, "
+        f"Request ID: {problem.request_id}"
+    )
+    extended = problem.extended_request_id
+    if extended is None and model.service_name in _EXTENDED_REQUEST_ID_SERVICES:
+        # An emulator may leave it out; AWS never does, so the cause keeps AWS's shape.
+        extended = base64.b64encode(uuid.uuid4().bytes * 3).decode("ascii")
+    if extended:
+        detail += f", Extended Request ID: {extended}"
+    return f"{problem.message} ({detail})"
+
+
+def _optimized_cause(spec: _Optimized, problem: ServiceError) -> str:
+    return (
+        f"{problem.message} (Service: {spec.label}; Status Code: {problem.status}; "
+        f"Error Code: {problem.code}; Request ID: {problem.request_id}; Proxy: null)"
+    )
+
+
+def _http_metadata(response: Mapping[str, Any]) -> dict[str, JSON]:
+    """``SdkHttpMetadata`` and ``SdkResponseMetadata`` from boto3's ``ResponseMetadata``."""
+    metadata: Mapping[str, Any] = response.get("ResponseMetadata") or {}
+    request_id = str(metadata.get("RequestId") or uuid.uuid4())
+    raw: Mapping[str, Any] = metadata.get("HTTPHeaders") or {}
+    headers = {_HEADER_NAMES.get(name, name): str(value) for name, value in raw.items()}
+    headers.setdefault("x-amzn-RequestId", request_id)
+    return {
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {name: [value] for name, value in headers.items()},
+            "HttpHeaders": headers,
+            "HttpStatusCode": int(metadata.get("HTTPStatusCode", 200)),
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+    }
+
+
+def _epoch_millis(value: JSON) -> JSON:
+    """An optimized integration's timestamp: epoch milliseconds (the SDK for Java v1's Date)."""
+    if isinstance(value, str) and value.endswith("Z"):
+        moment = datetime.datetime.fromisoformat(value[:-1] + "+00:00")
+        return round(moment.timestamp() * 1000)
+    return value
+
+
+# ------------------------------------------------------------------------------- invoker
+
+
+class Boto3ServiceInvoker:
+    """Runs AWS service integrations through boto3 (see the module docstring).
+
+    ``client_factory(service_name, region, role_arn=None)`` makes the clients (cached per
+    service, region and role). ``step_functions`` serves ``states:*`` and ``aws-sdk:sfn:*`` in
+    process instead of through boto3. ``callbacks`` enables ``.waitForTaskToken`` resources (the
+    driver must handle :class:`SubmittedTaskOutcome`). ``sleep`` and ``poll_seconds`` pace the
+    polling of a ``.sync`` child execution that boto3 reports as still running.
+    """
+
+    def __init__(
+        self,
+        client_factory: ClientFactory | None = None,
+        *,
+        step_functions: StepFunctionsBackend | None = None,
+        callbacks: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self.client_factory: ClientFactory = client_factory or default_client_factory
+        self.step_functions = step_functions
+        self.callbacks = callbacks
+        self._sleep = sleep
+        self._poll_seconds = poll_seconds
+        self._clients: dict[tuple[str, str, str | None], Any] = {}
+
+    # -- the port
+
+    def invoke(
+        self, resource: TaskResource, command: Mapping[str, Any], now_ms: int
+    ) -> TaskOutcome | None:
+        """The outcome of the Task ``command`` asks for; None for resources not served here."""
+        if resource.waits_for_task_token and not self.callbacks:
+            return None
+        role_arn = _role_arn(command)
+        if resource.kind == "lambda_function":
+            return self._lambda(resource, command, now_ms, role_arn, function_arn=True)
+        if resource.kind != "service":
+            return None
+        if resource.resource_type.startswith("aws-sdk:"):
+            return self._sdk(resource, command, now_ms, role_arn)
+        spec = _OPTIMIZED.get(resource.resource_type)
+        if spec is None or resource.action not in spec.actions:
+            return None
+        if resource.resource_type == "lambda":
+            return self._lambda(resource, command, now_ms, role_arn, function_arn=False)
+        return self._optimized(spec, resource, command, now_ms, role_arn)
+
+    # -- calls
+
+    def _client(self, boto_service: str, region: str, role_arn: str | None) -> Any:
+        key = (boto_service, region, role_arn)
+        client = self._clients.get(key)
+        if client is None:
+            client = self.client_factory(boto_service, region, role_arn)
+            self._clients[key] = client
+        return client
+
+    def call(
+        self,
+        boto_service: str,
+        operation: OperationModel,
+        arguments: Mapping[str, Any],
+        *,
+        region: str,
+        now_ms: int,
+        role_arn: str | None = None,
+    ) -> dict[str, Any]:
+        """Call one operation; every failure comes out as :class:`ServiceError`."""
+        if boto_service == "stepfunctions" and self.step_functions is not None:
+            return self.step_functions.call(
+                operation.name, arguments, now_ms=now_ms, role_arn=role_arn
+            )
+        client = self._client(boto_service, region, role_arn)
+        method = getattr(client, xform_name(operation.name), None)
+        if method is None:  # pragma: no cover - operation names come from the same model
+            raise ServiceError("UnknownOperationException", f"Unknown operation {operation.name}")
+        try:
+            response: dict[str, Any] = method(**arguments)
+        except ClientError as problem:
+            raise ServiceError.from_client_error(problem) from None
+        except ParamValidationError as problem:
+            raise ServiceError("ValidationException", str(problem)) from None
+        return response
+
+    # -- aws-sdk:<service>:<action>
+
+    def _sdk(
+        self, resource: TaskResource, command: Mapping[str, Any], now_ms: int, role_arn: str | None
+    ) -> TaskOutcome:
+        label = resource.resource_type.removeprefix("aws-sdk:")
+        boto_service = _SDK_SERVICE_NAMES.get(label, label)
+        try:
+            model = service_model(boto_service)
+        except Exception:  # botocore's UnknownServiceError and data-loading errors
+            return _failure("States.Runtime", f"The service '{label}' is not supported.")
+        naming = shapes.sdk_error_naming(model)
+        name = shapes.operation_name(resource.action)
+        if name not in model.operation_names:
+            return _failure(
+                "States.Runtime", f"The action '{resource.action}' of '{label}' is not supported."
+            )
+        operation = model.operation_model(name)
+        arguments = shapes.to_boto_parameters(operation, command.get("input"))
+        try:
+            missing = shapes.missing_required(operation, arguments)
+            if missing:
+                raise _missing_member_error(model, missing)
+            response = self.call(
+                boto_service,
+                operation,
+                arguments,
+                region=resource.region,
+                now_ms=now_ms,
+                role_arn=role_arn,
+            )
+        except ServiceError as problem:
+            return _failure(naming.error(model, problem.code), _sdk_cause(model, problem))
+        output = shapes.from_boto_response(operation, response)
+        if resource.waits_for_task_token:
+            return SubmittedTaskOutcome(True, submitted_output=output, awaiting_callback=True)
+        return TaskOutcome(True, output=output)
+
+    # -- optimized integrations
+
+    def _optimized(
+        self,
+        spec: _Optimized,
+        resource: TaskResource,
+        command: Mapping[str, Any],
+        now_ms: int,
+        role_arn: str | None,
+    ) -> TaskOutcome:
+        model = service_model(spec.boto_service)
+        operation = model.operation_model(shapes.operation_name(resource.action))
+        arguments = shapes.to_boto_parameters(operation, command.get("input"))
+        try:
+            missing = shapes.missing_required(operation, arguments)
+            if missing:
+                raise _missing_member_error(model, missing)
+            response = self.call(
+                spec.boto_service,
+                operation,
+                arguments,
+                region=resource.region,
+                now_ms=now_ms,
+                role_arn=role_arn,
+            )
+        except ServiceError as problem:
+            return _failure(spec.naming.error(model, problem.code), _optimized_cause(spec, problem))
+        output = shapes.from_boto_response(operation, response)
+        if resource.resource_type == "events":
+            # EventBridge answers 200 even when entries fail; Step Functions fails the task.
+            if output.get("FailedEntryCount"):
+                return _failure("EventBridge.FailedEntry", to_json_text(output))
+            return TaskOutcome(True, output=output)
+        if resource.resource_type == "states":
+            output = {
+                key: _epoch_millis(value) if key.endswith("Date") else value
+                for key, value in output.items()
+            }
+        output.update(_http_metadata(response))
+        if resource.waits_for_task_token:
+            return SubmittedTaskOutcome(True, submitted_output=output, awaiting_callback=True)
+        if resource.resource_type == "states" and resource.pattern in (SYNC, SYNC_JSON):
+            return self._await_execution(spec, model, output, resource, now_ms, role_arn)
+        return TaskOutcome(True, output=output)
+
+    def _await_execution(
+        self,
+        spec: _Optimized,
+        model: ServiceModel,
+        started: dict[str, JSON],
+        resource: TaskResource,
+        now_ms: int,
+        role_arn: str | None,
+    ) -> TaskOutcome:
+        """``startExecution.sync``: wait for the child execution and report how it ended."""
+        operation = model.operation_model("DescribeExecution")
+        arguments = {"executionArn": started["ExecutionArn"]}
+        while True:
+            try:
+                response = self.call(
+                    spec.boto_service,
+                    operation,
+                    arguments,
+                    region=resource.region,
+                    now_ms=now_ms,
+                    role_arn=role_arn,
+                )
+            except ServiceError as problem:
+                return SubmittedTaskOutcome(
+                    False,
+                    error=spec.naming.error(model, problem.code),
+                    cause=_optimized_cause(spec, problem),
+                    submitted_output=started,
+                )
+            if response.get("status") in _ENDED:
+                break
+            self._sleep(self._poll_seconds)
+        described = shapes.from_boto_response(operation, response)
+        described = {
+            key: _epoch_millis(value) if key.endswith("Date") else value
+            for key, value in described.items()
+        }
+        if resource.pattern == SYNC_JSON:
+            # ``.sync:2`` returns the child's input and output as JSON, not as JSON text.
+            for key in ("Input", "Output"):
+                if isinstance(described.get(key), str):
+                    described[key] = json.loads(described[key])
+        duration = _duration_seconds(described)
+        if described.get("Status") == "SUCCEEDED":
+            return SubmittedTaskOutcome(
+                True, output=described, duration_seconds=duration, submitted_output=started
+            )
+        return SubmittedTaskOutcome(
+            False,
+            error="States.TaskFailed",
+            cause=to_json_text(described),
+            duration_seconds=duration,
+            submitted_output=started,
+        )
+
+    # -- Lambda functions no local handler serves
+
+    def _lambda(
+        self,
+        resource: TaskResource,
+        command: Mapping[str, Any],
+        now_ms: int,
+        role_arn: str | None,
+        *,
+        function_arn: bool,
+    ) -> TaskOutcome:
+        spec = _OPTIMIZED["lambda"]
+        model = service_model("lambda")
+        operation = model.operation_model("Invoke")
+        parameters = command.get("input")
+        if function_arn:
+            arguments: dict[str, Any] = {
+                "FunctionName": resource.arn,
+                "Payload": to_json_text(parameters).encode(),
+            }
+        else:
+            function, payload = invoke_payload(parameters)
+            arguments = {
+                key: value
+                for key, value in (parameters if isinstance(parameters, dict) else {}).items()
+                if key in ("InvocationType", "LogType", "Qualifier", "ClientContext")
+                and value is not None
+            }
+            if function is not None:
+                arguments["FunctionName"] = function
+            if payload:
+                arguments["Payload"] = payload
+        try:
+            missing = shapes.missing_required(operation, arguments)
+            if missing:
+                raise _missing_member_error(model, missing)
+            response = self.call(
+                "lambda",
+                operation,
+                arguments,
+                region=resource.region,
+                now_ms=now_ms,
+                role_arn=role_arn,
+            )
+        except ServiceError as problem:
+            return _failure(spec.naming.error(model, problem.code), _optimized_cause(spec, problem))
+        body: Any = response.get("Payload")
+        data: bytes = body.read() if hasattr(body, "read") else (body or b"")
+        metadata = response.get("ResponseMetadata") or {}
+        answer = LambdaResponse(
+            payload=data,
+            function_error=response.get("FunctionError"),
+            request_id=str(metadata.get("RequestId") or uuid.uuid4()),
+            executed_version=str(response.get("ExecutedVersion") or "$LATEST"),
+        )
+        if function_arn:
+            return lambda_function_outcome(answer)
+        log_tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
+        outcome = lambda_invoke_outcome(answer, now_ms / 1000, log_tail=log_tail)
+        if outcome.succeeded and isinstance(outcome.output, dict) and "LogResult" in response:
+            # The real log tail, not the local runner's stand-in.
+            outcome = TaskOutcome(
+                True, output={**outcome.output, "LogResult": response["LogResult"]}
+            )
+        return outcome
+
+
+def _role_arn(command: Mapping[str, Any]) -> str | None:
+    credentials = command.get("credentials")
+    if isinstance(credentials, dict) and isinstance(credentials.get("RoleArn"), str):
+        role: str = credentials["RoleArn"]
+        return role
+    return None
+
+
+def _duration_seconds(described: Mapping[str, JSON]) -> float:
+    start, stop = described.get("StartDate"), described.get("StopDate")
+    if isinstance(start, int) and isinstance(stop, int) and stop >= start:
+        return (stop - start) / 1000
+    return 0.0
