@@ -632,13 +632,19 @@ class DataFlow:
             self.inspection["afterParameters"] = payload
         return payload
 
-    def map_items(self, frame: Frame, state: M.MapState) -> tuple[list[JSON], JSON, int]:
-        """A Map state's items, its effective input and its MaxConcurrency."""
+    def map_items(
+        self, frame: Frame, state: M.MapState, read_items: list[JSON] | None = None
+    ) -> tuple[list[JSON], JSON, int]:
+        """A Map state's items, its effective input and its MaxConcurrency.
+
+        ``read_items`` are the items an ItemReader produced: they stand in for ``Items`` /
+        ``ItemsPath``, which then are not evaluated.
+        """
         raw = frame["input"]
         if state.is_jsonata:
             states = self.states_binding(frame, state, raw)
-            items_value = raw
-            if state.items is not None:
+            items_value = raw if read_items is None else read_items
+            if state.items is not None and read_items is None:
                 if hasattr(state.items, "evaluate"):
                     items_value = self.jsonata(state.items, frame, states)
                     if not isinstance(items_value, list):
@@ -651,12 +657,13 @@ class DataFlow:
             effective = raw
         else:
             effective = self.select(state.input_path, raw, frame, state)
-            items_value = effective
+            items_value = effective if read_items is None else read_items
             max_concurrency = state.max_concurrency
-            if state.items_path is not M.IDENTITY or state.max_concurrency_path is not None:
+            items_path: M.PathField = state.items_path if read_items is None else M.IDENTITY
+            if items_path is not M.IDENTITY or state.max_concurrency_path is not None:
                 scope = self.scope(frame, state, effective)
-                if state.items_path is not M.IDENTITY:
-                    items_value = state.items_path.evaluate(scope)
+                if items_path is not M.IDENTITY:
+                    items_value = items_path.evaluate(scope)
                 if state.max_concurrency_path is not None:
                     max_concurrency = self._path_number(
                         state.max_concurrency_path, "MaxConcurrencyPath", scope, integer=True
