@@ -6,7 +6,8 @@ the id ``group/casename``. A case that ``known_failures.skip_reason`` rejects is
 that reason; a case listed in ``known_failures.KNOWN_FAILURES`` is ``xfail(strict=True)``.
 
 The ``run_case`` fixture is ``runner.run_case`` (tests/conformance/runner.py, which drives the
-engine); without runner.py the cases are skipped with "engine not available".
+engine), or ``runner.run_test_state_case`` for ``test_state`` cases (the TestState API); without
+runner.py the cases are skipped with "engine not available".
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ def conformance_case(conformance_case_path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def run_case() -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """``runner.run_case(case) -> actual`` (the shape is documented on compare.compare_case)."""
+    """``runner.run_case(case) -> actual`` (the shape is documented on compare.compare_case).
+
+    ``test_state`` cases go to ``runner.run_test_state_case``.
+    """
     path = HERE / "runner.py"
     if not path.exists():
         pytest.skip("engine not available")
@@ -103,5 +107,12 @@ def run_case() -> Callable[[dict[str, Any]], dict[str, Any]]:
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("runner", module)
     spec.loader.exec_module(module)
-    runner: Callable[[dict[str, Any]], dict[str, Any]] = module.run_case
-    return runner
+    run_execution: Callable[[dict[str, Any]], dict[str, Any]] = module.run_case
+    run_test_state: Callable[[dict[str, Any]], dict[str, Any]] = module.run_test_state_case
+
+    def run(case: dict[str, Any]) -> dict[str, Any]:
+        if case.get("kind") == "test_state":
+            return run_test_state(case)
+        return run_execution(case)
+
+    return run

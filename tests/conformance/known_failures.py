@@ -16,6 +16,18 @@ from typing import Any
 
 # Case name (the case file's "name", which is also its file name) -> why it fails today.
 KNOWN_FAILURES: dict[str, str] = {
+    "test_test_state_mock_scenarios__test_sfn_start_execution_success": (
+        "the mocked result holds the placeholder ${localstack.utils.aws.arns."
+        "stepfunctions_standard_execution_arn#2}: the recording built an execution ARN from a "
+        "target state machine and execution name that the case does not record, so the runner "
+        "cannot substitute it"
+    ),
+    "test_field_validation_mode_present__test_present_mode_aws_sdk_lambda_get_function_task_"
+    "integer_more_than_maximum_allowed___validation-except_2bc3df": (
+        "Lambda's API model changed: the recording's AWS model capped MemorySize at 10240, "
+        "botocore's current model (the mock validator's source) allows up to 32768, so 10241 "
+        "is valid now"
+    ),
     "test_sfn_api__test_stop_execution": (
         "the recording stopped the execution during its Wait state (StopExecution, ABORTED); "
         "runner.py cannot stop an execution yet"
@@ -176,7 +188,9 @@ def skip_reason(case: dict[str, Any]) -> str | None:
     if kind == "api_error":
         return "api_error cases are checked by tests/conformance/test_api_errors.py"
     if kind == "test_state":
-        return "TestState API not implemented yet"
+        # TestState cases run through interpreter.api.test_state (runner.run_test_state_case):
+        # their services are mocked, and Lambda functions run as local handlers.
+        return None
     missing = [s for s in case.get("needs_services", []) if s not in EMULATED_SERVICES]
     if missing:
         return f"needs service {', '.join(missing)}, not emulated yet"

@@ -194,3 +194,49 @@ def _run(
         ),
         "placeholders": placeholders,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# TestState cases (kind "test_state"): interpreter.api.test_state, as the recording called it.
+# ---------------------------------------------------------------------------------------------
+
+#: The role the recording passed to TestState: its context objects show
+#: ``arn:aws:iam::111111111111:role/<name>`` (the name was recorded as a wildcard).
+TEST_STATE_ROLE_ARN = "arn:aws:iam::111111111111:role/TestStateRole"
+TEST_STATE_ACCOUNT = "111111111111"
+TEST_STATE_REGION = "us-east-1"
+
+
+def run_test_state_case(case: Mapping[str, Any]) -> dict[str, Any]:
+    """Run a ``test_state`` case and return the TestState response in the comparer's shape.
+
+    The request is the case's ``test_state_request``; the definition and the input are sent as
+    the recording sent them (``json.dumps`` text), Lambda functions are local handlers with the
+    recorded behaviours.
+    """
+    from interpreter.api.test_state import test_state as run_test_state
+
+    request = case.get("test_state_request") or {}
+    response = run_test_state(
+        json.dumps(case["definition"]),
+        json.dumps(case.get("input")),
+        inspection_level=request.get("inspectionLevel", "INFO"),
+        mock=request.get("mock"),
+        state_name=request.get("stateName"),
+        state_configuration=request.get("stateConfiguration"),
+        context=request.get("context"),
+        variables=request.get("variables"),
+        reveal_secrets=request.get("revealSecrets", False),
+        role_arn=TEST_STATE_ROLE_ARN,
+        lambdas=lambda_handlers(case),
+        region=TEST_STATE_REGION,
+        account=TEST_STATE_ACCOUNT,
+    )
+    return {
+        "status": response["status"],
+        "output": response.get("output"),
+        "error": response.get("error"),
+        "cause": response.get("cause"),
+        "nextState": response.get("nextState"),
+        "inspectionData": response.get("inspectionData"),
+    }

@@ -11,8 +11,12 @@ Two directions, both over every recorded case:
   ``sync_execution``; ``test_state`` definitions, validated as TestState validates a single state
   when they are one) must get zero ERROR diagnostics: no false rejections.
 
-``api_error`` cases that are not about the definition are known gaps, skipped by the rules in
-:data:`KNOWN_GAPS` (never deleted, never matched by name).
+* **TestState refusals** — every ``api_error`` case of the TestState API is sent to
+  :func:`interpreter.api.test_state` as the recording sent it, which must raise AWS's error
+  code with exactly AWS's message.
+
+Other ``api_error`` cases that are not about the definition are known gaps, skipped by the rules
+in :data:`KNOWN_GAPS` (never deleted, never matched by name).
 
 Run with ``-s`` to see the counts (``test_counts``).
 """
@@ -25,7 +29,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
+from known_failures import KNOWN_FAILURES
 
+from interpreter.api import StepFunctionsError
+from interpreter.api import test_state as run_test_state
 from interpreter.definition.diagnostics import (
     INVALID_DEFINITION_PREFIX,
     Diagnostic,
@@ -68,11 +75,12 @@ def _is_definition_error(case: Case) -> bool:
 
 
 #: Rules that make an ``api_error`` case a known gap, with the reason (first match wins).
+def _is_test_state_rule(case: Case) -> bool:
+    """A TestState refusal that is about the request, not the definition's own validity."""
+    return case["api"] == "test_state" and not _is_definition_error(case)
+
+
 KNOWN_GAPS: Final[list[tuple[str, Callable[[Case], bool]]]] = [
-    (
-        "TestState API not implemented yet",
-        lambda case: case["api"] == "test_state" and not _is_definition_error(case),
-    ),
     (
         "CreateStateMachine request-parameter check (versionDescription without publish), "
         "not a definition error: belongs to the API layer, not implemented yet",
@@ -130,12 +138,29 @@ def _resolve_fixtures(case: Case) -> Any:
 
 
 REJECTED: Final = [
-    case for case in ALL_CASES if case["kind"] == "api_error" and _gap_reason(case) is None
+    case
+    for case in ALL_CASES
+    if case["kind"] == "api_error" and _gap_reason(case) is None and not _is_test_state_rule(case)
 ]
 GAPS: Final = [case for case in ALL_CASES if case["kind"] == "api_error" and _gap_reason(case)]
 ACCEPTED: Final = [
     case for case in ALL_CASES if case["kind"] in ("execution", "sync_execution", "test_state")
 ]
+
+
+TEST_STATE_REFUSALS: Final = [
+    case for case in ALL_CASES if case["kind"] == "api_error" and case["api"] == "test_state"
+]
+
+
+def _refusal_params() -> list[Any]:
+    """The TestState refusals; a case in ``known_failures.KNOWN_FAILURES`` is a strict xfail."""
+    params = []
+    for case in TEST_STATE_REFUSALS:
+        reason = KNOWN_FAILURES.get(case["name"])
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        params.append(pytest.param(case, id=_case_id(case), marks=marks))
+    return params
 
 
 def _case_id(case: Case) -> str:
@@ -158,6 +183,37 @@ def test_aws_accepted_definition_validates_clean(case: Case) -> None:
     assert errors == [], "AWS accepted this definition"
 
 
+def _test_state_arguments(case: Case) -> dict[str, Any]:
+    """The TestState request of a case, as :func:`interpreter.api.test_state` takes it.
+
+    The definition and the input are sent as the recording sent them (``json.dumps`` text); the
+    recorded requests carry no ``roleArn``, so none is sent.
+    """
+    request = case.get("request") or {}
+    arguments: dict[str, Any] = {
+        "definition": json.dumps(case["definition"]),
+        "inspection_level": request.get("inspectionLevel", "INFO"),
+        "mock": request.get("mock"),
+        "state_name": request.get("stateName"),
+        "state_configuration": request.get("stateConfiguration"),
+        "context": request.get("context"),
+        "variables": request.get("variables"),
+        "reveal_secrets": request.get("revealSecrets", False),
+        "account": "111111111111",
+    }
+    if "input" in request:
+        arguments["input"] = json.dumps(request["input"])
+    return arguments
+
+
+@pytest.mark.parametrize("case", _refusal_params())
+def test_test_state_refusal_is_reproduced(case: Case) -> None:
+    with pytest.raises(StepFunctionsError) as refused:
+        run_test_state(**_test_state_arguments(case))
+    assert refused.value.code == case["expected"]["error"]
+    assert _normalise(refused.value.message) == _error_message(case)
+
+
 @pytest.mark.parametrize("case", GAPS, ids=_case_id)
 def test_known_gap(case: Case) -> None:
     pytest.skip(str(_gap_reason(case)))
@@ -166,10 +222,12 @@ def test_known_gap(case: Case) -> None:
 def test_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """Every api_error case is either checked or a named gap; print the tallies."""
     api_errors = [case for case in ALL_CASES if case["kind"] == "api_error"]
-    assert len(REJECTED) + len(GAPS) == len(api_errors)
+    test_state_rules = [case for case in api_errors if _is_test_state_rule(case)]
+    assert len(REJECTED) + len(GAPS) + len(test_state_rules) == len(api_errors)
     assert REJECTED, "no recorded rejection was found to check"
     with capsys.disabled():
         print(
             f"\ndefinition validation vs AWS: {len(REJECTED)} rejections checked, "
-            f"{len(ACCEPTED)} accepted definitions checked, {len(GAPS)} known gaps"
+            f"{len(ACCEPTED)} accepted definitions checked, {len(GAPS)} known gaps; "
+            f"{len(TEST_STATE_REFUSALS)} TestState refusals checked"
         )
