@@ -98,9 +98,13 @@ class ServiceError(Exception):
         status: int = 400,
         request_id: str | None = None,
         extended_request_id: str | None = None,
+        shape_code: str | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
+        #: The error's shape name where the wire code differs from it (SQS's JSON protocol
+        #: answers ``AWS.SimpleQueueService.NonExistentQueue`` for ``QueueDoesNotExist``).
+        self.shape_code = shape_code or code
         self.message = message
         self.status = status
         self.request_id = request_id or str(uuid.uuid4())
@@ -117,6 +121,7 @@ class ServiceError(Exception):
             int(metadata.get("HTTPStatusCode", 400)),
             metadata.get("RequestId"),
             metadata.get("HostId") or None,
+            error.get("QueryErrorCode"),
         )
 
 
@@ -418,7 +423,7 @@ class Boto3ServiceInvoker:
                 role_arn=role_arn,
             )
         except ServiceError as problem:
-            return _failure(naming.error(model, problem.code), _sdk_cause(model, problem))
+            return _failure(naming.error(model, problem.shape_code), _sdk_cause(model, problem))
         output = shapes.from_boto_response(operation, response)
         if resource.waits_for_task_token:
             return SubmittedTaskOutcome(True, submitted_output=output, awaiting_callback=True)
@@ -450,7 +455,9 @@ class Boto3ServiceInvoker:
                 role_arn=role_arn,
             )
         except ServiceError as problem:
-            return _failure(spec.naming.error(model, problem.code), _optimized_cause(spec, problem))
+            return _failure(
+                spec.naming.error(model, problem.shape_code), _optimized_cause(spec, problem)
+            )
         output = shapes.from_boto_response(operation, response)
         if resource.resource_type == "events":
             # EventBridge answers 200 even when entries fail; Step Functions fails the task.
@@ -494,7 +501,7 @@ class Boto3ServiceInvoker:
             except ServiceError as problem:
                 return SubmittedTaskOutcome(
                     False,
-                    error=spec.naming.error(model, problem.code),
+                    error=spec.naming.error(model, problem.shape_code),
                     cause=_optimized_cause(spec, problem),
                     submitted_output=started,
                 )
@@ -569,7 +576,9 @@ class Boto3ServiceInvoker:
                 role_arn=role_arn,
             )
         except ServiceError as problem:
-            return _failure(spec.naming.error(model, problem.code), _optimized_cause(spec, problem))
+            return _failure(
+                spec.naming.error(model, problem.shape_code), _optimized_cause(spec, problem)
+            )
         body: Any = response.get("Payload")
         data: bytes = body.read() if hasattr(body, "read") else (body or b"")
         metadata = response.get("ResponseMetadata") or {}

@@ -1,0 +1,240 @@
+"""Distributed Map's S3 ``ItemReader`` and ``ResultWriter``, over a boto3 S3 client.
+
+The engine evaluates the ``ItemReader``/``ResultWriter`` fields (paths, JSONata, ``MaxItemsPath``)
+and hands the evaluated specification here; these functions do the I/O and return either the
+result or an :class:`ItemReaderFailure` (an ASL error and cause, data not exceptions).
+
+``read_items(reader, s3)``
+    ``reader`` is ``{"Resource": <arn>, "Parameters": {...}, "ReaderConfig": {...}}`` (``Arguments``
+    is accepted for ``Parameters``). Resources:
+
+    * ``arn:aws:states:::s3:getObject`` with ``ReaderConfig.InputType``:
+      ``JSON`` (the object is a JSON array: its elements are the items; anything else fails with
+      ``States.ItemReaderFailed`` "Attempting to map over non-iterable node."), ``JSONL`` (one JSON
+      value per line), ``CSV`` (each row an object of strings keyed by the headers: the first
+      row with ``CSVHeaderLocation`` ``FIRST_ROW``, ``CSVHeaders`` with ``GIVEN``; duplicate
+      headers fail with "CSV headers cannot contain duplicates."; fields beyond the headers are
+      dropped, missing trailing fields are empty strings; ``CSVDelimiter`` ``COMMA`` (default),
+      ``PIPE``, ``SEMICOLON``, ``SPACE`` or ``TAB``);
+    * ``arn:aws:states:::s3:listObjectsV2`` (``Bucket``, optional ``Prefix``): one item per object,
+      ``{"Etag", "Key", "LastModified" (epoch seconds), "Size", "StorageClass"}``, every page.
+
+    ``ReaderConfig.MaxItems`` caps the number of items (0 or absent: no cap; a CSV header row is
+    not an item).
+
+``write_results(writer, s3, map_run_arn, executions)``
+    ``writer`` is ``{"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket",
+    "Prefix"}}``; ``executions`` are the child executions in DescribeExecution's PascalCase shape
+    (``Status`` decides the file). Writes ``<Prefix>/<map run id>/SUCCEEDED_0.json`` (and
+    ``FAILED_0.json``, ``PENDING_0.json`` when there are such executions) and ``manifest.json``,
+    and returns ``ResultWriterDetails``: ``{"Bucket": ..., "Key": <manifest key>}``.
+
+An S3 error (no such bucket or key...) fails the reader or writer with ``States.ItemReaderFailed``
+or ``States.ResultWriterFailed`` and S3's message as the cause.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+
+from interpreter.core.history import to_json_text
+from interpreter.json_types import JSON
+
+READER_FAILED: Final = "States.ItemReaderFailed"
+WRITER_FAILED: Final = "States.ResultWriterFailed"
+
+GET_OBJECT: Final = "arn:aws:states:::s3:getObject"
+LIST_OBJECTS_V2: Final = "arn:aws:states:::s3:listObjectsV2"
+PUT_OBJECT: Final = "arn:aws:states:::s3:putObject"
+
+_DELIMITERS: Final[Mapping[str, str]] = {
+    "COMMA": ",",
+    "PIPE": "|",
+    "SEMICOLON": ";",
+    "SPACE": " ",
+    "TAB": "\t",
+}
+_NOT_ITERABLE: Final = "Attempting to map over non-iterable node."
+
+
+@dataclass(frozen=True, slots=True)
+class ItemReaderFailure:
+    """The reader or writer failed: the Map run fails with this error and cause."""
+
+    error: str
+    cause: str
+
+
+def _parameters(spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    parameters = spec.get("Parameters", spec.get("Arguments"))
+    return parameters if isinstance(parameters, dict) else {}
+
+
+def _s3_message(problem: ClientError) -> str:
+    error = problem.response.get("Error", {})
+    return str(error.get("Message") or error.get("Code") or problem)
+
+
+def _max_items(config: Mapping[str, Any]) -> int | None:
+    value = config.get("MaxItems")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def read_items(reader: Mapping[str, Any], s3: Any) -> list[JSON] | ItemReaderFailure:
+    """The items an evaluated ``ItemReader`` yields (see the module docstring)."""
+    resource = reader.get("Resource")
+    parameters = _parameters(reader)
+    config = reader.get("ReaderConfig")
+    config = config if isinstance(config, dict) else {}
+    limit = _max_items(config)
+    try:
+        if resource == LIST_OBJECTS_V2:
+            return _take(_listed_objects(s3, parameters), limit)
+        if resource != GET_OBJECT:
+            return ItemReaderFailure(READER_FAILED, f"Unsupported ItemReader resource: {resource}")
+        body = s3.get_object(Bucket=parameters.get("Bucket"), Key=parameters.get("Key"))["Body"]
+        text = body.read().decode("utf-8")
+    except ClientError as problem:
+        return ItemReaderFailure(READER_FAILED, _s3_message(problem))
+    input_type = config.get("InputType", "JSON")
+    if input_type == "JSON":
+        return _json_items(text, limit)
+    if input_type == "JSONL":
+        return _jsonl_items(text, limit)
+    if input_type == "CSV":
+        return _csv_items(text, config, limit)
+    return ItemReaderFailure(READER_FAILED, f"Unsupported InputType: {input_type}")
+
+
+def _take(items: Iterator[JSON], limit: int | None) -> list[JSON]:
+    taken: list[JSON] = []
+    for item in items:
+        if limit is not None and len(taken) >= limit:
+            break
+        taken.append(item)
+    return taken
+
+
+def _json_items(text: str, limit: int | None) -> list[JSON] | ItemReaderFailure:
+    try:
+        document = json.loads(text)
+    except ValueError as problem:
+        return ItemReaderFailure(READER_FAILED, f"Invalid JSON in the item source: {problem}")
+    if not isinstance(document, list):
+        return ItemReaderFailure(READER_FAILED, _NOT_ITERABLE)
+    return document if limit is None else document[:limit]
+
+
+def _jsonl_items(text: str, limit: int | None) -> list[JSON] | ItemReaderFailure:
+    items: list[JSON] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if limit is not None and len(items) >= limit:
+            break
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except ValueError as problem:
+            return ItemReaderFailure(READER_FAILED, f"Invalid JSON on line {number}: {problem}")
+    return items
+
+
+def _csv_items(
+    text: str, config: Mapping[str, Any], limit: int | None
+) -> list[JSON] | ItemReaderFailure:
+    delimiter = _DELIMITERS.get(str(config.get("CSVDelimiter", "COMMA")), ",")
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if config.get("CSVHeaderLocation", "FIRST_ROW") == "GIVEN":
+        given = config.get("CSVHeaders")
+        headers = [str(h) for h in given] if isinstance(given, list) else []
+    else:
+        headers = next(rows, [])
+    if len(set(headers)) != len(headers):
+        return ItemReaderFailure(READER_FAILED, "CSV headers cannot contain duplicates.")
+    items: list[JSON] = []
+    for row in rows:
+        if limit is not None and len(items) >= limit:
+            break
+        padded = row + [""] * (len(headers) - len(row))
+        items.append(dict(zip(headers, padded, strict=False)))
+    return items
+
+
+def _epoch_seconds(value: Any) -> JSON:
+    if isinstance(value, datetime.datetime):
+        return int(value.timestamp())
+    result: JSON = value
+    return result
+
+
+def _listed_objects(s3: Any, parameters: Mapping[str, Any]) -> Iterator[JSON]:
+    arguments = {"Bucket": parameters.get("Bucket")}
+    if isinstance(parameters.get("Prefix"), str):
+        arguments["Prefix"] = parameters["Prefix"]
+    while True:
+        page = s3.list_objects_v2(**arguments)
+        for entry in page.get("Contents", []):
+            yield {
+                "Etag": entry.get("ETag"),
+                "Key": entry.get("Key"),
+                "LastModified": _epoch_seconds(entry.get("LastModified")),
+                "Size": entry.get("Size"),
+                "StorageClass": entry.get("StorageClass", "STANDARD"),
+            }
+        token = page.get("NextContinuationToken")
+        if not page.get("IsTruncated") or not token:
+            return
+        arguments["ContinuationToken"] = token
+
+
+def write_results(
+    writer: Mapping[str, Any],
+    s3: Any,
+    map_run_arn: str,
+    executions: Sequence[Mapping[str, JSON]],
+) -> dict[str, JSON] | ItemReaderFailure:
+    """Write a Map run's child executions to S3; returns ``ResultWriterDetails``."""
+    if writer.get("Resource", PUT_OBJECT) != PUT_OBJECT:
+        return ItemReaderFailure(
+            WRITER_FAILED, f"Unsupported ResultWriter resource: {writer.get('Resource')}"
+        )
+    parameters = _parameters(writer)
+    bucket = parameters.get("Bucket")
+    prefix = str(parameters.get("Prefix") or "").strip("/")
+    run_id = map_run_arn.rsplit(":", 1)[-1]
+    folder = f"{prefix}/{run_id}" if prefix else run_id
+    groups: dict[str, list[Mapping[str, JSON]]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
+    for execution in executions:
+        status = execution.get("Status")
+        if status == "SUCCEEDED":
+            groups["SUCCEEDED"].append(execution)
+        elif status in ("FAILED", "TIMED_OUT", "ABORTED"):
+            groups["FAILED"].append(execution)
+        else:
+            groups["PENDING"].append(execution)
+    files: dict[str, JSON] = {}
+    try:
+        for status, members in groups.items():
+            listed: list[JSON] = []
+            if members:
+                key = f"{folder}/{status}_0.json"
+                body = to_json_text(list(members)).encode("utf-8")
+                s3.put_object(Bucket=bucket, Key=key, Body=body)
+                listed.append({"Key": key, "Size": len(body)})
+            files[status] = listed
+        manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
+        manifest_key = f"{folder}/manifest.json"
+        s3.put_object(Bucket=bucket, Key=manifest_key, Body=to_json_text(manifest).encode("utf-8"))
+    except ClientError as problem:
+        return ItemReaderFailure(WRITER_FAILED, _s3_message(problem))
+    return {"Bucket": bucket, "Key": manifest_key}
