@@ -200,7 +200,6 @@ class _Request:
     map_item_reader_data: str | None
     context: dict[str, Any] | None
     variables: dict[str, JSON]
-    variables_given: bool
     reveal_secrets: bool
 
     @classmethod
@@ -251,7 +250,6 @@ class _Request:
             map_item_reader_data=reader_data if isinstance(reader_data, str) else None,
             context=parsed_context,
             variables=dict(parsed_variables),
-            variables_given=variables is not None,
             reveal_secrets=reveal_secrets,
         )
 
@@ -341,35 +339,8 @@ def _find_state(machine: Mapping[str, Any], name: str) -> Mapping[str, Any] | No
 
 def _check_request(request: _Request, state: M.State, role_arn: str | None) -> JSON:
     """The request rules that depend on the state; returns the parsed mocked result."""
-    mock = request.mock
-    if mock is None and request.map_iteration_failure_count is not None:
-        raise ValidationException(
-            "TestState does not support MapIterationFailureCount when a mock is not specified."
-        )
-    if mock is None:
-        if state.type in _NEEDS_MOCK:
-            raise InvalidDefinition(_MAP_OR_PARALLEL_WITHOUT_MOCK)
-    elif state.type not in _MOCKABLE:
-        raise ValidationException(
-            f"State type '{state.type}' is not supported when a mock is specified"
-        )
-    has_result = mock is not None and mock.get("result") is not None
-    has_error = mock is not None and mock.get("errorOutput") is not None
-    if mock is not None and has_result == has_error:
-        raise ValidationException(
-            "A test mock should have only one of the following fields: [result, errorOutput]."
-        )
-    if mock is not None and request.reveal_secrets:
-        raise ValidationException(
-            "TestState does not support RevealSecrets when a mock is specified."
-        )
-    if mock is None and request.context is not None:
-        raise ValidationException(
-            "TestState does not support Context when a mock is not specified."
-        )
-    resource = None
-    if isinstance(state, M.TaskState):
-        resource = parse_resource(state.resource)
+    _check_mock_rules(request, state)
+    resource = parse_resource(state.resource) if isinstance(state, M.TaskState) else None
     if request.context is not None and "Task" in request.context:
         callback = resource is not None and resource.pattern in (
             WAIT_FOR_TASK_TOKEN,
@@ -378,21 +349,14 @@ def _check_request(request: _Request, state: M.State, role_arn: str | None) -> J
         )
         if not callback:
             raise ValidationException(_CONTEXT_TASK)
-    if resource is not None and mock is None:
+    if resource is not None and request.mock is None:
         if role_arn is None:
             raise ValidationException("RoleArn must be specified when testing a Task state")
         if resource.kind == "activity" or resource.pattern:
             raise InvalidDefinition(_PATTERN_WITHOUT_MOCK)
-    if not has_result:
+    if request.mock is None or request.mock.get("result") is None:
         return None
-    assert mock is not None
-    text = mock["result"]
-    try:
-        value: JSON = json.loads(text) if isinstance(text, str) else None
-    except ValueError:
-        value = _NO_OUTPUT
-    if value is _NO_OUTPUT or not isinstance(text, str):
-        raise ValidationException("Mocked result must be valid JSON")
+    value = _mocked_result(request.mock["result"])
     if isinstance(state, M.MapState) and state.result_writer is not None:
         if not isinstance(value, dict):
             raise ValidationException("Mocked result must be a JSON object.")
@@ -402,6 +366,45 @@ def _check_request(request: _Request, state: M.State, role_arn: str | None) -> J
     elif resource is not None:
         validate_mock_result(resource, value, request.field_validation_mode)
     return value
+
+
+def _check_mock_rules(request: _Request, state: M.State) -> None:
+    """Which states take a mock, which need one, and what a mock excludes (AWS's order)."""
+    mock = request.mock
+    if mock is None:
+        if request.map_iteration_failure_count is not None:
+            raise ValidationException(
+                "TestState does not support MapIterationFailureCount when a mock is not specified."
+            )
+        if state.type in _NEEDS_MOCK:
+            raise InvalidDefinition(_MAP_OR_PARALLEL_WITHOUT_MOCK)
+        if request.context is not None:
+            raise ValidationException(
+                "TestState does not support Context when a mock is not specified."
+            )
+        return
+    if state.type not in _MOCKABLE:
+        raise ValidationException(
+            f"State type '{state.type}' is not supported when a mock is specified"
+        )
+    if (mock.get("result") is None) == (mock.get("errorOutput") is None):
+        raise ValidationException(
+            "A test mock should have only one of the following fields: [result, errorOutput]."
+        )
+    if request.reveal_secrets:
+        raise ValidationException(
+            "TestState does not support RevealSecrets when a mock is specified."
+        )
+
+
+def _mocked_result(text: Any) -> JSON:
+    """``mock.result``: JSON text."""
+    if isinstance(text, str):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    raise ValidationException("Mocked result must be valid JSON")
 
 
 # ------------------------------------------------------------------------------ the run
@@ -491,7 +494,9 @@ class _Outcome:
 
 #: The data-flow steps AWS shows for each state type and query language (``True``: JSONata), as
 #: its recorded TestState answers show them: a Parallel state shows neither its input steps nor
-#: its raw result, a JSONata state only its Arguments and (a Task's) result.
+#: its raw result, a JSONata state only its Arguments and (a Task's) result. No recorded answer
+#: shows a JSONPath Map that succeeded or a Wait state: their result steps follow the Parallel
+#: state's, their input steps the other states'.
 _INSPECTED_STEPS: Final[Mapping[tuple[str, bool], tuple[str, ...]]] = {
     **{(kind, False): ("afterInputPath",) for kind in ("Choice", "Wait", "Succeed", "Fail")},
     **{
