@@ -46,9 +46,8 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
 from interpreter.api.errors import InvalidDefinition, ValidationException
 from interpreter.api.mock_validation import FIELD_VALIDATION_MODES, STRICT, validate_mock_result
 from interpreter.core import errors as E
@@ -68,7 +67,11 @@ from interpreter.definition.validation import (
 )
 from interpreter.json_types import JSON
 from interpreter.query.errors import QueryRuntimeError
-from interpreter.runtime.local import LocalTaskRunner, TaskInvoker
+
+if TYPE_CHECKING:
+    # The task runner is imported when a Task actually runs: most TestState calls are mocked.
+    from interpreter.adapters.lambda_local import LambdaHandler
+    from interpreter.runtime.local import TaskInvoker
 
 __all__ = ["test_state"]
 
@@ -171,12 +174,8 @@ def test_state(
         region=region,
         account=account,
         now_ms=clock,
-        tasks=LocalTaskRunner(
-            LocalLambdaFunctions(
-                lambdas or {}, region=region, account=account, simulate_time=False
-            ),
-            invokers,
-        ),
+        lambdas=lambdas or {},
+        invokers=invokers,
     )
     return run.execute().response(request, state)
 
@@ -547,13 +546,16 @@ class _Run:
         region: str,
         account: str,
         now_ms: int,
-        tasks: LocalTaskRunner,
+        lambdas: Mapping[str, LambdaHandler],
+        invokers: Sequence[TaskInvoker],
     ) -> None:
         self.request = request
         self.state = state
         self.mock_value = mock_value
         self.region = region
-        self.tasks = tasks
+        self.account = account
+        self.lambdas = lambdas
+        self.invokers = invokers
         self.now_ms = now_ms
         retriable = isinstance(state, (M.TaskState, M.ParallelState, M.MapState))
         retries = request.retrier_retry_count
@@ -648,7 +650,13 @@ class _Run:
             command["heartbeat_seconds"] = heartbeat
         if credentials is not None:
             command["credentials"] = credentials
-        outcome = self.tasks.run(command, self.now_ms)
+        from interpreter.adapters.lambda_local import LocalLambdaFunctions
+        from interpreter.runtime.local import LocalTaskRunner
+
+        functions = LocalLambdaFunctions(
+            self.lambdas, region=self.region, account=self.account, simulate_time=False
+        )
+        outcome = LocalTaskRunner(functions, self.invokers).run(command, self.now_ms)
         if not outcome.succeeded:
             return self._failed(Failure(outcome.error, outcome.cause))
         return self._result(state, outcome.output)
