@@ -356,7 +356,8 @@ class Boto3ServiceInvoker:
 
     # -- calls
 
-    def _client(self, boto_service: str, region: str, role_arn: str | None) -> Any:
+    def client(self, boto_service: str, region: str, role_arn: str | None = None) -> Any:
+        """The (cached) boto3 client of a service, e.g. S3 for a Map's ItemReader."""
         key = (boto_service, region, role_arn)
         client = self._clients.get(key)
         if client is None:
@@ -379,7 +380,7 @@ class Boto3ServiceInvoker:
             return self.step_functions.call(
                 operation.name, arguments, now_ms=now_ms, role_arn=role_arn
             )
-        client = self._client(boto_service, region, role_arn)
+        client = self.client(boto_service, region, role_arn)
         method = getattr(client, xform_name(operation.name), None)
         if method is None:  # pragma: no cover - operation names come from the same model
             raise ServiceError("UnknownOperationException", f"Unknown operation {operation.name}")
