@@ -27,7 +27,7 @@ Step Functions itself (``states:*``, ``aws-sdk:sfn:*``) may be served by an in-p
 running child executions on our own engine) instead of boto3.
 
 ``.waitForTaskToken`` resources are served only with ``callbacks=True``: the invoker sends the
-request and returns a :class:`SubmittedTaskOutcome` with ``awaiting_callback`` set, which the
+request and returns a :class:`TaskOutcome` with ``awaiting_callback`` set, which the
 driver must turn into a ``TaskSubmitted`` event and then wait for SendTaskSuccess/Failure.
 """
 
@@ -133,19 +133,6 @@ class StepFunctionsBackend(Protocol):
     ) -> dict[str, Any]:
         """Run ``operation`` (``StartExecution``...) and return its response; ServiceError."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class SubmittedTaskOutcome(TaskOutcome):
-    """An outcome that also carries the submitting call's response (``TaskSubmitted`` event).
-
-    ``.sync`` integrations report the StartExecution response as ``TaskSubmitted`` and their
-    completion as ``TaskSucceeded``/``TaskFailed``. With ``awaiting_callback`` the task has no
-    completion yet: a ``.waitForTaskToken`` request was sent and a callback must finish it.
-    """
-
-    submitted_output: JSON = None
-    awaiting_callback: bool = False
 
 
 # ------------------------------------------------------------------------------- naming
@@ -312,7 +299,7 @@ class Boto3ServiceInvoker:
     ``client_factory(service_name, region, role_arn=None)`` makes the clients (cached per
     service, region and role). ``step_functions`` serves ``states:*`` and ``aws-sdk:sfn:*`` in
     process instead of through boto3. ``callbacks`` enables ``.waitForTaskToken`` resources (the
-    driver must handle :class:`SubmittedTaskOutcome`). ``sleep`` and ``poll_seconds`` pace the
+    driver must handle :class:`TaskOutcome`). ``sleep`` and ``poll_seconds`` pace the
     polling of a ``.sync`` child execution that boto3 reports as still running.
     """
 
@@ -355,6 +342,12 @@ class Boto3ServiceInvoker:
         return self._optimized(spec, resource, command, now_ms, role_arn)
 
     # -- calls
+
+    def read_items(self, reader: Mapping[str, Any], region: str) -> Any:
+        """A Distributed Map's items from its ItemReader (a list, or an ItemReaderFailure)."""
+        from interpreter.adapters.item_reader import read_items
+
+        return read_items(reader, self.client("s3", region))
 
     def client(self, boto_service: str, region: str, role_arn: str | None = None) -> Any:
         """The (cached) boto3 client of a service, e.g. S3 for a Map's ItemReader."""
@@ -427,7 +420,7 @@ class Boto3ServiceInvoker:
             return _failure(naming.error(model, problem.shape_code), _sdk_cause(model, problem))
         output = shapes.from_boto_response(operation, response)
         if resource.waits_for_task_token:
-            return SubmittedTaskOutcome(True, submitted_output=output, awaiting_callback=True)
+            return TaskOutcome(True, submitted_output=output, awaiting_callback=True)
         return TaskOutcome(True, output=output)
 
     # -- optimized integrations
@@ -472,7 +465,7 @@ class Boto3ServiceInvoker:
             }
         output.update(_http_metadata(response))
         if resource.waits_for_task_token:
-            return SubmittedTaskOutcome(True, submitted_output=output, awaiting_callback=True)
+            return TaskOutcome(True, submitted_output=output, awaiting_callback=True)
         if resource.resource_type == "states" and resource.pattern in (SYNC, SYNC_JSON):
             return self._await_execution(spec, model, output, resource, now_ms, role_arn)
         return TaskOutcome(True, output=output)
@@ -500,7 +493,7 @@ class Boto3ServiceInvoker:
                     role_arn=role_arn,
                 )
             except ServiceError as problem:
-                return SubmittedTaskOutcome(
+                return TaskOutcome(
                     False,
                     error=spec.naming.error(model, problem.shape_code),
                     cause=_optimized_cause(spec, problem),
@@ -521,10 +514,10 @@ class Boto3ServiceInvoker:
                     described[key] = json.loads(described[key])
         duration = _duration_seconds(described)
         if described.get("Status") == "SUCCEEDED":
-            return SubmittedTaskOutcome(
+            return TaskOutcome(
                 True, output=described, duration_seconds=duration, submitted_output=started
             )
-        return SubmittedTaskOutcome(
+        return TaskOutcome(
             False,
             error="States.TaskFailed",
             cause=to_json_text(described),

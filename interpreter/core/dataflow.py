@@ -678,6 +678,29 @@ class DataFlow:
             )
         return items_value, effective, int(max_concurrency or 0)
 
+    def item_reader_request(self, frame: Frame, state: M.MapState) -> dict[str, JSON]:
+        """The evaluated ``ItemReader``: ``{"Resource", "Parameters", "ReaderConfig"}``."""
+        reader = state.item_reader
+        assert reader is not None
+        raw = frame["input"]
+        config: dict[str, JSON] = dict(reader.reader_config or {})
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, raw)
+            parameters = (
+                {} if reader.parameters is None else self.jsonata(reader.parameters, frame, states)
+            )
+            if hasattr(config.get("MaxItems"), "evaluate"):
+                config["MaxItems"] = self.jsonata(config["MaxItems"], frame, states)
+        else:
+            effective = self.select(state.input_path, raw, frame, state)
+            scope = self.scope(frame, state, effective)
+            parameters = {} if reader.parameters is None else reader.parameters.evaluate(scope)
+            if reader.max_items_path is not None:
+                config["MaxItems"] = self._path_number(
+                    reader.max_items_path, "MaxItemsPath", scope, integer=True
+                )
+        return {"Resource": reader.resource, "Parameters": parameters, "ReaderConfig": config}
+
     def map_tolerance(
         self, frame: Frame, state: M.MapState, effective: JSON
     ) -> tuple[int | None, float | None]:

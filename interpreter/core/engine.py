@@ -114,6 +114,7 @@ def step(
     * ``task_succeeded`` (``key``, ``output``), ``task_failed`` (``key``, ``error``, ``cause``),
       ``task_submitted`` (``key``, ``output``), ``task_heartbeat`` (``key``);
     * ``timer`` (``key``);
+    * ``items_read`` (``key``, ``items`` or ``error`` and ``cause``): a Map's ItemReader answered;
     * ``stop`` (``error``, ``cause``).
 
     An event whose key nobody waits for (late, duplicated, or for an aborted branch) is ignored.
@@ -233,6 +234,11 @@ class _Stepper:
             self._on_timer(frame, key)
         elif kind in ("task_succeeded", "task_failed", "task_submitted", "task_heartbeat"):
             self._on_task_event(frame, key, event)
+        elif kind == "items_read" and frame["phase"] == S.CHILDREN:
+            from interpreter.core import fanout
+
+            if (frame["data"] or {}).get("reading") == key:
+                fanout.items_read(self, frame, event)
 
     def _on_timer(self, frame: S.Frame, key: str) -> None:
         del self.waits[key]

@@ -14,6 +14,7 @@ end freed its slot); ``MapIterationSucceeded``/``Failed`` point at the iteration
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from interpreter.core import errors as E
@@ -78,9 +79,15 @@ def start_parallel(stepper: _Stepper, frame: S.Frame, state: M.ParallelState) ->
 
 
 def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
-    """Evaluate the items and start the first iterations."""
-    items, effective, max_concurrency = stepper.flow.map_items(frame, state)
+    """Evaluate the items (or ask the ItemReader for them) and start the first iterations."""
+    reader_request = None
+    if state.item_reader is not None:
+        reader_request = stepper.flow.item_reader_request(frame, state)
+        items, effective, max_concurrency = stepper.flow.map_items(frame, state, read_items=[])
+    else:
+        items, effective, max_concurrency = stepper.flow.map_items(frame, state)
     count = len(items)
+    # With an ItemReader the items are not known yet: AWS reports a length of 0.
     stepper._emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": count})
     tolerated_count, tolerated_percentage = stepper.flow.map_tolerance(frame, state, effective)
     distributed = state.processor_mode == "DISTRIBUTED"
@@ -104,15 +111,55 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         run_arn = _map_run_arn(stepper, frame, state)
         data["map_run_arn"] = run_arn
         stepper._emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
+    if reader_request is not None:
+        key = stepper.task_key(frame) + "/items"
+        data["reading"] = key
+        stepper.waits[key] = frame["id"]
+        stepper.commands.append(
+            {"type": "read_items", "key": key, "reader": reader_request, "frame": frame["id"]}
+        )
+        return _outcome("block")
+    return _launch_first(stepper, frame, state)
+
+
+def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
+    data = frame["data"]
+    count = len(data["items"])
     if count == 0:
         _complete_map(stepper, frame, state)
         return _outcome("next")
+    max_concurrency = data["max"]
     slots = count if max_concurrency <= 0 else min(count, max_concurrency)
     launch_prev = frame["cursor"]
     for _ in range(slots):
         if not _launch_iteration(stepper, frame, state, launch_prev):
             return _outcome("next")
     return _outcome("block")
+
+
+def items_read(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any]) -> None:
+    """The ItemReader answered: run the Map over its items, or fail it."""
+    data = frame["data"]
+    stepper.waits.pop(data.pop("reading"), None)
+    state = stepper._state(frame)
+    assert isinstance(state, M.MapState)
+    if event.get("error") is not None:
+        failure = Failure(event.get("error"), event.get("cause"))
+        if data["distributed"]:
+            details = {"error": failure.error}
+            if failure.cause is not None:
+                details["cause"] = failure.cause
+            stepper._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
+        frame["phase"] = S.ENTER
+        frame["data"] = None
+        stepper._fail_state(frame, state, failure)
+        stepper._schedule(frame)
+        return
+    items = list(event.get("items") or [])
+    data["items"] = items
+    data["results"] = [None] * len(items)
+    if _launch_first(stepper, frame, state).kind != "block":
+        stepper._schedule(frame)
 
 
 def _map_run_arn(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> str:

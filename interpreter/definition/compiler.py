@@ -347,6 +347,29 @@ class _Compiler:
             fields["result_path"] = self.reference_path(spec, "ResultPath", location)
         return M.ParallelState(**common, **fields)
 
+    def item_reader(self, spec: Mapping[str, Any], language: str, location: str) -> Any:
+        """A Map's ``ItemReader``, its parameters compiled in the state's query language."""
+        reader = spec.get("ItemReader")
+        if not isinstance(reader, Mapping):
+            return None
+        where = f"{location}/ItemReader"
+        config = dict(reader.get("ReaderConfig") or {})
+        max_items_path = None
+        if "MaxItemsPath" in config:
+            max_items_path = self.value_path(config.pop("MaxItemsPath"), f"{where}/ReaderConfig")
+        if language == M.JSONATA:
+            parameters = self.jsonata(reader, "Arguments", where)
+            if "MaxItems" in config and _contains_jsonata(config["MaxItems"]):
+                config["MaxItems"] = self.jsonata(config, "MaxItems", f"{where}/ReaderConfig")
+        else:
+            parameters = self.template(reader, "Parameters", where)
+        return M.ItemReader(
+            resource=str(reader.get("Resource", "")),
+            parameters=parameters,
+            reader_config=config,
+            max_items_path=max_items_path,
+        )
+
     def state_Map(
         self, spec: Mapping[str, Any], location: str, language: str, common: dict[str, Any]
     ) -> M.MapState:
@@ -362,7 +385,7 @@ class _Compiler:
             "label": spec.get("Label"),
             "retry": self.retriers(spec),
             "catch": self.catchers(spec, language, location),
-            "item_reader": spec.get("ItemReader"),
+            "item_reader": self.item_reader(spec, language, location),
             "item_batcher": spec.get("ItemBatcher"),
             "result_writer": spec.get("ResultWriter"),
         }

@@ -192,6 +192,18 @@ class ParallelState(State):
 
 
 @dataclass(frozen=True, slots=True)
+class ItemReader:
+    """A Distributed Map's ``ItemReader``: where its items come from (S3)."""
+
+    resource: str
+    #: ``Parameters`` (a payload template) or JSONata ``Arguments`` (a JSONata template).
+    parameters: Template | None = None
+    reader_config: Mapping[str, Any] | None = None
+    #: ``ReaderConfig.MaxItemsPath`` (JSONPath states).
+    max_items_path: PathField = None
+
+
+@dataclass(frozen=True, slots=True)
 class MapState(State):
     """``"Type": "Map"`` (inline, and distributed run as inline children)."""
 

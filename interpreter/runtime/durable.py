@@ -35,7 +35,7 @@ from interpreter.core.engine import Transition, start, step
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.json_types import JSON
-from interpreter.runtime.local import LocalTaskRunner
+from interpreter.runtime.local import LocalTaskRunner, read_items_event
 from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachineRecord, Store
 
 #: The longest delay SQS accepts; longer timers re-arm themselves.
@@ -230,7 +230,7 @@ class DurableRuntime:
             for _, key in due:
                 record.timers.pop(key, None)
             for entry in inbox.values():
-                if entry.get("type") in ("task_succeeded", "task_failed"):
+                if entry.get("type") in ("task_succeeded", "task_failed", "items_read"):
                     record.tasks.pop(str(entry.get("key", "")), None)
             record.version = expected + 1
             self._apply(record, transition, now)
@@ -245,17 +245,20 @@ class DurableRuntime:
         if record is None or record.status != S.RUNNING or key not in record.tasks:
             return
         now = self.clock.now_ms()
-        outcome = self.tasks.run(command, now)
-        event = outcome.as_event(key)
-        if outcome.succeeded and command.get("task_token"):
-            # A callback task: the call only submitted the work; the token completes it.
-            event = {"type": "task_submitted", "key": key, "output": outcome.output}
-        finished = now + round(outcome.duration_seconds * 1000)
-        delay = max(0, finished - self.clock.now_ms())
-        if delay:
-            self.queue.send({"kind": "deliver", "arn": arn, "key": key, "event": event}, delay)
+        if command.get("type") == "read_items":
+            event = read_items_event(self.tasks.invokers, command, self.identity.region)
+            self.store.put_inbox(arn, key, event)
+            self.queue.send({"kind": "decide", "arn": arn})
             return
-        self.store.put_inbox(arn, _inbox_key(key, event), event)
+        outcome = self.tasks.run(command, now)
+        finished = now + round(outcome.duration_seconds * 1000)
+        for event in outcome.events(key):
+            delay = 0 if event["type"] == "task_submitted" else finished - self.clock.now_ms()
+            if delay > 0:
+                message = {"kind": "deliver", "arn": arn, "key": key, "event": event}
+                self.queue.send(message, delay)
+                continue
+            self.store.put_inbox(arn, _inbox_key(key, event), event)
         self.queue.send({"kind": "decide", "arn": arn})
 
     def deliver(self, message: Mapping[str, Any]) -> None:
@@ -281,7 +284,7 @@ class DurableRuntime:
         for command in transition.commands:
             if command["type"] == "timer":
                 record.timers[command["key"]] = int(command["at_ms"])
-            elif command["type"] == "invoke":
+            elif command["type"] in ("invoke", "read_items"):
                 record.tasks[command["key"]] = dict(command)
         if record.status != S.RUNNING:
             record.stop_ms = snapshot.get("stop_ms") or now
@@ -305,7 +308,7 @@ class DurableRuntime:
         if consumed:
             self.store.delete_inbox(record.arn, list(consumed))
         for command in transition.commands:
-            if command["type"] != "invoke":
+            if command["type"] not in ("invoke", "read_items"):
                 continue
             token = command.get("task_token")
             if token:

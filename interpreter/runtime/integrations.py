@@ -30,12 +30,27 @@ class TaskOutcome:
     cause: str | None = None
     #: Simulated seconds the invocation took (virtual clock only).
     duration_seconds: float = 0.0
+    #: The submitting call's response, for integrations that report ``TaskSubmitted`` first
+    #: (``.sync`` jobs, ``.waitForTaskToken`` requests).
+    submitted_output: JSON = None
+    #: A ``.waitForTaskToken`` request went out: only a callback (SendTaskSuccess/Failure) can
+    #: complete the task, so the outcome has no completion.
+    awaiting_callback: bool = False
 
     def as_event(self, key: str) -> dict[str, Any]:
-        """The core event that delivers this outcome for task ``key``."""
+        """The core event that delivers this outcome's completion for task ``key``."""
         if self.succeeded:
             return {"type": "task_succeeded", "key": key, "output": self.output}
         return {"type": "task_failed", "key": key, "error": self.error, "cause": self.cause}
+
+    def events(self, key: str) -> list[dict[str, Any]]:
+        """The core events this outcome delivers, in order: submission, then completion."""
+        events: list[dict[str, Any]] = []
+        if self.submitted_output is not None or self.awaiting_callback:
+            events.append({"type": "task_submitted", "key": key, "output": self.submitted_output})
+        if not self.awaiting_callback:
+            events.append(self.as_event(key))
+        return events
 
 
 def _decode_payload(payload: bytes) -> JSON:

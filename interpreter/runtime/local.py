@@ -8,6 +8,7 @@ jumps to the next due event, so a one-day Wait or a long retry back-off costs no
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import json
@@ -57,6 +58,39 @@ class TaskInvoker(Protocol):
         ...
 
 
+class ItemSource(Protocol):
+    """A port that reads a Distributed Map's items (its ``ItemReader``, from S3)."""
+
+    def read_items(self, reader: Mapping[str, Any], region: str) -> Any:
+        """The items, or a failure with ``error`` and ``cause`` attributes."""
+        ...
+
+
+def read_items_event(
+    invokers: Sequence[Any], command: Mapping[str, Any], region: str
+) -> dict[str, Any]:
+    """Carry out a ``read_items`` command with the first invoker that can read items."""
+    for invoker in invokers:
+        if hasattr(invoker, "read_items"):
+            source: ItemSource = invoker
+            result = source.read_items(command["reader"], region)
+            if isinstance(result, list):
+                return {"type": "items_read", "key": command["key"], "items": result}
+            return {
+                "type": "items_read",
+                "key": command["key"],
+                "error": getattr(result, "error", "States.ItemReaderFailed"),
+                "cause": getattr(result, "cause", None),
+            }
+    return {
+        "type": "items_read",
+        "key": command["key"],
+        "error": "States.ItemReaderFailed",
+        "cause": "No S3 client is configured for ItemReader in this local run: pass an invoker "
+        "that can read items (interpreter.adapters.aws_services.Boto3ServiceInvoker).",
+    }
+
+
 #: Sees every call of the core: the events delivered (None for ``start``), the time, and what the
 #: call produced. The snapshot in the transition is live: copy it to keep it.
 TransitionRecorder = Callable[[list[dict[str, Any]] | None, int, Transition], None]
@@ -102,7 +136,19 @@ class LocalTaskRunner:
         self.invokers = tuple(invokers)
 
     def run(self, command: Mapping[str, Any], now_ms: int) -> TaskOutcome:
-        """Invoke the resource named by ``command`` and return what Step Functions would see."""
+        """Invoke the resource named by ``command`` and return what Step Functions would see.
+
+        For a ``.waitForTaskToken`` task, a successful call only submits the work: the outcome
+        then carries the call's response as ``submitted_output`` and awaits a callback.
+        """
+        outcome = self._invoke(command, now_ms)
+        if command.get("task_token") and outcome.succeeded and not outcome.awaiting_callback:
+            return dataclasses.replace(
+                outcome, output=None, submitted_output=outcome.output, awaiting_callback=True
+            )
+        return outcome
+
+    def _invoke(self, command: Mapping[str, Any], now_ms: int) -> TaskOutcome:
         resource = parse_resource(command["resource"], self.functions.region)
         if not self._serves_locally(resource, command):
             for invoker in self.invokers:
@@ -304,10 +350,16 @@ class LocalRunner:
                 due, (command["at_ms"], next(counter), {"type": "timer", "key": command["key"]})
             )
             return
+        if kind == "read_items":
+            event = read_items_event(self.tasks.invokers, command, self.region)
+            heapq.heappush(due, (now_ms, next(counter), event))
+            return
         if kind == "invoke":
             outcome = self.tasks.run(command, now_ms)
             if self.clock == "real":
                 finished_ms = max(now_ms, self._now_ms())
             else:
                 finished_ms = now_ms + round(outcome.duration_seconds * 1000)
-            heapq.heappush(due, (finished_ms, next(counter), outcome.as_event(command["key"])))
+            for event in outcome.events(command["key"]):
+                at = now_ms if event["type"] == "task_submitted" else finished_ms
+                heapq.heappush(due, (at, next(counter), event))

@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 
 from interpreter.adapters import aws_shapes
-from interpreter.adapters.aws_services import Boto3ServiceInvoker, SubmittedTaskOutcome
+from interpreter.adapters.aws_services import Boto3ServiceInvoker
 from interpreter.adapters.local_sfn import ExecutionRecord, ExecutionRequest, LocalStepFunctions
 from interpreter.core.resources import parse_resource
 from interpreter.definition.compiler import compile_state_machine
@@ -392,7 +392,7 @@ def test_callbacks_submit_the_request_and_await_the_token(aws: None) -> None:
         "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
         {"QueueUrl": queue, "MessageBody": {"TaskToken": "tok"}},
     )
-    assert isinstance(outcome, SubmittedTaskOutcome)
+    assert isinstance(outcome, TaskOutcome)
     assert outcome.awaiting_callback
     assert "MessageId" in outcome.submitted_output
 
@@ -497,7 +497,7 @@ def test_start_execution_runs_on_our_engine(aws: None) -> None:
         "arn:aws:states:::states:startExecution.sync",
         {"StateMachineArn": arn, "Input": {"x": 1}, "Name": "run2"},
     )
-    assert isinstance(synced, SubmittedTaskOutcome)
+    assert isinstance(synced, TaskOutcome)
     assert synced.output["Status"] == "SUCCEEDED"
     assert synced.output["Output"] == '{"r":1}'
     assert synced.output["Input"] == '{"x":1}'

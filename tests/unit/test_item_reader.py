@@ -176,3 +176,67 @@ def test_result_writer_to_a_missing_bucket_fails(s3: Any) -> None:
     failure = write_results(writer, s3, "arn:x:mapRun:a:b", [])
     assert isinstance(failure, ItemReaderFailure)
     assert failure.error == "States.ResultWriterFailed"
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the engine: a Distributed Map whose items come from S3
+# ---------------------------------------------------------------------------------------------
+
+
+def _reading_machine(**config: Any) -> dict[str, Any]:
+    return {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": GET_OBJECT,
+                    "ReaderConfig": {"InputType": "JSON", **config},
+                    "Parameters": {"Bucket.$": "$.bucket", "Key.$": "$.key"},
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Double",
+                    "States": {
+                        "Double": {
+                            "Type": "Pass",
+                            "Parameters": {"twice.$": "States.MathAdd($.n, $.n)"},
+                            "End": True,
+                        }
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def test_a_distributed_map_reads_its_items_from_s3(s3: Any) -> None:
+    from interpreter import StateMachine
+    from interpreter.adapters.aws_services import Boto3ServiceInvoker
+
+    bucket, key = _object(s3, json.dumps([{"n": 1}, {"n": 2}, {"n": 3}]))
+    invoker = Boto3ServiceInvoker(lambda service, region, role=None: s3)
+    result = StateMachine(_reading_machine(MaxItems=2)).run(
+        {"bucket": bucket, "key": key}, invokers=[invoker]
+    )
+    assert result.status == "SUCCEEDED"
+    assert result.output == [{"twice": 2}, {"twice": 4}]
+    types = [event["type"] for event in result.history]
+    assert types[:4] == ["ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapRunStarted"]
+    assert result.history[2]["mapStateStartedEventDetails"] == {"length": 0}
+
+
+def test_a_missing_object_fails_the_map_run(s3: Any) -> None:
+    from interpreter import StateMachine
+    from interpreter.adapters.aws_services import Boto3ServiceInvoker
+
+    bucket, _ = _object(s3, "[]")
+    invoker = Boto3ServiceInvoker(lambda service, region, role=None: s3)
+    result = StateMachine(_reading_machine()).run(
+        {"bucket": bucket, "key": "missing"}, invokers=[invoker]
+    )
+    assert result.status == "FAILED"
+    assert result.error == "States.ItemReaderFailed"
+    types = [event["type"] for event in result.history]
+    assert types[-3:] == ["MapRunFailed", "MapStateFailed", "ExecutionFailed"]
