@@ -7,6 +7,7 @@ The public API:
 * :func:`validate_definition` — AWS-shaped diagnostics (``ValidateStateMachineDefinition``).
 * :class:`InvalidDefinitionError` — raised for invalid definitions, with AWS's message.
 * :func:`sleep` — for local Lambda handlers that simulate slow work (virtual on a virtual clock).
+* :func:`test_state` — AWS's TestState API: run one state, with mocks and inspection data.
 
 Exceptions: ``InvalidDefinitionError`` (a ``ValueError``) for bad definitions; ASL failures of an
 execution (``States.TaskFailed``...) are never raised — they are the result's ``error``/``cause``.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from interpreter.adapters.lambda_local import sleep
+    from interpreter.api.test_state import test_state
     from interpreter.definition.diagnostics import Diagnostic
     from interpreter.definition.validation import validate_definition
     from interpreter.machine import InvalidDefinitionError, StateMachine, run
@@ -33,6 +35,7 @@ __all__ = [
     "StateMachine",
     "run",
     "sleep",
+    "test_state",
     "validate_definition",
 ]
 
@@ -45,6 +48,7 @@ _HOMES = {
     "StateMachine": "interpreter.machine",
     "run": "interpreter.machine",
     "sleep": "interpreter.adapters.lambda_local",
+    "test_state": "interpreter.api.test_state",
     "validate_definition": "interpreter.definition.validation",
 }
 

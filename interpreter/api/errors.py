@@ -2,7 +2,8 @@
 
 Exception tree::
 
-    StepFunctionsError            an API request was refused (``code`` is AWS's error code)
+    StepFunctionsError            an API request was refused (``code`` is AWS's error code;
+                                  :func:`api_error` makes one for any code)
      +-- ValidationException      a request parameter breaks a rule of the API
      +-- InvalidDefinition        the definition is not one the API accepts
 
@@ -12,14 +13,12 @@ recorded; ``error.code`` is the code boto3 reports as ``Error.Code``.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 
 class StepFunctionsError(Exception):
     """A Step Functions API request was refused."""
 
     #: AWS's error code (what boto3 shows as ``Error.Code``).
-    code: ClassVar[str] = "StepFunctionsError"
+    code: str = "StepFunctionsError"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -40,3 +39,10 @@ class InvalidDefinition(StepFunctionsError):
     """The state-machine or state definition is refused (HTTP 400 ``InvalidDefinition``)."""
 
     code = "InvalidDefinition"
+
+
+def api_error(code: str, message: str) -> StepFunctionsError:
+    """A refusal with any of AWS's error codes (``ExecutionDoesNotExist``, ``InvalidName``...)."""
+    error = StepFunctionsError(message)
+    error.code = code
+    return error

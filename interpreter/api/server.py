@@ -18,7 +18,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from interpreter.api.service import ServiceError, StepFunctionsService
+from interpreter.api.errors import StepFunctionsError, api_error
+from interpreter.api.service import StepFunctionsService
 
 _TARGET_PREFIX = "AWSStepFunctions."
 _CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -50,9 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             request = json.loads(body or b"{}")
             if not isinstance(request, dict):
-                raise ServiceError("SerializationException", "The request body must be an object")
+                raise api_error("SerializationException", "The request body must be an object")
             response = self.service.call(action, request)
-        except ServiceError as problem:
+        except StepFunctionsError as problem:
             self._reply(400, {"__type": problem.code, "message": problem.message}, request_id)
             return
         except (ValueError, TypeError) as problem:

@@ -2,9 +2,10 @@
 
 :class:`StepFunctionsService` implements the API actions over the durable runtime. Each action
 takes the request members AWS defines (``stateMachineArn``, ``input``...) and returns the
-response members, with timestamps as aware datetimes; failures raise :class:`ServiceError` with
-AWS's error code (``ExecutionDoesNotExist``, ``InvalidDefinition``...) and a message worded as
-AWS words it. :mod:`interpreter.api.server` puts this behind AWS's JSON protocol.
+response members, with timestamps as aware datetimes; failures raise
+:class:`~interpreter.api.errors.StepFunctionsError` with AWS's error code
+(``ExecutionDoesNotExist``, ``InvalidDefinition``...) and a message worded as AWS words it.
+:mod:`interpreter.api.server` puts this behind AWS's JSON protocol.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
 from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, VirtualClock
+from interpreter.api.errors import api_error
 from interpreter.core import snapshot as S
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
@@ -35,15 +37,6 @@ from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
 
 # Characters AWS refuses in state machine and execution names (API reference, "name").
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
-
-
-class ServiceError(Exception):
-    """An API error: ``code`` is AWS's error name, ``message`` its text."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 def _date(epoch_ms: int | None) -> Any:
@@ -74,6 +67,8 @@ class StepFunctionsService:
     ) -> None:
         self.account = account
         self.region = region
+        self.lambdas = dict(lambdas or {})
+        self.invokers = tuple(invokers)
         self.clock: RealClock | VirtualClock = (
             VirtualClock(start_ms) if clock == "virtual" else RealClock()
         )
@@ -110,7 +105,7 @@ class StepFunctionsService:
         """Dispatch an API action by its name (``StartExecution``) with its request members."""
         handler: Callable[..., dict[str, Any]] | None = getattr(self, _snake(action), None)
         if handler is None or action not in _ACTIONS:
-            raise ServiceError("UnknownOperationException", f"Unknown operation {action}")
+            raise api_error("UnknownOperationException", f"Unknown operation {action}")
         return handler(**request)
 
     # ------------------------------------------------------------------ state machines
@@ -128,7 +123,7 @@ class StepFunctionsService:
         parsed, diagnostics = validate_and_load(definition, state_machine_type=type)
         errors = [d for d in diagnostics if d.is_error]
         if errors:
-            raise ServiceError("InvalidDefinition", invalid_definition_message(errors, definition))
+            raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
         del parsed
         arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
         record = StateMachineRecord(
@@ -146,7 +141,7 @@ class StepFunctionsService:
                 or existing.definition != definition
                 or existing.role_arn != roleArn
             ):
-                raise ServiceError(
+                raise api_error(
                     "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                 )
             record = existing
@@ -200,6 +195,41 @@ class StepFunctionsService:
             return validation_response(diagnostics, severity="WARNING", max_results=maxResults)
         return validation_response(diagnostics, severity="ERROR", max_results=maxResults)
 
+    def test_state(
+        self,
+        definition: str,
+        input: str | None = None,
+        roleArn: str | None = None,
+        inspectionLevel: str = "INFO",
+        revealSecrets: bool = False,
+        variables: str | None = None,
+        stateName: str | None = None,
+        mock: Mapping[str, Any] | None = None,
+        context: str | None = None,
+        stateConfiguration: Mapping[str, Any] | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """TestState: run one state with the service's Lambda handlers and invokers."""
+        from interpreter.api.test_state import test_state
+
+        return test_state(
+            definition,
+            input,
+            inspection_level=inspectionLevel,
+            mock=mock,
+            state_name=stateName,
+            state_configuration=stateConfiguration,
+            context=context,
+            variables=variables,
+            reveal_secrets=revealSecrets,
+            role_arn=roleArn,
+            lambdas=self.lambdas,
+            invokers=self.invokers,
+            region=self.region,
+            account=self.account,
+            now_ms=self.clock.now_ms(),
+        )
+
     # ------------------------------------------------------------------ executions
 
     def start_execution(
@@ -217,7 +247,7 @@ class StepFunctionsService:
         try:
             record = self.runtime.start_execution(machine, name, text, value)
         except ExecutionAlreadyExistsError as problem:
-            raise ServiceError("ExecutionAlreadyExists", str(problem)) from None
+            raise api_error("ExecutionAlreadyExists", str(problem)) from None
         return {"executionArn": record.arn, "startDate": _date(record.start_ms)}
 
     def start_sync_execution(
@@ -230,7 +260,7 @@ class StepFunctionsService:
         """StartSyncExecution (Express state machines): runs to the end and answers."""
         machine = self._machine(stateMachineArn)
         if machine.type != "EXPRESS":
-            raise ServiceError(
+            raise api_error(
                 "StateMachineTypeNotSupported",
                 "This operation is not supported by this type of state machine",
             )
@@ -388,18 +418,18 @@ class StepFunctionsService:
         try:
             self.runtime.send_task_outcome(token, event)
         except TaskTokenError:
-            raise ServiceError("TaskDoesNotExist", "Task Does Not Exist") from None
+            raise api_error("TaskDoesNotExist", "Task Does Not Exist") from None
 
     def _machine(self, arn: str) -> StateMachineRecord:
         record = self.store.get_state_machine(arn)
         if record is None:
-            raise ServiceError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+            raise api_error("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
         return record
 
     def _execution(self, arn: str) -> ExecutionRecord:
         record = self.store.get_execution(arn)
         if record is None:
-            raise ServiceError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+            raise api_error("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
         return record
 
     def _wait_for_end(self, arn: str) -> None:
@@ -427,6 +457,7 @@ _ACTIONS = frozenset(
         "SendTaskSuccess",
         "SendTaskFailure",
         "SendTaskHeartbeat",
+        "TestState",
     }
 )
 
@@ -437,14 +468,14 @@ def _snake(action: str) -> str:
 
 def _check_name(name: str, what: str) -> None:
     if not name or len(name) > MAX_NAME_LENGTH or _BAD_NAME.search(name):
-        raise ServiceError("InvalidName", f"Invalid Name: '{name}'")
+        raise api_error("InvalidName", f"Invalid Name: '{name}'")
 
 
 def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, JSON]:
     if text is None:
         return "{}", {}
     if utf8_size(text) > MAX_PAYLOAD_BYTES:
-        raise ServiceError(
+        raise api_error(
             "ValidationException",
             f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
             f"Member must have length less than or equal to {MAX_PAYLOAD_BYTES}",
@@ -453,7 +484,7 @@ def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, J
         value = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as problem:
         code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
-        raise ServiceError(code, f"Invalid State Machine Execution Input: '{problem}'") from None
+        raise api_error(code, f"Invalid State Machine Execution Input: '{problem}'") from None
     return text, value
 
 
@@ -467,7 +498,7 @@ def _page(items: list[Any], size: int, token: str | None) -> tuple[list[Any], st
         try:
             start = int(base64.urlsafe_b64decode(token.encode()).decode())
         except ValueError:
-            raise ServiceError("InvalidToken", "Invalid Token: 'nextToken'") from None
+            raise api_error("InvalidToken", "Invalid Token: 'nextToken'") from None
     end = start + size
     following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return items[start:end], following

@@ -159,3 +159,23 @@ def test_validate_state_machine_definition(client: Any) -> None:
     bad = client.validate_state_machine_definition(definition='{"StartAt": "A", "States": {}}')
     assert bad["result"] == "FAIL"
     assert bad["diagnostics"][0]["severity"] == "ERROR"
+
+
+def test_test_state_through_the_endpoint(client: Any) -> None:
+    answer = client.test_state(
+        definition=json.dumps(
+            {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "ResultPath": "$.r", "Next": "N"}
+        ),
+        input='{"a": 7}',
+        inspectionLevel="DEBUG",
+    )
+    assert answer["status"] == "SUCCEEDED"
+    assert json.loads(answer["output"]) == {"a": 7, "r": {"x": 7}}
+    assert answer["nextState"] == "N"
+    assert json.loads(answer["inspectionData"]["afterParameters"]) == {"x": 7}
+    with pytest.raises(ClientError) as refused:
+        client.test_state(
+            definition=json.dumps({"Type": "Pass", "End": True}),
+            mock={"result": "{}"},
+        )
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
