@@ -65,6 +65,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     params = []
     for path in case_paths(root):
         case = load_case(path)
+        if case.get("kind") == "api_error":
+            # Checked by test_api_errors.py, which reports them under their group too.
+            continue
         marks: list[pytest.MarkDecorator] = []
         reason = known_failures.skip_reason(case)
         if reason is not None:
@@ -81,9 +84,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     root = cases_dir(config)
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "conformance_case_path" in callspec.params:
+        if callspec is None:
+            continue
+        if "conformance_case_path" in callspec.params:
             path = callspec.params["conformance_case_path"]
             item.user_properties.append((GROUP_PROPERTY, case_group(root, path)))
+        elif _is_api_error_case(callspec.params.get("case")):
+            # test_api_errors.py: one recorded api_error case per test (the acceptance checks
+            # of execution cases there are not counted twice).
+            path = callspec.params["case"]["_path"]
+            item.user_properties.append((GROUP_PROPERTY, path.parent.name))
+
+
+def _is_api_error_case(case: Any) -> bool:
+    return isinstance(case, dict) and case.get("kind") == "api_error" and "_path" in case
 
 
 @pytest.fixture
