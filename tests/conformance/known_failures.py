@@ -29,8 +29,9 @@ KNOWN_FAILURES: dict[str, str] = {
         "is valid now"
     ),
     "test_sfn_api__test_stop_execution": (
-        "the recording stopped the execution during its Wait state (StopExecution, ABORTED); "
-        "runner.py cannot stop an execution yet"
+        "the recording called StopExecution while the execution waited; the case records only "
+        "the ABORTED result, not the call or its time, so the runner has no action to replay "
+        "(StopExecution itself is tested in tests/api and tests/unit/test_durable_runtime.py)"
     ),
     "test_base_scenarios__test_map_state_label": (
         "MapStateEntered input: in this recording (and map_state_result_writer's) AWS shows the "
