@@ -38,14 +38,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--state-machine-name", default=None, help="the state machine name (default: file stem)"
     )
-    parser.add_argument(
-        "--lambda",
-        dest="lambdas",
-        action="append",
-        default=[],
-        metavar="NAME=FILE.py:FUNCTION",
-        help="serve Lambda function NAME with a local Python handler (repeatable)",
-    )
+    add_lambda_argument(parser)
     parser.add_argument(
         "--clock",
         choices=("virtual", "real"),
@@ -66,6 +59,23 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(handler=main)
 
 
+def add_lambda_argument(parser: argparse.ArgumentParser) -> None:
+    """``--lambda NAME=FILE.py:FUNCTION`` (repeatable), shared by ``asl run`` and ``asl serve``."""
+    parser.add_argument(
+        "--lambda",
+        dest="lambdas",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.py:FUNCTION",
+        help="serve Lambda function NAME with a local Python handler (repeatable)",
+    )
+
+
+def load_handlers(specs: list[str]) -> dict[str, Callable[[Any, Any], Any]]:
+    """The handlers named by ``--lambda`` options (raises UsageError)."""
+    return dict(map(_load_handler, specs))
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``asl run`` with parsed arguments; returns the exit status."""
     from interpreter.machine import InvalidDefinitionError, StateMachine
@@ -73,7 +83,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         text, default_name = _read_definition(args.definition)
         execution_input = _read_input(args.input, args.input_file)
-        lambdas = {name: handler for name, handler in map(_load_handler, args.lambdas)}
+        lambdas = load_handlers(args.lambdas)
     except UsageError as problem:
         print(f"asl run: {problem}", file=sys.stderr)
         return 2

@@ -12,6 +12,8 @@ import sys
 import threading
 from typing import Any
 
+from interpreter.cli_run import add_lambda_argument
+
 
 def add_parser(commands: Any) -> None:
     """Register ``asl serve``."""
@@ -22,14 +24,7 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8083, help="port to listen on (8083)")
-    parser.add_argument(
-        "--lambda",
-        dest="lambdas",
-        action="append",
-        default=[],
-        metavar="NAME=FILE.py:FUNCTION",
-        help="serve Lambda function NAME with a local Python handler (repeatable)",
-    )
+    add_lambda_argument(parser)
     parser.add_argument(
         "--clock",
         choices=("real", "virtual"),
@@ -45,10 +40,10 @@ def main(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
     from interpreter.api.server import make_server
     from interpreter.api.service import StepFunctionsService
-    from interpreter.cli_run import UsageError, _load_handler
+    from interpreter.cli_run import UsageError, load_handlers
 
     try:
-        lambdas = dict(map(_load_handler, args.lambdas))
+        lambdas = load_handlers(args.lambdas)
     except UsageError as problem:
         print(f"asl serve: {problem}", file=sys.stderr)
         return 2

@@ -51,6 +51,8 @@ from interpreter.limits import (
 from interpreter.query.errors import QueryRuntimeError
 
 _HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
+#: History event prefix by task resource kind (service integrations use ``Task``).
+_TASK_EVENT_PREFIXES = {"lambda_function": "LambdaFunction", "activity": "Activity"}
 _RETRIABLE = (M.TaskState, M.ParallelState, M.MapState)
 _TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
 
@@ -631,75 +633,35 @@ class _Stepper:
         self._clear_task_waits(task)
         resource = parse_resource(task["resource"], self.execution["region"])
         failure = Failure(E.TIMEOUT, None)
-        if resource.kind == "lambda_function":
-            self._emit(
-                frame,
-                "LambdaFunctionTimedOut",
-                "lambdaFunctionTimedOutEventDetails",
-                failure_details(failure.error, failure.cause),
-            )
-        elif resource.kind == "activity":
-            self._emit(
-                frame,
-                "ActivityTimedOut",
-                "activityTimedOutEventDetails",
-                failure_details(failure.error, failure.cause),
-            )
-        else:
-            self._emit(
-                frame,
-                "TaskTimedOut",
-                "taskTimedOutEventDetails",
-                {
-                    "resourceType": resource.resource_type,
-                    "resource": resource.resource,
-                    **failure_details(failure.error, failure.cause),
-                },
-            )
+        self._task_event(frame, resource, "TimedOut", failure_details(failure.error, failure.cause))
         state = self._state(frame)
         self._fail_state(frame, state, failure)
         self._schedule(frame)
 
-    def _task_succeeded_events(self, frame: S.Frame, resource: TaskResource, text: str) -> None:
-        if resource.kind == "lambda_function":
-            self._emit(
-                frame,
-                "LambdaFunctionSucceeded",
-                "lambdaFunctionSucceededEventDetails",
-                payload_details("output", text),
-            )
-        elif resource.kind == "activity":
-            self._emit(
-                frame,
-                "ActivitySucceeded",
-                "activitySucceededEventDetails",
-                payload_details("output", text),
-            )
-        else:
-            self._emit(
-                frame,
-                "TaskSucceeded",
-                "taskSucceededEventDetails",
-                {
-                    "resourceType": resource.resource_type,
-                    "resource": resource.resource,
-                    **payload_details("output", text),
-                },
-            )
+    def _task_event(
+        self, frame: S.Frame, resource: TaskResource, outcome: str, details: dict[str, Any]
+    ) -> None:
+        """Record a task's ``Succeeded``/``Failed``/``TimedOut`` event for its resource kind.
 
-    def _task_failed_events(self, frame: S.Frame, resource: TaskResource, failure: Failure) -> None:
-        details = failure_details(failure.error, failure.cause)
-        if resource.kind == "lambda_function":
-            self._emit(frame, "LambdaFunctionFailed", "lambdaFunctionFailedEventDetails", details)
-        elif resource.kind == "activity":
-            self._emit(frame, "ActivityFailed", "activityFailedEventDetails", details)
-        else:
+        Lambda function ARNs record ``LambdaFunction*`` events, activities ``Activity*``,
+        service integrations ``Task*`` with the resource's type and name added.
+        """
+        prefix = _TASK_EVENT_PREFIXES.get(resource.kind, "Task")
+        event_type = prefix + outcome
+        if prefix == "Task":
             details = {
                 "resourceType": resource.resource_type,
                 "resource": resource.resource,
                 **details,
             }
-            self._emit(frame, "TaskFailed", "taskFailedEventDetails", details)
+        details_key = event_type[0].lower() + event_type[1:] + "EventDetails"
+        self._emit(frame, event_type, details_key, details)
+
+    def _task_succeeded_events(self, frame: S.Frame, resource: TaskResource, text: str) -> None:
+        self._task_event(frame, resource, "Succeeded", payload_details("output", text))
+
+    def _task_failed_events(self, frame: S.Frame, resource: TaskResource, failure: Failure) -> None:
+        self._task_event(frame, resource, "Failed", failure_details(failure.error, failure.cause))
 
     def _finish_task(self, frame: S.Frame, state: M.TaskState, result: JSON) -> None:
         try:
