@@ -179,3 +179,41 @@ def test_test_state_through_the_endpoint(client: Any) -> None:
             mock={"result": "{}"},
         )
     assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_send_task_failure_and_heartbeat_and_describe_for_execution(client: Any) -> None:
+    definition = {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": "Ask", "Payload": {"token.$": "$$.Task.Token"}},
+                "HeartbeatSeconds": 60,
+                "End": True,
+            }
+        },
+    }
+    machine = client.create_state_machine(
+        name="callback-fails", definition=json.dumps(definition), roleArn=ROLE
+    )
+    started = client.start_execution(stateMachineArn=machine["stateMachineArn"], name="cf")
+    described = client.describe_state_machine_for_execution(executionArn=started["executionArn"])
+    assert described["stateMachineArn"] == machine["stateMachineArn"]
+    assert json.loads(described["definition"]) == definition
+    pause = threading.Event()
+    token = None
+    for _ in range(200):
+        events = client.get_execution_history(executionArn=started["executionArn"])["events"]
+        submitted = [e for e in events if e["type"] == "TaskSubmitted"]
+        if submitted:
+            token = json.loads(submitted[0]["taskSubmittedEventDetails"]["output"])["Payload"][
+                "token"
+            ]
+            break
+        pause.wait(0.02)
+    assert token is not None
+    client.send_task_heartbeat(taskToken=token)
+    client.send_task_failure(taskToken=token, error="Rejected", cause="no")
+    ended = wait_until_done(client, started["executionArn"])
+    assert (ended["status"], ended["error"], ended["cause"]) == ("FAILED", "Rejected", "no")
