@@ -116,9 +116,15 @@ class StepFunctionsService:
         definition: str,
         roleArn: str,
         type: str = "STANDARD",
+        publish: bool = False,
+        versionDescription: str | None = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
         """CreateStateMachine."""
+        if versionDescription is not None and not publish:
+            raise api_error(
+                "ValidationException", "Version description can only be set when publish is true"
+            )
         _check_name(name, "state machine")
         parsed, diagnostics = validate_and_load(definition, state_machine_type=type)
         errors = [d for d in diagnostics if d.is_error]

@@ -80,13 +80,12 @@ def _is_test_state_rule(case: Case) -> bool:
     return case["api"] == "test_state" and not _is_definition_error(case)
 
 
-KNOWN_GAPS: Final[list[tuple[str, Callable[[Case], bool]]]] = [
-    (
-        "CreateStateMachine request-parameter check (versionDescription without publish), "
-        "not a definition error: belongs to the API layer, not implemented yet",
-        lambda case: case["api"] == "create_state_machine" and not _is_definition_error(case),
-    ),
-]
+def _is_create_request_rule(case: Case) -> bool:
+    """A CreateStateMachine refusal about the request's parameters, not the definition."""
+    return case["api"] == "create_state_machine" and not _is_definition_error(case)
+
+
+KNOWN_GAPS: Final[list[tuple[str, Callable[[Case], bool]]]] = []
 
 
 def _gap_reason(case: Case) -> str | None:
@@ -140,7 +139,13 @@ def _resolve_fixtures(case: Case) -> Any:
 REJECTED: Final = [
     case
     for case in ALL_CASES
-    if case["kind"] == "api_error" and _gap_reason(case) is None and not _is_test_state_rule(case)
+    if case["kind"] == "api_error"
+    and _gap_reason(case) is None
+    and not _is_test_state_rule(case)
+    and not _is_create_request_rule(case)
+]
+CREATE_REQUEST_REFUSALS: Final = [
+    case for case in ALL_CASES if case["kind"] == "api_error" and _is_create_request_rule(case)
 ]
 GAPS: Final = [case for case in ALL_CASES if case["kind"] == "api_error" and _gap_reason(case)]
 ACCEPTED: Final = [
@@ -214,6 +219,22 @@ def test_test_state_refusal_is_reproduced(case: Case) -> None:
     assert _normalise(refused.value.message) == _error_message(case)
 
 
+@pytest.mark.parametrize("case", CREATE_REQUEST_REFUSALS, ids=_case_id)
+def test_create_state_machine_request_refusal_is_reproduced(case: Case) -> None:
+    from interpreter.api.service import StepFunctionsService
+
+    service = StepFunctionsService(clock="virtual", account="111111111111")
+    with pytest.raises(StepFunctionsError) as refused:
+        service.create_state_machine(
+            name="refused",
+            definition=json.dumps(case["definition"]),
+            roleArn="arn:aws:iam::111111111111:role/sfn",
+            **(case.get("request") or {}),
+        )
+    assert refused.value.code == case["expected"]["error"]
+    assert _normalise(refused.value.message) == _error_message(case)
+
+
 @pytest.mark.parametrize("case", GAPS, ids=_case_id)
 def test_known_gap(case: Case) -> None:
     pytest.skip(str(_gap_reason(case)))
@@ -223,11 +244,14 @@ def test_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """Every api_error case is either checked or a named gap; print the tallies."""
     api_errors = [case for case in ALL_CASES if case["kind"] == "api_error"]
     test_state_rules = [case for case in api_errors if _is_test_state_rule(case)]
-    assert len(REJECTED) + len(GAPS) + len(test_state_rules) == len(api_errors)
+    assert len(REJECTED) + len(GAPS) + len(test_state_rules) + len(CREATE_REQUEST_REFUSALS) == len(
+        api_errors
+    )
     assert REJECTED, "no recorded rejection was found to check"
     with capsys.disabled():
         print(
             f"\ndefinition validation vs AWS: {len(REJECTED)} rejections checked, "
             f"{len(ACCEPTED)} accepted definitions checked, {len(GAPS)} known gaps; "
-            f"{len(TEST_STATE_REFUSALS)} TestState refusals checked"
+            f"{len(TEST_STATE_REFUSALS)} TestState refusals checked, "
+            f"{len(CREATE_REQUEST_REFUSALS)} CreateStateMachine request refusals checked"
         )
