@@ -349,6 +349,14 @@ class Boto3ServiceInvoker:
 
         return read_items(reader, self.client("s3", region))
 
+    def write_results(
+        self, writer: Mapping[str, Any], map_run_arn: str, results: Mapping[str, Any], region: str
+    ) -> Any:
+        """Export a Distributed Map's results with its ResultWriter (details, or a failure)."""
+        from interpreter.adapters.item_reader import write_results
+
+        return write_results(writer, self.client("s3", region), map_run_arn, results)
+
     def client(self, boto_service: str, region: str, role_arn: str | None = None) -> Any:
         """The (cached) boto3 client of a service, e.g. S3 for a Map's ItemReader."""
         key = (boto_service, region, role_arn)

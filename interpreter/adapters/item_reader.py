@@ -22,12 +22,17 @@ result or an :class:`ItemReaderFailure` (an ASL error and cause, data not except
     ``ReaderConfig.MaxItems`` caps the number of items (0 or absent: no cap; a CSV header row is
     not an item).
 
-``write_results(writer, s3, map_run_arn, executions)``
+``write_results(writer, s3, map_run_arn, results)``
     ``writer`` is ``{"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket",
-    "Prefix"}}``; ``executions`` are the child executions in DescribeExecution's PascalCase shape
-    (``Status`` decides the file). Writes ``<Prefix>/<map run id>/SUCCEEDED_0.json`` (and
-    ``FAILED_0.json``, ``PENDING_0.json`` when there are such executions) and ``manifest.json``,
-    and returns ``ResultWriterDetails``: ``{"Bucket": ..., "Key": <manifest key>}``.
+    "Prefix"}, "WriterConfig": {"OutputType"}}``; ``results`` holds the entries to export by
+    category, ``{"SUCCEEDED": [...], "FAILED": [...], "PENDING": [...]}`` (the engine builds the
+    entries: execution records, or bare outputs under a COMPACT/FLATTEN transformation). Writes
+    ``<Prefix>/<map run id>/SUCCEEDED_0.json`` (and ``FAILED_0.json``, ``PENDING_0.json`` for
+    categories that have entries) and ``manifest.json``, which lists every category (an empty one
+    as ``[]``), and returns ``ResultWriterDetails``: ``{"Bucket": ..., "Key": <manifest key>}``.
+    With ``OutputType`` ``JSONL`` a file holds one entry per line instead of one JSON array (the
+    file names keep ``.json``: AWS's documentation shows no other). AWS starts a new file past
+    5 GB; local runs never get near that, so there is one file per category.
 
 An S3 error (no such bucket or key...) fails the reader or writer with ``States.ItemReaderFailed``
 or ``States.ResultWriterFailed`` and S3's message as the cause.
@@ -197,13 +202,16 @@ def _listed_objects(s3: Any, parameters: Mapping[str, Any]) -> Iterator[JSON]:
         arguments["ContinuationToken"] = token
 
 
+_RESULT_CATEGORIES: Final = ("SUCCEEDED", "FAILED", "PENDING")
+
+
 def write_results(
     writer: Mapping[str, Any],
     s3: Any,
     map_run_arn: str,
-    executions: Sequence[Mapping[str, JSON]],
+    results: Mapping[str, Sequence[JSON]],
 ) -> dict[str, JSON] | ItemReaderFailure:
-    """Write a Map run's child executions to S3; returns ``ResultWriterDetails``."""
+    """Write a Map run's results to S3; returns ``ResultWriterDetails``."""
     if writer.get("Resource", PUT_OBJECT) != PUT_OBJECT:
         return ItemReaderFailure(
             WRITER_FAILED, f"Unsupported ResultWriter resource: {writer.get('Resource')}"
@@ -211,27 +219,25 @@ def write_results(
     parameters = _parameters(writer)
     bucket = parameters.get("Bucket")
     prefix = str(parameters.get("Prefix") or "").strip("/")
+    config = writer.get("WriterConfig")
+    lines = isinstance(config, Mapping) and config.get("OutputType") == "JSONL"
     run_id = map_run_arn.rsplit(":", 1)[-1]
     folder = f"{prefix}/{run_id}" if prefix else run_id
-    groups: dict[str, list[Mapping[str, JSON]]] = {"SUCCEEDED": [], "FAILED": [], "PENDING": []}
-    for execution in executions:
-        status = execution.get("Status")
-        if status == "SUCCEEDED":
-            groups["SUCCEEDED"].append(execution)
-        elif status in ("FAILED", "TIMED_OUT", "ABORTED"):
-            groups["FAILED"].append(execution)
-        else:
-            groups["PENDING"].append(execution)
     files: dict[str, JSON] = {}
     try:
-        for status, members in groups.items():
+        for category in _RESULT_CATEGORIES:
+            entries = list(results.get(category) or [])
             listed: list[JSON] = []
-            if members:
-                key = f"{folder}/{status}_0.json"
-                body = to_json_text(list(members)).encode("utf-8")
+            if entries:
+                key = f"{folder}/{category}_0.json"
+                if lines:
+                    text = "".join(to_json_text(entry) + "\n" for entry in entries)
+                else:
+                    text = to_json_text(entries)
+                body = text.encode("utf-8")
                 s3.put_object(Bucket=bucket, Key=key, Body=body)
                 listed.append({"Key": key, "Size": len(body)})
-            files[status] = listed
+            files[category] = listed
         manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files}
         manifest_key = f"{folder}/manifest.json"
         s3.put_object(Bucket=bucket, Key=manifest_key, Body=to_json_text(manifest).encode("utf-8"))

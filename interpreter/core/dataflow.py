@@ -28,6 +28,7 @@ from interpreter.core.errors import Failure
 from interpreter.core.timefmt import datetime_from_ms, ms_from_datetime
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
+from interpreter.limits import MAX_PAYLOAD_BYTES
 from interpreter.query.errors import QueryRuntimeError
 from interpreter.query.jsonpath import PathNotFoundError, apply_result_path
 from interpreter.query.jsontext import to_compact_json
@@ -700,6 +701,78 @@ class DataFlow:
                     reader.max_items_path, "MaxItemsPath", scope, integer=True
                 )
         return {"Resource": reader.resource, "Parameters": parameters, "ReaderConfig": config}
+
+    def batching(
+        self, frame: Frame, state: M.MapState, effective: JSON
+    ) -> tuple[int | None, int, JSON | None]:
+        """A Map's ``ItemBatcher`` evaluated: (max items per batch or None, max bytes per batch,
+        the ``BatchInput`` or None).
+
+        A missing byte limit is the payload limit (256 KiB), the most a child execution's input
+        may hold. The ``*Path`` fields and JSONata values must give positive integers.
+        """
+        batcher = state.item_batcher
+        assert batcher is not None
+        max_items: Any = batcher.max_items_per_batch
+        max_bytes: Any = batcher.max_input_bytes_per_batch
+        batch_input: JSON | None = None
+        if state.is_jsonata:
+            states = self.states_binding(frame, state, frame["input"])
+            max_items = self._jsonata_number(max_items, "MaxItemsPerBatch", frame, states)
+            max_bytes = self._jsonata_number(max_bytes, "MaxInputBytesPerBatch", frame, states)
+            for value, field, template in (
+                (max_items, "MaxItemsPerBatch", batcher.max_items_per_batch),
+                (max_bytes, "MaxInputBytesPerBatch", batcher.max_input_bytes_per_batch),
+            ):
+                invalid = value is not None and (not _is_integral(value) or value < 1)
+                if invalid and hasattr(template, "expressions"):
+                    raise _wrong_type(template, field, "positive integer", value)
+            if batcher.batch_input is not None:
+                batch_input = self.jsonata(batcher.batch_input, frame, states)
+        else:
+            scope = self.scope(frame, state, effective)
+            for path, field in (
+                (batcher.max_items_per_batch_path, "MaxItemsPerBatchPath"),
+                (batcher.max_input_bytes_per_batch_path, "MaxInputBytesPerBatchPath"),
+            ):
+                if path is None:
+                    continue
+                value = self._path_number(path, field, scope, integer=True)
+                if value < 1:
+                    raise QueryRuntimeError(
+                        E.RUNTIME,
+                        f'The {field} field refers to value "{value}" which is not a positive '
+                        f"integer: {path.text}",
+                    )
+                if field == "MaxItemsPerBatchPath":
+                    max_items = value
+                else:
+                    max_bytes = value
+            if batcher.batch_input is not None:
+                batch_input = batcher.batch_input.evaluate(scope)
+        items_limit = int(max_items) if max_items is not None else None
+        bytes_limit = int(max_bytes) if max_bytes is not None else MAX_PAYLOAD_BYTES
+        return items_limit, min(bytes_limit, MAX_PAYLOAD_BYTES), batch_input
+
+    def result_writer_request(self, frame: Frame, state: M.MapState) -> dict[str, JSON]:
+        """The evaluated ``ResultWriter``: ``{"Resource", "Parameters", "WriterConfig"}``."""
+        writer = state.result_writer
+        assert writer is not None
+        raw = frame["input"]
+        if writer.parameters is None:
+            parameters: JSON = {}
+        elif state.is_jsonata:
+            states = self.states_binding(frame, state, raw)
+            parameters = self.jsonata(writer.parameters, frame, states)
+        else:
+            effective = self.select(state.input_path, raw, frame, state)
+            parameters = writer.parameters.evaluate(self.scope(frame, state, effective))
+        config: dict[str, JSON] = {}
+        if writer.transformation is not None:
+            config["Transformation"] = writer.transformation
+        if writer.output_type is not None:
+            config["OutputType"] = writer.output_type
+        return {"Resource": writer.resource, "Parameters": parameters, "WriterConfig": config}
 
     def map_tolerance(
         self, frame: Frame, state: M.MapState, effective: JSON

@@ -117,6 +117,8 @@ def step(
       ``task_submitted`` (``key``, ``output``), ``task_heartbeat`` (``key``);
     * ``timer`` (``key``);
     * ``items_read`` (``key``, ``items`` or ``error`` and ``cause``): a Map's ItemReader answered;
+    * ``results_written`` (``key``, ``details`` or ``error`` and ``cause``): a Map's ResultWriter
+      exported its results;
     * ``stop`` (``error``, ``cause``).
 
     An event whose key nobody waits for (late, duplicated, or for an aborted branch) is ignored.
@@ -241,6 +243,11 @@ class _Stepper:
 
             if (frame["data"] or {}).get("reading") == key:
                 fanout.items_read(self, frame, event)
+        elif kind == "results_written" and frame["phase"] == S.CHILDREN:
+            from interpreter.core import fanout
+
+            if (frame["data"] or {}).get("writing") == key:
+                fanout.results_written(self, frame, event)
 
     def _on_timer(self, frame: S.Frame, key: str) -> None:
         del self.waits[key]
@@ -547,9 +554,10 @@ class _Stepper:
     def _entropy_seed(self, frame: S.Frame) -> str:
         return f"{self.execution['arn']}|{frame['id']}|{frame['entered']}|{frame['retries']}"
 
-    def uuid_source(self, frame: S.Frame) -> Callable[[], str]:
-        """Deterministic version-4 UUIDs for one state entry (replays reproduce them)."""
-        digests = _digest_stream(self._entropy_seed(frame))
+    def uuid_source(self, frame: S.Frame, salt: str = "") -> Callable[[], str]:
+        """Deterministic version-4 UUIDs for one state entry (replays reproduce them); a
+        ``salt`` starts another stream for the same entry."""
+        digests = _digest_stream(self._entropy_seed(frame) + salt)
         return lambda: str(uuid.UUID(bytes=digests()[:16], version=4))
 
     def random_source(self, frame: S.Frame) -> Callable[[], float]:

@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 from interpreter.core import errors as E
 from interpreter.core import snapshot as S
 from interpreter.core.errors import Failure
+from interpreter.core.history import to_json_text
+from interpreter.core.timefmt import iso_from_ms
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
+from interpreter.limits import utf8_size
 from interpreter.query.errors import QueryRuntimeError
 
 if TYPE_CHECKING:
@@ -86,11 +89,15 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         items, effective, max_concurrency = stepper.flow.map_items(frame, state, read_items=[])
     else:
         items, effective, max_concurrency = stepper.flow.map_items(frame, state)
+    distributed = state.processor_mode == "DISTRIBUTED"
+    writer = state.result_writer if distributed else None
+    writer_request = None
+    if writer is not None and writer.resource is not None:
+        writer_request = stepper.flow.result_writer_request(frame, state)
     count = len(items)
     # With an ItemReader the items are not known yet: AWS reports a length of 0.
     stepper._emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": count})
     tolerated_count, tolerated_percentage = stepper.flow.map_tolerance(frame, state, effective)
-    distributed = state.processor_mode == "DISTRIBUTED"
     data: dict[str, Any] = {
         "kind": "map",
         "items": items,
@@ -105,6 +112,10 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         "tolerated_percentage": tolerated_percentage,
         "distributed": distributed,
     }
+    if writer is not None:
+        # The child executions' records, by index, for the ResultWriter's export.
+        data["records"] = {}
+        data["writer"] = writer_request
     frame["phase"] = S.CHILDREN
     frame["data"] = data
     if distributed:
@@ -124,6 +135,14 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
 
 def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
     data = frame["data"]
+    if state.item_batcher is not None:
+        try:
+            _batch_items(stepper, frame, state)
+        except QueryRuntimeError as problem:
+            frame["phase"] = S.ENTER
+            frame["data"] = None
+            stepper._fail_state(frame, state, stepper._query_failure(frame, state, problem))
+            return _outcome("next")
     count = len(data["items"])
     if count == 0:
         _complete_map(stepper, frame, state)
@@ -135,6 +154,38 @@ def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outc
         if not _launch_iteration(stepper, frame, state, launch_prev):
             return _outcome("next")
     return _outcome("block")
+
+
+def _batch_items(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> None:
+    """Group the items (each through the ItemSelector first) into the ItemBatcher's batches:
+    each child execution gets ``{"BatchInput": ..., "Items": [...]}``, no more items than
+    MaxItemsPerBatch and, serialised, no more bytes than MaxInputBytesPerBatch (an item too
+    large for any batch travels alone)."""
+    data = frame["data"]
+    flow = stepper.flow
+    max_items, max_bytes, batch_input = flow.batching(frame, state, data["effective"])
+    head: dict[str, JSON] = {} if batch_input is None else {"BatchInput": batch_input}
+    empty_size = utf8_size(to_json_text({**head, "Items": []}))
+    batches: list[JSON] = []
+    current: list[JSON] = []
+    current_size = empty_size
+    for index, item in enumerate(data["items"]):
+        selected = flow.map_item_input(frame, state, data["effective"], index, item)
+        item_size = utf8_size(to_json_text(selected))
+        extra = item_size + 1 if current else item_size  # the comma between items
+        full = max_items is not None and len(current) >= max_items
+        if current and (full or current_size + extra > max_bytes):
+            batches.append({**head, "Items": current})
+            current, current_size, extra = [], empty_size, item_size
+        current.append(selected)
+        current_size += extra
+    if current:
+        batches.append({**head, "Items": current})
+    # Tolerated failures count items, not batches.
+    data["item_count"] = len(data["items"])
+    data["items"] = batches
+    data["results"] = [None] * len(batches)
+    data["batched"] = True
 
 
 def items_read(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any]) -> None:
@@ -181,7 +232,10 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
     data["next"] = index + 1
     item = data["items"][index]
     try:
-        item_input = stepper.flow.map_item_input(frame, state, data["effective"], index, item)
+        if data.get("batched"):
+            item_input = item  # the ItemSelector has run on each item of the batch
+        else:
+            item_input = stepper.flow.map_item_input(frame, state, data["effective"], index, item)
     except QueryRuntimeError as problem:
         _abort_children(stepper, frame, prev)
         frame["phase"] = S.ENTER
@@ -204,6 +258,9 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
         # history, and they cannot read the variables of the scopes around the Map.
         child["silent"] = True
         child["isolated"] = True
+        # What its execution record needs (ResultWriter, a tolerated failure's result).
+        child["started_ms"] = stepper.now_ms
+        child["run_input"] = item_input
     elif frame.get("silent"):
         child["silent"] = True
     stepper.frames[child_id] = child
@@ -220,17 +277,167 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
 
 def _complete_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> None:
     data = frame["data"]
+    if data.get("writer") is not None:
+        _write_results(stepper, frame, state, None)
+        return
     if data["distributed"]:
         stepper._emit(frame, "MapRunSucceeded")
     stepper._emit(frame, "MapStateSucceeded", advance=False)
-    _finish_fanout(stepper, frame, state, data["results"])
+    result: JSON = data["results"]
+    if "records" in data:
+        # A ResultWriter with only a WriterConfig: the transformed results are the output.
+        result = _transformed_results(state, data)
+    _finish_fanout(stepper, frame, state, result)
 
 
-def _finish_fanout(stepper: _Stepper, frame: S.Frame, state: Any, results: list[JSON]) -> None:
+# ---------------------------------------------------------------------- ResultWriter
+
+
+def _execution_record(
+    stepper: _Stepper,
+    parent: S.Frame,
+    child: S.Frame,
+    status: str,
+    output: JSON = None,
+    failure: Failure | None = None,
+) -> dict[str, JSON]:
+    """A child execution of a Distributed Map as the ResultWriter exports it (DescribeExecution's
+    fields, keys in AWS's sorted order; Input and Output as JSON text)."""
+    data = parent["data"]
+    state = stepper._state(parent)
+    assert isinstance(state, M.MapState)
+    index = child["index"]
+    name = stepper.uuid_source(parent, f"|execution|{index}")()
+    # arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<run id>
+    prefix, _, rest = str(data["map_run_arn"]).partition(":mapRun:")
+    machine_and_label = rest.rsplit(":", 1)[0]
+    kind = "express" if state.execution_type == "EXPRESS" else "execution"
+    record: dict[str, JSON] = {}
+    if failure is not None:
+        if failure.cause is not None:
+            record["Cause"] = failure.cause
+        record["Error"] = failure.error
+    record["ExecutionArn"] = f"{prefix}:{kind}:{machine_and_label}:{name}"
+    record["Input"] = to_json_text(child.get("run_input"))
+    record["InputDetails"] = {"Included": True}
+    record["Name"] = name
+    if status == "SUCCEEDED":
+        record["Output"] = to_json_text(output)
+    record["OutputDetails"] = {"Included": True}
+    record["RedriveCount"] = 0
+    if status == "SUCCEEDED":
+        record["RedriveStatus"] = "NOT_REDRIVABLE"
+        record["RedriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
+    else:
+        record["RedriveStatus"] = "REDRIVABLE_BY_MAP_RUN"
+    record["StartDate"] = iso_from_ms(int(child.get("started_ms") or stepper.now_ms))
+    record["StateMachineArn"] = f"{prefix}:stateMachine:{machine_and_label}"
+    record["Status"] = status
+    record["StopDate"] = iso_from_ms(stepper.now_ms)
+    return record
+
+
+def _transformation(state: M.MapState) -> str:
+    writer = state.result_writer
+    assert writer is not None
+    if writer.transformation is not None:
+        return writer.transformation
+    # NONE when exporting to S3 without a WriterConfig; COMPACT is the default otherwise.
+    return "NONE" if writer.resource is not None else "COMPACT"
+
+
+def _transformed_results(state: M.MapState, data: Mapping[str, Any]) -> list[JSON]:
+    """The succeeded children's results under the WriterConfig's Transformation, in item order;
+    a failed child's entry is its execution record whatever the transformation."""
+    transformation = _transformation(state)
+    records = data["records"]
+    entries: list[JSON] = []
+    for index, output in enumerate(data["results"]):
+        record = records.get(str(index))
+        if record is None:
+            continue
+        if record["Status"] != "SUCCEEDED" or transformation == "NONE":
+            entries.append(record)
+        elif transformation == "FLATTEN" and isinstance(output, list):
+            entries.extend(output)
+        else:
+            entries.append(output)
+    return entries
+
+
+def _write_results(
+    stepper: _Stepper, frame: S.Frame, state: M.MapState, failure: Failure | None
+) -> None:
+    """Ask the runtime to export the Map run's results; the Map waits for the answer.
+
+    The items a failed run never started are not listed: AWS puts them in ``PENDING_0.json``,
+    but their record's shape is not documented.
+    """
+    data = frame["data"]
+    transformation = _transformation(state)
+    records = data["records"]
+    succeeded: list[JSON] = []
+    failed: list[JSON] = []
+    for index, output in enumerate(data["results"]):
+        record = records.get(str(index))
+        if record is None:
+            continue
+        if record["Status"] != "SUCCEEDED":
+            failed.append(record)
+        elif transformation == "NONE":
+            succeeded.append(record)
+        elif transformation == "FLATTEN" and isinstance(output, list):
+            succeeded.extend(output)
+        else:
+            succeeded.append(output)
+    key = stepper.task_key(frame) + "/results"
+    data["writing"] = key
+    if failure is not None:
+        data["failure"] = {"error": failure.error, "cause": failure.cause}
+    stepper.waits[key] = frame["id"]
+    stepper.commands.append(
+        {
+            "type": "write_results",
+            "key": key,
+            "writer": data["writer"],
+            "map_run_arn": data["map_run_arn"],
+            "results": {"SUCCEEDED": succeeded, "FAILED": failed, "PENDING": []},
+            "frame": frame["id"],
+        }
+    )
+
+
+def results_written(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any]) -> None:
+    """The ResultWriter answered: the Map succeeds with where the results are, or fails."""
+    data = frame["data"]
+    stepper.waits.pop(data.pop("writing"), None)
+    state = stepper._state(frame)
+    assert isinstance(state, M.MapState)
+    failed = data.get("failure")
+    if failed is None and event.get("error") is not None:
+        failed = {"error": event.get("error"), "cause": event.get("cause")}
+    if failed is not None:
+        failure = Failure(failed["error"], failed.get("cause"))
+        details = {"error": failure.error}
+        if failure.cause is not None:
+            details["cause"] = failure.cause
+        stepper._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
+        frame["phase"] = S.ENTER
+        frame["data"] = None
+        stepper._fail_state(frame, state, failure)
+        stepper._schedule(frame)
+        return
+    stepper._emit(frame, "MapRunSucceeded")
+    stepper._emit(frame, "MapStateSucceeded", advance=False)
+    result = {"MapRunArn": data["map_run_arn"], "ResultWriterDetails": event.get("details")}
+    _finish_fanout(stepper, frame, state, result)
+
+
+def _finish_fanout(stepper: _Stepper, frame: S.Frame, state: Any, result: JSON) -> None:
     frame["phase"] = S.ENTER
     frame["data"] = None
     try:
-        output, assigned = stepper.flow.state_result(frame, state, frame["input"], results)
+        output, assigned = stepper.flow.state_result(frame, state, frame["input"], result)
     except QueryRuntimeError as problem:
         stepper._fail_state(frame, state, stepper._query_failure(frame, state, problem))
         stepper._schedule(frame)
@@ -267,6 +474,10 @@ def child_succeeded(stepper: _Stepper, child: S.Frame, output: JSON) -> None:
     data["results"][index] = output
     data["done"] += 1
     data["running"].remove(child["id"])
+    if "records" in data:
+        data["records"][str(index)] = _execution_record(
+            stepper, parent, child, "SUCCEEDED", output=output
+        )
     succeeded_id = _iteration_event(stepper, parent, child, "MapIterationSucceeded", state)
     _after_iteration(stepper, parent, state, child, succeeded_id)
 
@@ -300,10 +511,20 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
     _drop_frame(stepper, child)
     if data["kind"] == "map":
         data["running"].remove(child["id"])
-        data["failed"] += 1
+        batch = data["items"][child["index"]] if data.get("batched") else None
+        # Tolerated failures count items: a failed batch counts each of its items.
+        data["failed"] += len(batch["Items"]) if isinstance(batch, dict) else 1
         failed_id = _iteration_event(stepper, parent, child, "MapIterationFailed", state)
+        if data["distributed"]:
+            record = _execution_record(stepper, parent, child, "FAILED", failure=failure)
+            if "records" in data:
+                data["records"][str(child["index"])] = record
         if _tolerated(data):
             data["done"] += 1
+            if data["distributed"]:
+                # A failed child execution's result is its execution record (AWS's COMPACT
+                # results keep failures unchanged).
+                data["results"][child["index"]] = record
             _after_iteration(stepper, parent, state, child, failed_id)
             return
         tolerance_set = (
@@ -320,6 +541,11 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
         stepper.history.add("TaskStateAborted", child["cursor"])
     _abort_children(stepper, parent, child["cursor"])
     parent["cursor"] = child["cursor"]
+    if data.get("writer") is not None:
+        # The results written so far are exported before the run fails.
+        assert isinstance(state, M.MapState)
+        _write_results(stepper, parent, state, failure)
+        return
     if data.get("distributed"):
         stepper._emit(
             parent,
@@ -341,7 +567,7 @@ def _tolerated(data: dict[str, Any]) -> bool:
     failed = data["failed"]
     if count is not None and failed <= count:
         return True
-    total = len(data["items"])
+    total = data.get("item_count", len(data["items"]))
     return percentage is not None and total > 0 and failed * 100 <= percentage * total
 
 
@@ -358,6 +584,10 @@ def _abort_children(stepper: _Stepper, parent: S.Frame, prev: int) -> None:
         if child["phase"] != S.ENTER and child["entered"] and not child.get("silent"):
             child_state = stepper._state(child)
             stepper.history.add(child_state.type + "StateAborted", prev)
+        if "records" in data:
+            data["records"][str(child["index"])] = _execution_record(
+                stepper, parent, child, "ABORTED"
+            )
         if data["kind"] == "map" and not child.get("silent"):
             stepper.history.add(
                 "MapIterationAborted",

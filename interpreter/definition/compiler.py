@@ -370,6 +370,51 @@ class _Compiler:
             max_items_path=max_items_path,
         )
 
+    def item_batcher(self, spec: Mapping[str, Any], language: str, location: str) -> Any:
+        """A Map's ``ItemBatcher``, its fields compiled in the state's query language."""
+        batcher = spec.get("ItemBatcher")
+        if not isinstance(batcher, Mapping):
+            return None
+        where = f"{location}/ItemBatcher"
+        if language == M.JSONATA:
+            return M.ItemBatcher(
+                max_items_per_batch=self.jsonata_or_literal(batcher, "MaxItemsPerBatch", where),
+                max_input_bytes_per_batch=self.jsonata_or_literal(
+                    batcher, "MaxInputBytesPerBatch", where
+                ),
+                batch_input=self.jsonata(batcher, "BatchInput", where),
+            )
+
+        def path(key: str) -> Any:
+            return self.value_path(batcher[key], f"{where}/{key}") if key in batcher else None
+
+        return M.ItemBatcher(
+            max_items_per_batch=batcher.get("MaxItemsPerBatch"),
+            max_input_bytes_per_batch=batcher.get("MaxInputBytesPerBatch"),
+            max_items_per_batch_path=path("MaxItemsPerBatchPath"),
+            max_input_bytes_per_batch_path=path("MaxInputBytesPerBatchPath"),
+            batch_input=self.template(batcher, "BatchInput", where),
+        )
+
+    def result_writer(self, spec: Mapping[str, Any], language: str, location: str) -> Any:
+        """A Map's ``ResultWriter``, its parameters compiled in the state's query language."""
+        writer = spec.get("ResultWriter")
+        if not isinstance(writer, Mapping):
+            return None
+        where = f"{location}/ResultWriter"
+        if language == M.JSONATA:
+            parameters = self.jsonata(writer, "Arguments", where)
+        else:
+            parameters = self.template(writer, "Parameters", where)
+        config = writer.get("WriterConfig") or {}
+        resource = writer.get("Resource")
+        return M.ResultWriter(
+            resource=None if resource is None else str(resource),
+            parameters=parameters,
+            transformation=config.get("Transformation"),
+            output_type=config.get("OutputType"),
+        )
+
     def state_Map(
         self, spec: Mapping[str, Any], location: str, language: str, common: dict[str, Any]
     ) -> M.MapState:
@@ -386,8 +431,8 @@ class _Compiler:
             "retry": self.retriers(spec),
             "catch": self.catchers(spec, language, location),
             "item_reader": self.item_reader(spec, language, location),
-            "item_batcher": spec.get("ItemBatcher"),
-            "result_writer": spec.get("ResultWriter"),
+            "item_batcher": self.item_batcher(spec, language, location),
+            "result_writer": self.result_writer(spec, language, location),
         }
         selector_key = "ItemSelector" if "ItemSelector" in spec else "Parameters"
         if language == M.JSONATA:

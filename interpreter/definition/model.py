@@ -204,6 +204,34 @@ class ItemReader:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemBatcher:
+    """A Distributed Map's ``ItemBatcher``: each child execution gets a batch of items."""
+
+    #: ``MaxItemsPerBatch`` / ``MaxInputBytesPerBatch``: a number, or a JSONata template.
+    max_items_per_batch: Any = None
+    max_input_bytes_per_batch: Any = None
+    #: Their ``*Path`` variants (JSONPath states).
+    max_items_per_batch_path: PathField = None
+    max_input_bytes_per_batch_path: PathField = None
+    #: ``BatchInput``: a payload template (JSONPath) or a JSONata template.
+    batch_input: Template | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultWriter:
+    """A Distributed Map's ``ResultWriter``: export of the child executions' results to S3."""
+
+    #: ``arn:aws:states:::s3:putObject``, or None with only a ``WriterConfig``.
+    resource: str | None = None
+    #: ``Parameters`` (a payload template) or JSONata ``Arguments`` (a JSONata template).
+    parameters: Template | None = None
+    #: ``WriterConfig.Transformation``: None when not given (the default depends on Resource).
+    transformation: str | None = None
+    #: ``WriterConfig.OutputType``: ``JSON`` or ``JSONL``.
+    output_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MapState(State):
     """``"Type": "Map"`` (inline, and distributed run as inline children)."""
 
@@ -215,9 +243,9 @@ class MapState(State):
     items: Any = None
     #: ``ItemSelector`` or the legacy ``Parameters``.
     item_selector: Template | None = None
-    item_reader: Any = None
-    item_batcher: Any = None
-    result_writer: Any = None
+    item_reader: ItemReader | None = None
+    item_batcher: ItemBatcher | None = None
+    result_writer: ResultWriter | None = None
     result_selector: Template | None = None
     result_path: PathField = IDENTITY
     max_concurrency: Any = 0

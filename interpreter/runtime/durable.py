@@ -35,7 +35,7 @@ from interpreter.core.engine import Transition, start, step
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.json_types import JSON
-from interpreter.runtime.local import LocalTaskRunner, read_items_event
+from interpreter.runtime.local import LocalTaskRunner, io_command_event
 from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachineRecord, Store
 
 #: The longest delay SQS accepts; longer timers re-arm themselves.
@@ -44,6 +44,9 @@ MAX_QUEUE_DELAY_MS = 900_000
 COMMIT_ATTEMPTS = 5
 
 
+#: Commands a task message carries out, and the events that answer them (an answered one is done).
+_WORK = ("invoke", "read_items", "write_results")
+_ANSWERS = ("task_succeeded", "task_failed", "items_read", "results_written")
 #: Order of delivery for events that reached the inbox before one decision took them.
 _DELIVERY_ORDER = {"task_submitted": 0, "task_heartbeat": 1, "task_succeeded": 2, "task_failed": 2}
 
@@ -230,7 +233,7 @@ class DurableRuntime:
             for _, key in due:
                 record.timers.pop(key, None)
             for entry in inbox.values():
-                if entry.get("type") in ("task_succeeded", "task_failed", "items_read"):
+                if entry.get("type") in _ANSWERS:
                     record.tasks.pop(str(entry.get("key", "")), None)
             record.version = expected + 1
             self._apply(record, transition, now)
@@ -245,8 +248,8 @@ class DurableRuntime:
         if record is None or record.status != S.RUNNING or key not in record.tasks:
             return
         now = self.clock.now_ms()
-        if command.get("type") == "read_items":
-            event = read_items_event(self.tasks.invokers, command, self.identity.region)
+        event = io_command_event(self.tasks.invokers, command, self.identity.region)
+        if event is not None:
             self.store.put_inbox(arn, key, event)
             self.queue.send({"kind": "decide", "arn": arn})
             return
@@ -284,7 +287,7 @@ class DurableRuntime:
         for command in transition.commands:
             if command["type"] == "timer":
                 record.timers[command["key"]] = int(command["at_ms"])
-            elif command["type"] in ("invoke", "read_items"):
+            elif command["type"] in _WORK:
                 record.tasks[command["key"]] = dict(command)
         if record.status != S.RUNNING:
             record.stop_ms = snapshot.get("stop_ms") or now
@@ -308,7 +311,7 @@ class DurableRuntime:
         if consumed:
             self.store.delete_inbox(record.arn, list(consumed))
         for command in transition.commands:
-            if command["type"] not in ("invoke", "read_items"):
+            if command["type"] not in _WORK:
                 continue
             token = command.get("task_token")
             if token:

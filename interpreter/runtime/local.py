@@ -91,6 +91,54 @@ def read_items_event(
     }
 
 
+class ResultSink(Protocol):
+    """A port that exports a Distributed Map's results (its ``ResultWriter``, to S3)."""
+
+    def write_results(
+        self, writer: Mapping[str, Any], map_run_arn: str, results: Mapping[str, Any], region: str
+    ) -> Any:
+        """The ``ResultWriterDetails``, or a failure with ``error`` and ``cause`` attributes."""
+        ...
+
+
+def write_results_event(
+    invokers: Sequence[Any], command: Mapping[str, Any], region: str
+) -> dict[str, Any]:
+    """Carry out a ``write_results`` command with the first invoker that can write results."""
+    for invoker in invokers:
+        if hasattr(invoker, "write_results"):
+            sink: ResultSink = invoker
+            result = sink.write_results(
+                command["writer"], command["map_run_arn"], command["results"], region
+            )
+            if isinstance(result, dict):
+                return {"type": "results_written", "key": command["key"], "details": result}
+            return {
+                "type": "results_written",
+                "key": command["key"],
+                "error": getattr(result, "error", "States.ResultWriterFailed"),
+                "cause": getattr(result, "cause", None),
+            }
+    return {
+        "type": "results_written",
+        "key": command["key"],
+        "error": "States.ResultWriterFailed",
+        "cause": "No S3 client is configured for ResultWriter in this local run: pass an invoker "
+        "that can write results (interpreter.adapters.aws_services.Boto3ServiceInvoker).",
+    }
+
+
+def io_command_event(
+    invokers: Sequence[Any], command: Mapping[str, Any], region: str
+) -> dict[str, Any] | None:
+    """Carry out a Map's S3 command (``read_items``, ``write_results``); None for others."""
+    if command["type"] == "read_items":
+        return read_items_event(invokers, command, region)
+    if command["type"] == "write_results":
+        return write_results_event(invokers, command, region)
+    return None
+
+
 #: Sees every call of the core: the events delivered (None for ``start``), the time, and what the
 #: call produced. The snapshot in the transition is live: copy it to keep it.
 TransitionRecorder = Callable[[list[dict[str, Any]] | None, int, Transition], None]
@@ -350,8 +398,9 @@ class LocalRunner:
                 due, (command["at_ms"], next(counter), {"type": "timer", "key": command["key"]})
             )
             return
-        if kind == "read_items":
-            event = read_items_event(self.tasks.invokers, command, self.region)
+        if kind in ("read_items", "write_results"):
+            event = io_command_event(self.tasks.invokers, command, self.region)
+            assert event is not None
             heapq.heappush(due, (now_ms, next(counter), event))
             return
         if kind == "invoke":

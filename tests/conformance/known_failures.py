@@ -174,12 +174,18 @@ def _service_skip_reason(case: dict[str, Any]) -> str | None:
             "in the case (its output decides the result), and the engine does not yet report "
             "the TaskSubmitted event of a .sync task"
         )
-    for key in ("ItemReader", "ResultWriter"):
-        if _uses_key(definition, key):
-            return (
-                f"Map {key} is not wired into the engine yet (interpreter/adapters/item_reader.py "
-                "is ready), and the S3 objects the recording uploaded are not recorded in the case"
-            )
+    if _uses_key(definition, "ItemReader"):
+        return (
+            "the S3 object the Map reads its items from was uploaded by the recording and its "
+            "content is not in the case, so the emulated bucket has nothing to read (the "
+            "ItemReader itself runs: tests/unit/test_item_reader.py, test_map_batcher_writer.py)"
+        )
+    if _uses_key(definition, "ResultWriter"):
+        return (
+            "the recording wrote the results to a bucket it created outside the case (no "
+            "'resources' entry names it), so the emulated S3 has no such bucket (the "
+            "ResultWriter itself runs: tests/unit/test_map_batcher_writer.py)"
+        )
     return None
 
 

@@ -269,3 +269,76 @@ def test_sweep_resends_decisions_for_overdue_executions() -> None:
     record = deployment.store.get_execution(started.arn)
     assert record is not None
     assert record.status == "SUCCEEDED"
+
+
+class _MemoryBucket:
+    """An item source and result sink in memory: the S3 ports of a Distributed Map."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+        self.written: list[tuple[str, dict[str, Any]]] = []
+
+    def invoke(self, resource: Any, command: Any, now_ms: int) -> None:
+        return None  # no tasks: only the Map's S3 work
+
+    def read_items(self, reader: Any, region: str) -> list[Any]:
+        return list(self.items)
+
+    def write_results(
+        self, writer: Any, map_run_arn: str, results: dict[str, Any], region: str
+    ) -> dict[str, Any]:
+        self.written.append((map_run_arn, results))
+        return {"Bucket": writer["Parameters"]["Bucket"], "Key": "run/manifest.json"}
+
+
+def test_a_distributed_map_reads_and_writes_through_the_durable_runtime() -> None:
+    bucket = _MemoryBucket([1, 2, 3])
+    clock = VirtualClock(START_MS)
+    store = MemoryStore()
+    queue = MemoryQueue(clock)
+    tasks = LocalTaskRunner(LocalLambdaFunctions({}, account=ACCOUNT), [bucket])
+    runtime = DurableRuntime(store, queue, clock, tasks, account=ACCOUNT)
+    worker = Worker(runtime, queue, clock)
+    record = StateMachineRecord(
+        arn=f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:sm",
+        name="sm",
+        definition=json.dumps(
+            {
+                "StartAt": "Each",
+                "States": {
+                    "Each": {
+                        "Type": "Map",
+                        "ItemReader": {
+                            "Resource": "arn:aws:states:::s3:getObject",
+                            "ReaderConfig": {"InputType": "JSON"},
+                            "Parameters": {"Bucket": "in", "Key": "items.json"},
+                        },
+                        "ItemBatcher": {"MaxItemsPerBatch": 2},
+                        "ItemProcessor": {
+                            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                            "StartAt": "P",
+                            "States": {"P": {"Type": "Pass", "End": True}},
+                        },
+                        "ResultWriter": {
+                            "Resource": "arn:aws:states:::s3:putObject",
+                            "Parameters": {"Bucket": "out"},
+                        },
+                        "End": True,
+                    }
+                },
+            }
+        ),
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/r",
+    )
+    store.put_state_machine(record)
+    started = runtime.start_execution(record, "e", "{}", {})
+    worker.run_until_idle()
+    execution = store.get_execution(started.arn)
+    assert execution is not None
+    assert execution.status == "SUCCEEDED", execution.cause
+    output = json.loads(execution.output_text or "null")
+    assert output["ResultWriterDetails"] == {"Bucket": "out", "Key": "run/manifest.json"}
+    ((run_arn, results),) = bucket.written  # written once, though messages may repeat
+    assert run_arn == output["MapRunArn"]
+    batches = [json.loads(entry["Output"]) for entry in results["SUCCEEDED"]]
+    assert batches == [{"Items": [1, 2]}, {"Items": [3]}]

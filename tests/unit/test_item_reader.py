@@ -156,7 +156,9 @@ def test_result_writer_writes_results_and_a_manifest(s3: Any) -> None:
         "Resource": "arn:aws:states:::s3:putObject",
         "Parameters": {"Bucket": bucket, "Prefix": "jobs"},
     }
-    details = write_results(writer, s3, run_arn, executions)
+    details = write_results(
+        writer, s3, run_arn, {"SUCCEEDED": executions[:1], "FAILED": executions[1:]}
+    )
     assert details == {"Bucket": bucket, "Key": "jobs/1234-abcd/manifest.json"}
     manifest = json.loads(
         s3.get_object(Bucket=bucket, Key="jobs/1234-abcd/manifest.json")["Body"].read()
@@ -173,7 +175,7 @@ def test_result_writer_writes_results_and_a_manifest(s3: Any) -> None:
 
 def test_result_writer_to_a_missing_bucket_fails(s3: Any) -> None:
     writer = {"Parameters": {"Bucket": "no-such-bucket-" + uuid.uuid4().hex[:8]}}
-    failure = write_results(writer, s3, "arn:x:mapRun:a:b", [])
+    failure = write_results(writer, s3, "arn:x:mapRun:a:b", {})
     assert isinstance(failure, ItemReaderFailure)
     assert failure.error == "States.ResultWriterFailed"
 
