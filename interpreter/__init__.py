@@ -9,7 +9,8 @@ The public API:
 * :func:`sleep` — for local Lambda handlers that simulate slow work (virtual on a virtual clock).
 * :func:`test_state` — AWS's TestState API: run one state, with mocks and inspection data.
 
-Exceptions: ``InvalidDefinitionError`` (a ``ValueError``) for bad definitions; ASL failures of an
+Exceptions: ``InvalidDefinitionError`` (a ``ValueError``) for bad definitions,
+``InvalidExecutionInputError`` (a ``ValueError``) for an input that is not JSON; ASL failures of an
 execution (``States.TaskFailed``...) are never raised — they are the result's ``error``/``cause``.
 
 Names are imported on first use, so ``import interpreter`` stays cheap (it runs inside Lambda).
@@ -25,13 +26,19 @@ if TYPE_CHECKING:
     from interpreter.api.test_state import test_state
     from interpreter.definition.diagnostics import Diagnostic
     from interpreter.definition.validation import validate_definition
-    from interpreter.machine import InvalidDefinitionError, StateMachine, run
+    from interpreter.machine import (
+        InvalidDefinitionError,
+        InvalidExecutionInputError,
+        StateMachine,
+        run,
+    )
     from interpreter.runtime.local import ExecutionResult
 
 __all__ = [
     "Diagnostic",
     "ExecutionResult",
     "InvalidDefinitionError",
+    "InvalidExecutionInputError",
     "StateMachine",
     "run",
     "sleep",
@@ -45,6 +52,7 @@ _HOMES = {
     "Diagnostic": "interpreter.definition.diagnostics",
     "ExecutionResult": "interpreter.runtime.local",
     "InvalidDefinitionError": "interpreter.machine",
+    "InvalidExecutionInputError": "interpreter.machine",
     "StateMachine": "interpreter.machine",
     "run": "interpreter.machine",
     "sleep": "interpreter.adapters.lambda_local",

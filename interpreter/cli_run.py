@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import datetime_from_ms
+from interpreter.json_types import parse_json
 
 
 class UsageError(Exception):
@@ -131,17 +132,13 @@ def _read_input(text: str | None, file: str | None) -> Any:
     if text is None:
         return {}
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return parse_json(text)
     except json.JSONDecodeError as problem:
         raise UsageError(
             f"the input is not JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}"
         ) from None
     except (ValueError, RecursionError) as problem:
         raise UsageError(f"the input is not JSON: {problem}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _load_handler(spec: str) -> tuple[str, Callable[[Any, Any], Any]]:

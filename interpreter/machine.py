@@ -24,12 +24,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from interpreter.core.history import to_json_text
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.diagnostics import Diagnostic, invalid_definition_message
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON
 from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner, TaskInvoker
+
+
+class InvalidExecutionInputError(ValueError):
+    """The execution input is not a JSON value (a set, NaN, infinity, a cycle...)."""
 
 
 class InvalidDefinitionError(ValueError):
@@ -89,6 +94,13 @@ class StateMachine:
         as it is recorded. ``invokers`` run Task resources that no local Lambda handler serves
         (AWS services through boto3, for instance).
         """
+        value = {} if execution_input is None else execution_input
+        try:
+            input_text = to_json_text(value)
+        except (TypeError, ValueError, RecursionError) as problem:
+            raise InvalidExecutionInputError(
+                f"Invalid State Machine Execution Input: '{problem}'"
+            ) from None
         runner = LocalRunner(
             lambdas=lambdas,
             clock=clock,
@@ -99,7 +111,8 @@ class StateMachine:
         )
         return runner.run(
             self.compiled,
-            {} if execution_input is None else execution_input,
+            value,
+            input_text=input_text,
             state_machine_name=self.name,
             state_machine_arn=state_machine_arn,
             execution_name=execution_name,

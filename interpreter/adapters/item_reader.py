@@ -43,7 +43,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -51,7 +50,7 @@ from typing import Any, Final
 from botocore.exceptions import ClientError
 
 from interpreter.core.history import to_json_text
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, parse_json
 
 READER_FAILED: Final = "States.ItemReaderFailed"
 WRITER_FAILED: Final = "States.ResultWriterFailed"
@@ -132,8 +131,8 @@ def _take(items: Iterator[JSON], limit: int | None) -> list[JSON]:
 
 def _json_items(text: str, limit: int | None) -> list[JSON] | ItemReaderFailure:
     try:
-        document = json.loads(text)
-    except ValueError as problem:
+        document = parse_json(text)
+    except (ValueError, RecursionError) as problem:
         return ItemReaderFailure(READER_FAILED, f"Invalid JSON in the item source: {problem}")
     if not isinstance(document, list):
         return ItemReaderFailure(READER_FAILED, _NOT_ITERABLE)
@@ -148,8 +147,8 @@ def _jsonl_items(text: str, limit: int | None) -> list[JSON] | ItemReaderFailure
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
-        except ValueError as problem:
+            items.append(parse_json(line))
+        except (ValueError, RecursionError) as problem:
             return ItemReaderFailure(READER_FAILED, f"Invalid JSON on line {number}: {problem}")
     return items
 

@@ -11,7 +11,6 @@ response members, with timestamps as aware datetimes; failures raise
 from __future__ import annotations
 
 import base64
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +23,7 @@ from interpreter.core import snapshot as S
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, parse_json
 from interpreter.limits import MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
 from interpreter.runtime.durable import (
     DurableRuntime,
@@ -487,15 +486,11 @@ def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, J
             f"Member must have length less than or equal to {MAX_PAYLOAD_BYTES}",
         )
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = parse_json(text)
     except (ValueError, RecursionError) as problem:
         code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
         raise api_error(code, f"Invalid State Machine Execution Input: '{problem}'") from None
     return text, value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _page(items: list[Any], size: int, token: str | None) -> tuple[list[Any], str | None]:

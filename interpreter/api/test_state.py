@@ -65,7 +65,7 @@ from interpreter.definition.validation import (
     validate_definition,
     validate_state_definition,
 )
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, parse_json
 from interpreter.query.errors import QueryRuntimeError
 
 if TYPE_CHECKING:
@@ -277,8 +277,8 @@ def _json_text(value: Any, member: str) -> JSON:
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value)
-    except ValueError as problem:
+        return parse_json(value)
+    except (ValueError, RecursionError) as problem:
         raise ValidationException(
             f"Invalid {member} provided: not valid JSON ({problem})"
         ) from None
@@ -400,8 +400,8 @@ def _mocked_result(text: Any) -> JSON:
     """``mock.result``: JSON text."""
     if isinstance(text, str):
         try:
-            return json.loads(text)
-        except ValueError:
+            return parse_json(text)
+        except (ValueError, RecursionError):
             pass
     raise ValidationException("Mocked result must be valid JSON")
 
@@ -786,9 +786,9 @@ def _reader_items(data: str | None, reader: Any) -> list[JSON]:
     input_type = config.get("InputType") if isinstance(config, Mapping) else None
     try:
         if input_type == "JSONL":
-            return [json.loads(line) for line in data.splitlines() if line.strip()]
-        value = json.loads(data)
-    except ValueError:
+            return [parse_json(line) for line in data.splitlines() if line.strip()]
+        value = parse_json(data)
+    except (ValueError, RecursionError):
         raise ValidationException("Map item reader data must be valid JSON") from None
     if not isinstance(value, list):
         raise ValidationException("Map item reader data must be a JSON array")

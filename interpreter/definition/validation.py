@@ -20,6 +20,7 @@ stays within one state, so no input can exhaust the stack.
 from __future__ import annotations
 
 import json
+import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -197,7 +198,12 @@ def load_definition(
         return obj
 
     try:
-        parsed = json.loads(text, object_pairs_hook=keep_pairs, parse_constant=_reject_constant)
+        parsed = json.loads(
+            text,
+            object_pairs_hook=keep_pairs,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except json.JSONDecodeError as problem:
         message = f"{problem.msg} at line {problem.lineno}, column {problem.colno}"
         return _INVALID, [error(INVALID_JSON_DESCRIPTION, message, None)], duplicates
@@ -217,6 +223,14 @@ class _NotJSONConstant(ValueError):
 
 def _reject_constant(name: str) -> Any:
     raise _NotJSONConstant(f"Unexpected token {name}: not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    # Python reads 1e999 as infinity, which no JSON payload can carry.
+    value = float(text)
+    if math.isinf(value):
+        raise _NotJSONConstant(f"Number out of range: {text}")
+    return value
 
 
 def _too_deep(value: Any) -> Diagnostic | None:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, parse_json
 from interpreter.query.errors import QueryRuntimeError, QuerySyntaxError
 from interpreter.query.jsonpath import ValuePath, compile_value_path
 from interpreter.query.jsontext import to_compact_json, to_java_string
@@ -362,15 +362,19 @@ def _is_number(value: JSON) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _integer(call: IntrinsicCall, value: JSON, what: str) -> int:
-    """An integer argument; integral doubles (``2.0``) are accepted as Jackson coerces them."""
+def _integer(call: IntrinsicCall, value: JSON, what: str, *, bits: int = 32) -> int:
+    """An integer argument; integral doubles (``2.0``) are accepted as Jackson coerces them. AWS
+    reads it into a Java ``int`` (a ``long`` with ``bits=64``): larger values fail."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise call.fail(f"{what} must be an integer, not {to_compact_json(value)}")
     if isinstance(value, float):
         if not value.is_integer():
             raise call.fail(f"{what} must be an integer, not {to_compact_json(value)}")
-        return int(value)
-    return value
+        value = int(value)
+    limit = 1 << (bits - 1)
+    if not -limit <= value < limit:
+        raise call.fail(f"{what} is outside the {bits}-bit integer range")
+    return int(value)
 
 
 def _string(call: IntrinsicCall, value: JSON, what: str) -> str:
@@ -421,8 +425,8 @@ def _string_to_json(call: IntrinsicCall, args: list[JSON], scope: Scope) -> JSON
         # Jackson reads blank text as "no content", which AWS returns as null.
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        return parse_json(text)
+    except (ValueError, RecursionError):
         raise call.fail(f"the string {to_compact_json(text)} is not valid JSON") from None
 
 
@@ -588,7 +592,7 @@ def _math_random(call: IntrinsicCall, args: list[JSON], scope: Scope) -> JSON:
         raise call.fail(f"the end ({end}) must be greater than the start ({start})")
     span = end - start
     if len(args) == 3:
-        seed = _integer(call, args[2], "the seed (3rd argument)")
+        seed = _integer(call, args[2], "the seed (3rd argument)", bits=64)
         if span >= 1 << 31:
             raise call.fail("the range is too large")
         return start + JavaRandom(seed).next_int(span)

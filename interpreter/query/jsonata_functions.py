@@ -34,12 +34,11 @@ Pure functions: the random and UUID sources are arguments, never module state.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Callable
 from typing import Any
 
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, parse_json
 
 #: The algorithms ``$hash`` accepts, as AWS spells them, and hashlib's names for them.
 HASH_ALGORITHMS = {
@@ -145,8 +144,8 @@ def parse(*args: Any) -> JSON:
     if not isinstance(text, str):
         raise _signature_error("parse", 1)
     try:
-        return json.loads(text)
-    except ValueError as err:
+        return parse_json(text)
+    except (ValueError, RecursionError) as err:
         raise FunctionError("D3205", f"$parse was given text that is not JSON: {err}") from err
 
 

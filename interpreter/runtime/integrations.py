@@ -17,7 +17,7 @@ from typing import Any
 from interpreter.adapters.lambda_local import LambdaResponse
 from interpreter.core.history import to_json_text
 from interpreter.core.resources import TaskResource
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, parse_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,8 @@ class TaskOutcome:
 def _decode_payload(payload: bytes) -> JSON:
     text = payload.decode("utf-8", errors="replace")
     try:
-        return json.loads(text)
-    except ValueError:
+        return parse_json(text)
+    except (ValueError, RecursionError):
         # Not JSON (a handler that returned raw bytes): Step Functions sees the text.
         return text
 
