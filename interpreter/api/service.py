@@ -11,6 +11,7 @@ response members, with timestamps as aware datetimes; failures raise
 from __future__ import annotations
 
 import base64
+import inspect
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
 from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, VirtualClock
 from interpreter.api.errors import api_error
+from interpreter.api.request_shapes import check_request, missing_members
 from interpreter.core import snapshot as S
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
@@ -105,6 +107,17 @@ class StepFunctionsService:
         handler: Callable[..., dict[str, Any]] | None = getattr(self, _snake(action), None)
         if handler is None or action not in _ACTIONS:
             raise api_error("UnknownOperationException", f"Unknown operation {action}")
+        check_request(action, request)
+        parameters = inspect.signature(handler).parameters.values()
+        missing = [
+            parameter.name
+            for parameter in parameters
+            if parameter.default is inspect.Parameter.empty
+            and parameter.kind is not inspect.Parameter.VAR_KEYWORD
+            and request.get(parameter.name) is None
+        ]
+        if missing:
+            raise missing_members(missing)
         return handler(**request)
 
     # ------------------------------------------------------------------ state machines
