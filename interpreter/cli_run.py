@@ -41,6 +41,14 @@ def add_parser(commands: Any) -> None:
     )
     add_lambda_argument(parser)
     parser.add_argument(
+        "--activity",
+        dest="activities",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.py:FUNCTION",
+        help="work activity NAME with a local Python function worker(input) -> output (repeatable)",
+    )
+    parser.add_argument(
         "--clock",
         choices=("virtual", "real"),
         default="real",
@@ -72,9 +80,9 @@ def add_lambda_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_handlers(specs: list[str]) -> dict[str, Callable[[Any, Any], Any]]:
-    """The handlers named by ``--lambda`` options (raises UsageError)."""
-    return dict(map(_load_handler, specs))
+def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Callable[..., Any]]:
+    """The functions named by ``--lambda`` (or ``--activity``) options (raises UsageError)."""
+    return dict(_load_handler(spec, option) for spec in specs)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -85,6 +93,7 @@ def main(args: argparse.Namespace) -> int:
         text, default_name = _read_definition(args.definition)
         execution_input = _read_input(args.input, args.input_file)
         lambdas = load_handlers(args.lambdas)
+        activities = load_handlers(args.activities, "--activity")
     except UsageError as problem:
         print(f"asl run: {problem}", file=sys.stderr)
         return 2
@@ -100,6 +109,7 @@ def main(args: argparse.Namespace) -> int:
         clock=args.clock,
         execution_name=args.name,
         on_event=progress,
+        activities=activities,
     )
     if args.json:
         print(json.dumps(_describe(result), indent=2, ensure_ascii=False, default=str))
@@ -141,11 +151,11 @@ def _read_input(text: str | None, file: str | None) -> Any:
         raise UsageError(f"the input is not JSON: {problem}") from None
 
 
-def _load_handler(spec: str) -> tuple[str, Callable[[Any, Any], Any]]:
+def _load_handler(spec: str, option: str) -> tuple[str, Callable[..., Any]]:
     name, separator, target = spec.partition("=")
     file, colon, function = target.rpartition(":")
     if not separator or not colon or not name or not file or not function:
-        raise UsageError(f"--lambda expects NAME=FILE.py:FUNCTION, got {spec!r}")
+        raise UsageError(f"{option} expects NAME=FILE.py:FUNCTION, got {spec!r}")
     path = Path(file)
     module_spec = importlib.util.spec_from_file_location(f"asl_handler_{path.stem}", path)
     if module_spec is None or module_spec.loader is None or not path.is_file():

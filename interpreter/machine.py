@@ -84,6 +84,7 @@ class StateMachine:
         state_machine_arn: str | None = None,
         on_event: EventListener | None = None,
         invokers: Sequence[TaskInvoker] = (),
+        activities: Mapping[str, Any] | None = None,
     ) -> ExecutionResult:
         """Run one execution to its end.
 
@@ -92,7 +93,10 @@ class StateMachine:
         them. ``clock`` is ``virtual`` (time jumps to the next timer) or ``real``. Names and ARNs
         feed the context object (``$$.Execution.Id``...). ``on_event`` sees each history event
         as it is recorded. ``invokers`` run Task resources that no local Lambda handler serves
-        (AWS services through boto3, for instance).
+        (AWS services through boto3, for instance). ``activities`` maps activity names or ARNs
+        to in-process workers ``worker(task_input) -> output`` (raise
+        ``interpreter.runtime.activities.ActivityFailure(error, cause)`` to fail the task); a Task
+        on an activity with no worker fails as one on a missing activity does.
         """
         value = {} if execution_input is None else execution_input
         try:
@@ -108,6 +112,7 @@ class StateMachine:
             account=account,
             role_arn=role_arn,
             invokers=invokers,
+            activities=activities,
         )
         return runner.run(
             self.compiled,

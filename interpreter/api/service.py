@@ -27,6 +27,8 @@ from interpreter.definition.diagnostics import invalid_definition_message, valid
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON, parse_json
 from interpreter.limits import MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
+from interpreter.runtime.activities import ActivityBroker, ActivityRecord
+from interpreter.runtime.activities import describe as describe_activity
 from interpreter.runtime.durable import (
     DurableRuntime,
     ExecutionAlreadyExistsError,
@@ -65,6 +67,7 @@ class StepFunctionsService:
         account: str = "123456789012",
         region: str = "us-east-1",
         start_ms: int | None = None,
+        activity_poll_seconds: float = 60.0,
     ) -> None:
         self.account = account
         self.region = region
@@ -78,11 +81,14 @@ class StepFunctionsService:
         functions = LocalLambdaFunctions(
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
+        self.activities = ActivityBroker(region=region, account=account)
+        #: How long GetActivityTask waits for a task (AWS holds the poll up to 60 seconds).
+        self.activity_poll_seconds = activity_poll_seconds
         self.runtime = DurableRuntime(
             self.store,
             self.queue,
             self.clock,
-            LocalTaskRunner(functions, invokers),
+            LocalTaskRunner(functions, invokers, activity_broker=self.activities),
             account=account,
             region=region,
         )
@@ -430,6 +436,57 @@ class StepFunctionsService:
         self._task_event(taskToken, {"type": "task_heartbeat"})
         return {}
 
+    # ------------------------------------------------------------------ activities
+
+    def create_activity(self, name: str, **_ignored: Any) -> dict[str, Any]:
+        """CreateActivity (idempotent by name)."""
+        _check_name(name, "activity")
+        record = self.activities.create(name, self.clock.now_ms())
+        return {"activityArn": record.arn, "creationDate": _date(record.created_ms)}
+
+    def describe_activity(self, activityArn: str, **_ignored: Any) -> dict[str, Any]:
+        """DescribeActivity."""
+        return describe_activity(self._activity(activityArn), _date)
+
+    def list_activities(
+        self, maxResults: int = 0, nextToken: str | None = None, **_ignored: Any
+    ) -> dict[str, Any]:
+        """ListActivities."""
+        entries = [describe_activity(record, _date) for record in self.activities.list()]
+        page, token = _page(entries, maxResults or 100, nextToken)
+        return _drop_none({"activities": page, "nextToken": token})
+
+    def delete_activity(self, activityArn: str, **_ignored: Any) -> dict[str, Any]:
+        """DeleteActivity (no error for an activity that is already gone)."""
+        self.activities.delete(activityArn)
+        return {}
+
+    def get_activity_task(
+        self, activityArn: str, workerName: str | None = None, **_ignored: Any
+    ) -> dict[str, Any]:
+        """GetActivityTask: the oldest scheduled task of the activity, waiting for one up to
+        ``activity_poll_seconds``; an empty answer when none came."""
+        self._activity(activityArn)
+        task = self.activities.poll(
+            activityArn, self.activity_poll_seconds, self.runtime.task_is_pending
+        )
+        if task is None:
+            return {}
+        started: dict[str, Any] = {"type": "task_started"}
+        if workerName is not None:
+            started["worker_name"] = workerName
+        try:
+            self.runtime.send_task_outcome(task.token, started)
+        except TaskTokenError:
+            return {}
+        return {"taskToken": task.token, "input": task.input_text}
+
+    def _activity(self, arn: str) -> ActivityRecord:
+        record = self.activities.get(arn)
+        if record is None:
+            raise api_error("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
+        return record
+
     # ------------------------------------------------------------------ internals
 
     def _task_event(self, token: str, event: dict[str, Any]) -> None:
@@ -476,6 +533,11 @@ _ACTIONS = frozenset(
         "SendTaskFailure",
         "SendTaskHeartbeat",
         "TestState",
+        "CreateActivity",
+        "DescribeActivity",
+        "ListActivities",
+        "DeleteActivity",
+        "GetActivityTask",
     }
 )
 

@@ -53,6 +53,17 @@ from interpreter.query.errors import QueryRuntimeError
 _HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
 #: History event prefix by task resource kind (service integrations use ``Task``).
 _TASK_EVENT_PREFIXES = {"lambda_function": "LambdaFunction", "activity": "Activity"}
+#: The events that concern a running task (delivered to its frame by the task's key).
+_TASK_EVENTS = frozenset(
+    {
+        "task_succeeded",
+        "task_failed",
+        "task_submitted",
+        "task_heartbeat",
+        "activity_scheduled",
+        "task_started",
+    }
+)
 _RETRIABLE = (M.TaskState, M.ParallelState, M.MapState)
 _TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
 
@@ -236,7 +247,7 @@ class _Stepper:
             return
         if kind == "timer":
             self._on_timer(frame, key)
-        elif kind in ("task_succeeded", "task_failed", "task_submitted", "task_heartbeat"):
+        elif kind in _TASK_EVENTS:
             self._on_task_event(frame, key, event)
         elif kind == "items_read" and frame["phase"] == S.CHILDREN:
             from interpreter.core import fanout
@@ -595,6 +606,16 @@ class _Stepper:
                 self.waits.pop(task["heartbeat_key"], None)
                 self._start_timer(task["heartbeat_key"], frame["id"], task["heartbeat"])
             return
+        if kind == "activity_scheduled":
+            details = task.pop("scheduled_details", None)
+            if details is not None:
+                self._emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
+            return
+        if kind == "task_started":
+            worker = event.get("worker_name")
+            details = {"workerName": worker} if isinstance(worker, str) else {}
+            self._emit(frame, "ActivityStarted", "activityStartedEventDetails", details)
+            return
         if kind == "task_submitted":
             self._emit(
                 frame,
@@ -618,6 +639,11 @@ class _Stepper:
             else:
                 self._task_succeeded_events(frame, resource, output_text)
                 self._finish_task(frame, state, output)
+        elif "scheduled_details" in task:
+            # An activity task that could not be scheduled (the activity does not exist): the
+            # state fails with the runtime's error before any Activity event, as AWS records it.
+            cause = E.state_runtime_cause(state.name, frame["entered"], str(event.get("cause")))
+            self._fail_state(frame, state, Failure(event.get("error"), cause))
         else:
             failure = Failure(event.get("error"), event.get("cause"))
             self._task_failed_events(frame, resource, failure)
@@ -871,7 +897,6 @@ class _Stepper:
         resource_arn, payload, timeout, heartbeat, credentials = self.flow.task_request(
             frame, state, token
         )
-        self._task_scheduled_events(frame, resource, payload, timeout, heartbeat, credentials)
         task: dict[str, Any] = {
             "key": key,
             "resource": resource_arn,
@@ -879,6 +904,17 @@ class _Stepper:
             "heartbeat_key": None,
             "heartbeat": heartbeat,
         }
+        if resource.kind == "activity":
+            # ActivityScheduled is recorded when the runtime has queued the task for its
+            # workers: a missing activity fails the state without it.
+            details = {"resource": resource.arn, **payload_details("input", to_json_text(payload))}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            task["scheduled_details"] = details
+        else:
+            self._task_scheduled_events(frame, resource, payload, timeout, heartbeat, credentials)
         frame["phase"] = S.TASK
         frame["data"] = task
         self.waits[key] = frame["id"]
@@ -903,6 +939,10 @@ class _Stepper:
                 self._start_timer(task["heartbeat_key"], frame["id"], heartbeat)
         if token is not None:
             command["task_token"] = token
+        elif resource.kind == "activity":
+            # A worker answers an activity task with the token GetActivityTask gave it.
+            command["task_token"] = self.task_token(key)
+            command["activity"] = True
         if credentials is not None:
             command["credentials"] = credentials
         self.commands.append(command)
@@ -930,14 +970,6 @@ class _Stepper:
                 frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details
             )
             self._emit(frame, "LambdaFunctionStarted")
-            return
-        if resource.kind == "activity":
-            details = {"resource": resource.arn, **payload_details("input", to_json_text(payload))}
-            if timeout is not None:
-                details["timeoutInSeconds"] = timeout
-            if heartbeat is not None:
-                details["heartbeatInSeconds"] = heartbeat
-            self._emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
             return
         details = {
             "resourceType": resource.resource_type,

@@ -48,12 +48,26 @@ COMMIT_ATTEMPTS = 5
 _WORK = ("invoke", "read_items", "write_results")
 _ANSWERS = ("task_succeeded", "task_failed", "items_read", "results_written")
 #: Order of delivery for events that reached the inbox before one decision took them.
-_DELIVERY_ORDER = {"task_submitted": 0, "task_heartbeat": 1, "task_succeeded": 2, "task_failed": 2}
+_DELIVERY_ORDER = {
+    "activity_scheduled": 0,
+    "task_submitted": 0,
+    "task_started": 1,
+    "task_heartbeat": 2,
+    "task_succeeded": 3,
+    "task_failed": 3,
+}
+#: Events that precede a task's answer, each under its own inbox key.
+_STEP_SUFFIXES = {
+    "task_submitted": "#submitted",
+    "activity_scheduled": "#scheduled",
+    "task_started": "#started",
+}
 
 
 def _inbox_key(key: str, event: Mapping[str, Any]) -> str:
-    # A callback task has two outcomes under one key: its submission, then its answer.
-    return key + "#submitted" if event.get("type") == "task_submitted" else key
+    # A callback or activity task has several outcomes under one key: its submission (or
+    # scheduling and start), then its answer.
+    return key + _STEP_SUFFIXES.get(str(event.get("type")), "")
 
 
 class ExecutionAlreadyExistsError(Exception):
@@ -173,8 +187,17 @@ class DurableRuntime:
         assert stopped is not None
         return stopped
 
+    def task_is_pending(self, token: str) -> bool:
+        """Whether ``token`` names a task its execution still waits for."""
+        target = self.store.task_token(token)
+        if target is None:
+            return False
+        record = self.store.get_execution(target[0])
+        return record is not None and record.status == S.RUNNING and target[1] in record.tasks
+
     def send_task_outcome(self, token: str, event: Mapping[str, JSON]) -> None:
-        """Deliver SendTaskSuccess/Failure/Heartbeat for a callback token."""
+        """Deliver SendTaskSuccess/Failure/Heartbeat (or an activity worker's start) for a
+        task token."""
         target = self.store.task_token(token)
         if target is None:
             raise TaskTokenError(token)
@@ -187,7 +210,7 @@ class DurableRuntime:
             # Heartbeats may repeat: each gets its own inbox key.
             self.store.put_inbox(arn, f"{key}#heartbeat#{self.clock.now_ms()}", entry)
         else:
-            self.store.put_inbox(arn, key, entry)
+            self.store.put_inbox(arn, _inbox_key(key, entry), entry)
         self.queue.send({"kind": "decide", "arn": arn})
 
     # ------------------------------------------------------------------ the two workers
@@ -256,7 +279,7 @@ class DurableRuntime:
         outcome = self.tasks.run(command, now)
         finished = now + round(outcome.duration_seconds * 1000)
         for event in outcome.events(key):
-            delay = 0 if event["type"] == "task_submitted" else finished - self.clock.now_ms()
+            delay = 0 if event["type"] in _STEP_SUFFIXES else finished - self.clock.now_ms()
             if delay > 0:
                 message = {"kind": "deliver", "arn": arn, "key": key, "event": event}
                 self.queue.send(message, delay)

@@ -36,6 +36,10 @@ class TaskOutcome:
     #: A ``.waitForTaskToken`` request went out: only a callback (SendTaskSuccess/Failure) can
     #: complete the task, so the outcome has no completion.
     awaiting_callback: bool = False
+    #: An activity task was queued for its workers (``ActivityScheduled`` is recorded then).
+    activity_scheduled: bool = False
+    #: The worker that took an activity task (``ActivityStarted``), when one did.
+    worker_name: str | None = None
 
     def as_event(self, key: str) -> dict[str, Any]:
         """The core event that delivers this outcome's completion for task ``key``."""
@@ -44,9 +48,16 @@ class TaskOutcome:
         return {"type": "task_failed", "key": key, "error": self.error, "cause": self.cause}
 
     def events(self, key: str) -> list[dict[str, Any]]:
-        """The core events this outcome delivers, in order: submission, then completion."""
+        """The core events this outcome delivers, in order: scheduling or submission, the
+        worker's start, then completion."""
         events: list[dict[str, Any]] = []
-        if self.submitted_output is not None or self.awaiting_callback:
+        if self.activity_scheduled:
+            events.append({"type": "activity_scheduled", "key": key})
+        if self.worker_name is not None:
+            events.append({"type": "task_started", "key": key, "worker_name": self.worker_name})
+        elif self.submitted_output is not None or (
+            self.awaiting_callback and not self.activity_scheduled
+        ):
             events.append({"type": "task_submitted", "key": key, "output": self.submitted_output})
         if not self.awaiting_callback:
             events.append(self.as_event(key))

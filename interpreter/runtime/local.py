@@ -31,6 +31,13 @@ from interpreter.core.resources import TaskResource, parse_resource
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
+from interpreter.runtime.activities import (
+    ActivityBroker,
+    ActivityWorker,
+    ActivityWorkerFunction,
+    LocalActivityWorkers,
+    does_not_exist,
+)
 from interpreter.runtime.integrations import (
     TaskOutcome,
     invoke_payload,
@@ -178,23 +185,51 @@ class LocalTaskRunner:
     """
 
     def __init__(
-        self, functions: LocalLambdaFunctions, invokers: Sequence[TaskInvoker] = ()
+        self,
+        functions: LocalLambdaFunctions,
+        invokers: Sequence[TaskInvoker] = (),
+        *,
+        activity_workers: LocalActivityWorkers | None = None,
+        activity_broker: ActivityBroker | None = None,
     ) -> None:
         self.functions = functions
         self.invokers = tuple(invokers)
+        self.activity_workers = activity_workers or LocalActivityWorkers()
+        self.activity_broker = activity_broker
 
     def run(self, command: Mapping[str, Any], now_ms: int) -> TaskOutcome:
         """Invoke the resource named by ``command`` and return what Step Functions would see.
 
         For a ``.waitForTaskToken`` task, a successful call only submits the work: the outcome
-        then carries the call's response as ``submitted_output`` and awaits a callback.
+        then carries the call's response as ``submitted_output`` and awaits a callback. An
+        activity task goes to its in-process worker, or waits in the broker for an outside one.
         """
+        if command.get("activity"):
+            return self._activity(command)
         outcome = self._invoke(command, now_ms)
         if command.get("task_token") and outcome.succeeded and not outcome.awaiting_callback:
             return dataclasses.replace(
                 outcome, output=None, submitted_output=outcome.output, awaiting_callback=True
             )
         return outcome
+
+    def _activity(self, command: Mapping[str, Any]) -> TaskOutcome:
+        arn = str(command["resource"])
+        run = self.activity_workers.run(arn, command["input"])
+        if run is not None:
+            return TaskOutcome(
+                run.succeeded,
+                output=run.output,
+                error=run.error,
+                cause=run.cause,
+                activity_scheduled=True,
+                worker_name=run.worker_name,
+            )
+        broker = self.activity_broker
+        token = str(command["task_token"])
+        if broker is not None and broker.schedule(arn, token, command["input"]):
+            return TaskOutcome(True, activity_scheduled=True, awaiting_callback=True)
+        return TaskOutcome(False, error="States.Runtime", cause=does_not_exist(arn))
 
     def _invoke(self, command: Mapping[str, Any], now_ms: int) -> TaskOutcome:
         resource = parse_resource(command["resource"], self.functions.region)
@@ -253,6 +288,10 @@ class LocalTaskRunner:
         return False
 
 
+#: Outcome events that happen when the task starts, not when it ends.
+_AT_ONCE = frozenset({"task_submitted", "activity_scheduled", "task_started"})
+
+
 class LocalRunner:
     """Runs state machines in-process with local Lambda handlers and a chosen clock."""
 
@@ -267,6 +306,7 @@ class LocalRunner:
         start_ms: int | None = None,
         store_snapshots: bool = False,
         invokers: Sequence[TaskInvoker] = (),
+        activities: Mapping[str, ActivityWorkerFunction | ActivityWorker] | None = None,
     ) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError("clock must be 'virtual' or 'real'")
@@ -277,7 +317,9 @@ class LocalRunner:
         self.functions = LocalLambdaFunctions(
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
-        self.tasks = LocalTaskRunner(self.functions, invokers)
+        self.tasks = LocalTaskRunner(
+            self.functions, invokers, activity_workers=LocalActivityWorkers(activities)
+        )
         self._start_ms = start_ms
         # Round-trip every snapshot through JSON text between calls of the core, as a durable
         # store would: proves an execution resumes from nothing but its stored snapshot.
@@ -410,5 +452,5 @@ class LocalRunner:
             else:
                 finished_ms = now_ms + round(outcome.duration_seconds * 1000)
             for event in outcome.events(command["key"]):
-                at = now_ms if event["type"] == "task_submitted" else finished_ms
+                at = now_ms if event["type"] in _AT_ONCE else finished_ms
                 heapq.heappush(due, (at, next(counter), event))

@@ -217,3 +217,64 @@ def test_send_task_failure_and_heartbeat_and_describe_for_execution(client: Any)
     client.send_task_failure(taskToken=token, error="Rejected", cause="no")
     ended = wait_until_done(client, started["executionArn"])
     assert (ended["status"], ended["error"], ended["cause"]) == ("FAILED", "Rejected", "no")
+
+
+def test_activities_are_worked_by_outside_workers(client: Any, service: Any) -> None:
+    activity = client.create_activity(name="approve")
+    arn = activity["activityArn"]
+    assert arn == "arn:aws:states:us-east-1:123456789012:activity:approve"
+    assert client.create_activity(name="approve")["activityArn"] == arn  # idempotent
+    assert client.describe_activity(activityArn=arn)["name"] == "approve"
+    listed = client.list_activities()["activities"]
+    assert [entry["activityArn"] for entry in listed] == [arn]
+
+    definition = {
+        "StartAt": "Approve",
+        "States": {
+            "Approve": {"Type": "Task", "Resource": arn, "HeartbeatSeconds": 30, "End": True}
+        },
+    }
+    machine = client.create_state_machine(
+        name="approval", definition=json.dumps(definition), roleArn=ROLE
+    )
+    started = client.start_execution(
+        stateMachineArn=machine["stateMachineArn"], input='{"amount": 5}'
+    )
+    task = client.get_activity_task(activityArn=arn, workerName="clerk-1")
+    assert json.loads(task["input"]) == {"amount": 5}
+    client.send_task_heartbeat(taskToken=task["taskToken"])
+    client.send_task_success(taskToken=task["taskToken"], output='{"approved": true}')
+    described = wait_until_done(client, started["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"approved": True}
+    events = client.get_execution_history(executionArn=started["executionArn"])["events"]
+    assert [e["type"] for e in events] == [
+        "ExecutionStarted",
+        "TaskStateEntered",
+        "ActivityScheduled",
+        "ActivityStarted",
+        "ActivitySucceeded",
+        "TaskStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert events[2]["activityScheduledEventDetails"]["resource"] == arn
+    assert events[2]["activityScheduledEventDetails"]["heartbeatInSeconds"] == 30
+    assert events[3]["activityStartedEventDetails"] == {"workerName": "clerk-1"}
+
+    # Nothing waits now: a poll comes back empty (the service polls briefly in this test).
+    service.activity_poll_seconds = 0.05
+    assert "taskToken" not in client.get_activity_task(activityArn=arn)
+
+    client.delete_activity(activityArn=arn)
+    with pytest.raises(ClientError) as missing:
+        client.describe_activity(activityArn=arn)
+    assert missing.value.response["Error"]["Code"] == "ActivityDoesNotExist"
+    # A Task on a deleted activity fails before anything is scheduled, as AWS records it.
+    again = client.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")
+    failed = wait_until_done(client, again["executionArn"])
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == "States.Runtime"
+    assert failed["cause"] == (
+        "An error occurred while executing the state 'Approve' (entered at the event id #2). "
+        f"The activity {arn} does not exist."
+    )

@@ -199,6 +199,12 @@ def skip_reason(case: dict[str, Any]) -> str | None:
         # their services are mocked, and Lambda functions run as local handlers.
         return None
     missing = [s for s in case.get("needs_services", []) if s not in EMULATED_SERVICES]
+    if "activity" in missing:
+        return (
+            "the activity's worker ran outside the case and its behaviour is not recorded; "
+            "tests/unit/test_activities.py reproduces these recordings with in-process workers "
+            "that do what the recording's worker did"
+        )
     if missing:
         return f"needs service {', '.join(missing)}, not emulated yet"
     return _service_skip_reason(case)

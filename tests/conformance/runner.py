@@ -149,8 +149,33 @@ def run_case(case: Mapping[str, Any]) -> dict[str, Any]:
         return _run(case, handlers, services)
 
 
+def run_case_with_activities(
+    case: Mapping[str, Any],
+    activity_arns: Mapping[str, str],
+    workers: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Run a case whose Task states use activities: ``activity_arns`` gives the ARN each
+    activity placeholder stands for, ``workers`` the in-process worker of each activity (an
+    activity without one does not exist)."""
+
+    class _Created:
+        """The fixtures the recording created outside the case: here, only the activities."""
+
+        def __init__(self) -> None:
+            self.placeholders = dict(activity_arns)
+            self.invoker = None
+
+        def prepare(self, definition: Any, execution_input: Any) -> None:
+            return None
+
+    return _run(case, lambda_handlers(case), _Created(), activities=workers)
+
+
 def _run(
-    case: Mapping[str, Any], handlers: Mapping[str, Callable[[Any, Any], Any]], services: Any
+    case: Mapping[str, Any],
+    handlers: Mapping[str, Callable[[Any, Any], Any]],
+    services: Any,
+    activities: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     context = case.get("run_context") or {}
     created = services.placeholders if services is not None else None
@@ -166,7 +191,8 @@ def _run(
         account=account,
         role_arn=context.get("role_arn"),
         start_ms=_recording_start_ms(case),
-        invokers=[services.invoker] if services is not None else (),
+        invokers=[services.invoker] if services is not None and services.invoker else (),
+        activities=activities,
     )
     machine = compile_state_machine(definition)
     result = runner.run(

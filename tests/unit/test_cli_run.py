@@ -153,3 +153,24 @@ def test_virtual_clock_skips_a_long_wait(
 def test_unreadable_definition_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "/no/such/file.asl.json"]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_activities_are_worked_by_local_functions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    worker = write(tmp_path, "workers.py", "def approve(task):\n    return {'ok': task['n'] > 0}\n")
+    arn = "arn:aws:states:us-east-1:123456789012:activity:Approve"
+    definition = write(
+        tmp_path,
+        "act.asl.json",
+        json.dumps(
+            {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": arn, "End": True}}}
+        ),
+    )
+    status = main(
+        ["run", definition, "--input", '{"n": 2}', "--activity", f"Approve={worker}:approve"]
+    )
+    assert status == 0
+    assert json.loads(capsys.readouterr().out) == {"ok": True}
+    assert main(["run", definition, "--activity", "Approve"]) == 2
+    assert "--activity expects NAME=FILE.py:FUNCTION" in capsys.readouterr().err
