@@ -166,13 +166,14 @@ def _service_skip_reason(case: dict[str, Any]) -> str | None:
         return (
             "callback task (.waitForTaskToken): completing it needs a worker that calls "
             "SendTaskSuccess/SendTaskFailure with the token, and the recording's worker is "
-            "not part of the case; the engine does not yet report TaskSubmitted for it"
+            "not part of the case (callbacks themselves run: tests/api/test_server.py, "
+            "tests/unit/test_durable_runtime.py)"
         )
     if any(resource.endswith((".sync", ".sync:2")) for resource in resources):
         return (
             "states:startExecution.sync: the child state machine's definition is not recorded "
-            "in the case (its output decides the result), and the engine does not yet report "
-            "the TaskSubmitted event of a .sync task"
+            "in the case (its output decides the result); .sync itself runs "
+            "(tests/unit/test_aws_services.py)"
         )
     if _uses_key(definition, "ItemReader"):
         return (
