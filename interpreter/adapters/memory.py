@@ -93,6 +93,7 @@ class MemoryStore:
         self._history: dict[str, dict[int, dict[str, Any]]] = {}
         self._inbox: dict[str, dict[str, dict[str, JSON]]] = {}
         self._tokens: dict[str, tuple[str, str]] = {}
+        self._revisions: dict[tuple[str, str], StateMachineRecord] = {}
 
     # ------------------------------------------------------------------ state machines
 
@@ -101,7 +102,21 @@ class MemoryStore:
             if record.arn in self._machines:
                 return False
             self._machines[record.arn] = copy.copy(record)
+            self._revisions[(record.arn, record.revision_id)] = copy.copy(record)
             return True
+
+    def update_state_machine(self, record: StateMachineRecord) -> bool:
+        with self._lock:
+            if record.arn not in self._machines:
+                return False
+            self._machines[record.arn] = copy.copy(record)
+            self._revisions[(record.arn, record.revision_id)] = copy.copy(record)
+            return True
+
+    def get_state_machine_revision(self, arn: str, revision_id: str) -> StateMachineRecord | None:
+        with self._lock:
+            record = self._revisions.get((arn, revision_id))
+            return copy.copy(record) if record is not None else None
 
     def get_state_machine(self, arn: str) -> StateMachineRecord | None:
         with self._lock:

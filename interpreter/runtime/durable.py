@@ -122,6 +122,14 @@ class DurableRuntime:
                 self._machines[key] = compiled
             return compiled
 
+    def machine_record_of(self, execution: ExecutionRecord) -> StateMachineRecord | None:
+        """The state machine revision ``execution`` runs."""
+        if execution.state_machine_revision:
+            return self.store.get_state_machine_revision(
+                execution.state_machine_arn, execution.state_machine_revision
+            )
+        return self.store.get_state_machine(execution.state_machine_arn)
+
     # ------------------------------------------------------------------ starting
 
     def start_execution(
@@ -163,6 +171,7 @@ class DurableRuntime:
             input_text=input_text,
             start_ms=now,
             version=1,
+            state_machine_revision=machine_record.revision_id,
         )
         self._apply(record, transition, now)
         if not self.store.create_execution(record):
@@ -247,7 +256,7 @@ class DurableRuntime:
             if not events:
                 self._arm(record, now)
                 return
-            machine_record = self.store.get_state_machine(record.state_machine_arn)
+            machine_record = self.machine_record_of(record)
             if machine_record is None:
                 return
             expected = record.version

@@ -31,6 +31,10 @@ class StateMachineRecord:
     type: str = "STANDARD"
     created_ms: int = 0
     status: str = "ACTIVE"
+    #: Names this configuration (definition, role): UpdateStateMachine makes a new revision,
+    #: and an execution runs the revision it started with to its end.
+    revision_id: str = ""
+    updated_ms: int = 0
 
 
 @dataclass(slots=True)
@@ -60,6 +64,8 @@ class ExecutionRecord:
     cause: str | None = None
     #: When the execution next needs a decision (its earliest timer), for the sweep.
     wake_ms: int | None = None
+    #: The state machine revision the execution runs (see StateMachineRecord.revision_id).
+    state_machine_revision: str = ""
 
 
 class Store(Protocol):
@@ -75,6 +81,15 @@ class Store(Protocol):
 
     def list_state_machines(self) -> list[StateMachineRecord]:
         """Every state machine, oldest first."""
+        ...
+
+    def update_state_machine(self, record: StateMachineRecord) -> bool:
+        """Replace a state machine with a new revision of it; False if it does not exist. Its
+        earlier revisions stay readable for the executions that run them."""
+        ...
+
+    def get_state_machine_revision(self, arn: str, revision_id: str) -> StateMachineRecord | None:
+        """One revision of a state machine (also after the state machine was deleted)."""
         ...
 
     def delete_state_machine(self, arn: str) -> None:

@@ -278,3 +278,44 @@ def test_activities_are_worked_by_outside_workers(client: Any, service: Any) -> 
         "An error occurred while executing the state 'Approve' (entered at the event id #2). "
         f"The activity {arn} does not exist."
     )
+
+
+def test_update_state_machine_leaves_running_executions_on_their_revision(client: Any) -> None:
+    first = {
+        "StartAt": "W",
+        "States": {
+            "W": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+            "Done": {"Type": "Pass", "Result": "first", "End": True},
+        },
+    }
+    second = {
+        "StartAt": "Done",
+        "States": {"Done": {"Type": "Pass", "Result": "second", "End": True}},
+    }
+    machine = client.create_state_machine(
+        name="evolving", definition=json.dumps(first), roleArn=ROLE
+    )
+    arn = machine["stateMachineArn"]
+    before = client.describe_state_machine(stateMachineArn=arn)["revisionId"]
+    running = client.start_execution(stateMachineArn=arn)["executionArn"]
+
+    updated = client.update_state_machine(stateMachineArn=arn, definition=json.dumps(second))
+    assert updated["revisionId"] != before
+    described = client.describe_state_machine(stateMachineArn=arn)
+    assert described["revisionId"] == updated["revisionId"]
+    assert json.loads(described["definition"]) == second
+
+    # The execution that was running finishes on the definition it started with...
+    assert wait_until_done(client, running)["output"] == '"first"'
+    pinned = client.describe_state_machine_for_execution(executionArn=running)
+    assert (pinned["revisionId"], json.loads(pinned["definition"])) == (before, first)
+    # ... and new executions run the update.
+    fresh = client.start_execution(stateMachineArn=arn)["executionArn"]
+    assert wait_until_done(client, fresh)["output"] == '"second"'
+
+    with pytest.raises(ClientError) as nothing:
+        client.update_state_machine(stateMachineArn=arn)
+    assert nothing.value.response["Error"]["Code"] == "MissingRequiredParameter"
+    with pytest.raises(ClientError) as invalid:
+        client.update_state_machine(stateMachineArn=arn, definition='{"StartAt": "Nowhere"}')
+    assert invalid.value.response["Error"]["Code"] == "InvalidDefinition"
