@@ -3,6 +3,8 @@
 Point boto3 or the AWS CLI at it (``endpoint_url=http://localhost:8083``) and use Step Functions
 as on AWS: CreateStateMachine, StartExecution, DescribeExecution, GetExecutionHistory,
 StopExecution, SendTaskSuccess/Failure/Heartbeat, ValidateStateMachineDefinition...
+With ``--state FILE`` everything is kept in a SQLite file and running executions resume when the
+endpoint starts again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ def add_parser(commands: Any) -> None:
         default="real",
         help="real (default) or virtual: Waits and back-off end as soon as nothing else is due",
     )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep state machines, executions and activities in this SQLite file: executions "
+        "carry on when the endpoint starts again (default: in memory)",
+    )
     parser.add_argument("--account", default="123456789012", help="account id in ARNs")
     parser.add_argument("--region", default="us-east-1", help="region in ARNs")
     parser.set_defaults(handler=main)
@@ -47,9 +55,26 @@ def main(args: argparse.Namespace) -> int:
     except UsageError as problem:
         print(f"asl serve: {problem}", file=sys.stderr)
         return 2
+    store = None
+    if args.state:
+        import sqlite3
+
+        from interpreter.adapters.sqlite_store import SqliteStore
+
+        try:
+            store = SqliteStore(args.state)
+        except (OSError, sqlite3.Error) as problem:
+            print(f"asl serve: cannot open the state file {args.state}: {problem}", file=sys.stderr)
+            return 2
     service = StepFunctionsService(
-        lambdas=lambdas, clock=args.clock, account=args.account, region=args.region
+        lambdas=lambdas,
+        clock=args.clock,
+        account=args.account,
+        region=args.region,
+        store=store,
     )
+    if service.recovered:
+        print(f"asl serve: resuming {service.recovered} running execution(s)", file=sys.stderr)
     try:
         server = make_server(service, args.host, args.port)
     except OSError as problem:

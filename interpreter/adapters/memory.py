@@ -94,6 +94,7 @@ class MemoryStore:
         self._inbox: dict[str, dict[str, dict[str, JSON]]] = {}
         self._tokens: dict[str, tuple[str, str]] = {}
         self._revisions: dict[tuple[str, str], StateMachineRecord] = {}
+        self._activities: dict[str, tuple[str, str, int]] = {}
 
     # ------------------------------------------------------------------ state machines
 
@@ -162,6 +163,11 @@ class MemoryStore:
             ]
         return sorted(found, key=lambda record: record.start_ms, reverse=True)
 
+    def running_executions(self) -> list[str]:
+        with self._lock:
+            running = [r for r in self._executions.values() if r.status == "RUNNING"]
+            return [r.arn for r in sorted(running, key=lambda record: record.start_ms)]
+
     def due_executions(self, now_ms: int) -> list[str]:
         with self._lock:
             return [
@@ -211,3 +217,17 @@ class MemoryStore:
     def task_token(self, token: str) -> tuple[str, str] | None:
         with self._lock:
             return self._tokens.get(token)
+
+    # ------------------------------------------------------------------ activities
+
+    def put_activity(self, arn: str, name: str, created_ms: int) -> None:
+        with self._lock:
+            self._activities.setdefault(arn, (arn, name, created_ms))
+
+    def delete_activity(self, arn: str) -> None:
+        with self._lock:
+            self._activities.pop(arn, None)
+
+    def list_activities(self) -> list[tuple[str, str, int]]:
+        with self._lock:
+            return sorted(self._activities.values(), key=lambda entry: (entry[2], entry[0]))

@@ -36,7 +36,7 @@ from interpreter.runtime.durable import (
     Worker,
 )
 from interpreter.runtime.local import LocalTaskRunner, TaskInvoker
-from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
+from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord, Store
 
 # Characters AWS refuses in state machine and execution names (API reference, "name").
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
@@ -68,6 +68,7 @@ class StepFunctionsService:
         region: str = "us-east-1",
         start_ms: int | None = None,
         activity_poll_seconds: float = 60.0,
+        store: Store | None = None,
     ) -> None:
         self.account = account
         self.region = region
@@ -76,12 +77,12 @@ class StepFunctionsService:
         self.clock: RealClock | VirtualClock = (
             VirtualClock(start_ms) if clock == "virtual" else RealClock()
         )
-        self.store = MemoryStore()
+        self.store: Store = store if store is not None else MemoryStore()
         self.queue = MemoryQueue(self.clock)
         functions = LocalLambdaFunctions(
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
-        self.activities = ActivityBroker(region=region, account=account)
+        self.activities = ActivityBroker(region=region, account=account, registry=self.store)
         #: How long GetActivityTask waits for a task (AWS holds the poll up to 60 seconds).
         self.activity_poll_seconds = activity_poll_seconds
         self.runtime = DurableRuntime(
@@ -93,6 +94,8 @@ class StepFunctionsService:
             region=region,
         )
         self.worker = Worker(self.runtime, self.queue, self.clock)
+        # A store that outlived an earlier endpoint: its executions carry on.
+        self.recovered = self.runtime.recover()
 
     # ------------------------------------------------------------------ running
 

@@ -131,12 +131,17 @@ class ActivityBroker:
     they waited (their execution stopped, or the task timed out).
     """
 
-    def __init__(self, *, region: str, account: str) -> None:
+    def __init__(self, *, region: str, account: str, registry: Any = None) -> None:
         self.region = region
         self.account = account
+        #: Where the activities are kept (the deployment's store), so they outlive a restart.
+        self.registry = registry
         self._activities: dict[str, ActivityRecord] = {}
         self._queues: dict[str, _Queue] = {}
         self._ready = threading.Condition()
+        for arn, name, created_ms in registry.list_activities() if registry is not None else ():
+            self._activities[arn] = ActivityRecord(arn, name, created_ms)
+            self._queues[arn] = _Queue()
 
     def arn_of(self, name: str) -> str:
         """The ARN of the activity ``name`` in this deployment."""
@@ -149,6 +154,8 @@ class ActivityBroker:
             record = self._activities.get(arn)
             if record is None:
                 record = ActivityRecord(arn, name, now_ms)
+                if self.registry is not None:
+                    self.registry.put_activity(arn, name, now_ms)
                 self._activities[arn] = record
                 self._queues[arn] = _Queue()
             return record
@@ -166,6 +173,8 @@ class ActivityBroker:
     def delete(self, arn: str) -> None:
         """Delete the activity ``arn`` (and forget its waiting tasks); no error if it is gone."""
         with self._ready:
+            if self.registry is not None:
+                self.registry.delete_activity(arn)
             self._activities.pop(arn, None)
             self._queues.pop(arn, None)
 

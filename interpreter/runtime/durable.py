@@ -302,6 +302,20 @@ class DurableRuntime:
         self.store.put_inbox(arn, _inbox_key(key, event), event)
         self.queue.send({"kind": "decide", "arn": arn})
 
+    def recover(self) -> int:
+        """Resume every RUNNING execution after a restart: a decision for each (it delivers its
+        inbox and re-arms its timers), and its unanswered tasks sent again (a task's side
+        effect is at-least-once; its key lets the result be taken once). Returns how many."""
+        running = self.store.running_executions()
+        for arn in running:
+            record = self.store.get_execution(arn)
+            if record is None:
+                continue
+            for key, command in record.tasks.items():
+                self.queue.send({"kind": "task", "arn": arn, "key": key, "command": command})
+            self.queue.send({"kind": "decide", "arn": arn})
+        return len(running)
+
     def sweep(self) -> int:
         """Re-send decisions for executions whose wake-up time passed; returns how many."""
         due = self.store.due_executions(self.clock.now_ms())

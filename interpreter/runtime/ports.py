@@ -116,6 +116,10 @@ class Store(Protocol):
         """RUNNING executions whose ``wake_ms`` has passed (for the sweep)."""
         ...
 
+    def running_executions(self) -> list[str]:
+        """Every RUNNING execution, oldest first (for recovery after a restart)."""
+        ...
+
     def append_history(self, arn: str, events: Sequence[Mapping[str, Any]]) -> None:
         """Write history events; an event whose id is already written is skipped."""
         ...
@@ -142,6 +146,18 @@ class Store(Protocol):
 
     def task_token(self, token: str) -> tuple[str, str] | None:
         """``(execution ARN, task key)`` for a callback token."""
+        ...
+
+    def put_activity(self, arn: str, name: str, created_ms: int) -> None:
+        """Record an activity (CreateActivity); an existing one is kept as it is."""
+        ...
+
+    def delete_activity(self, arn: str) -> None:
+        """Forget an activity."""
+        ...
+
+    def list_activities(self) -> list[tuple[str, str, int]]:
+        """Every activity as ``(arn, name, created_ms)``, oldest first."""
         ...
 
 

@@ -1,0 +1,226 @@
+"""The two stores keep the same promises (runtime/ports.py), and a SQLite-backed endpoint resumes
+its executions after it stops — cleanly or not."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interpreter.adapters.memory import MemoryStore
+from interpreter.adapters.sqlite_store import SqliteStore
+from interpreter.api.service import StepFunctionsService
+from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord, Store
+
+START_MS = 1_700_000_000_000
+ROLE = "arn:aws:iam::123456789012:role/r"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    sqlite = SqliteStore(tmp_path / "state.db")
+    yield sqlite
+    sqlite.close()
+
+
+def _machine(revision: str = "r1", definition: str = "{}") -> StateMachineRecord:
+    return StateMachineRecord(
+        arn="arn:sm", name="sm", definition=definition, role_arn=ROLE, revision_id=revision
+    )
+
+
+def test_state_machines_and_their_revisions(store: Store) -> None:
+    assert store.put_state_machine(_machine())
+    assert not store.put_state_machine(_machine())  # one per ARN
+    assert store.update_state_machine(_machine("r2", '{"v": 2}'))
+    current = store.get_state_machine("arn:sm")
+    assert current is not None
+    assert (current.revision_id, current.definition) == ("r2", '{"v": 2}')
+    first = store.get_state_machine_revision("arn:sm", "r1")
+    assert first is not None
+    assert first.definition == "{}"
+    store.delete_state_machine("arn:sm")
+    assert store.get_state_machine("arn:sm") is None
+    assert store.list_state_machines() == []
+    # Executions may still run a revision of a deleted state machine.
+    assert store.get_state_machine_revision("arn:sm", "r2") is not None
+    assert not store.update_state_machine(_machine("r3"))
+
+
+def test_commits_are_compare_and_set(store: Store) -> None:
+    record = ExecutionRecord(
+        arn="arn:e",
+        state_machine_arn="arn:sm",
+        name="e",
+        input_text="{}",
+        start_ms=1,
+        version=1,
+        snapshot={"status": "RUNNING"},
+        wake_ms=50,
+    )
+    assert store.create_execution(record)
+    assert not store.create_execution(record)
+    stored = store.get_execution("arn:e")
+    assert stored is not None
+    stored.version = 2
+    stored.snapshot = {"status": "RUNNING", "n": 1}
+    assert store.commit(stored, 1)
+    stale = dataclasses.replace(stored, version=2)
+    assert not store.commit(stale, 1)  # the version moved on
+    again = store.get_execution("arn:e")
+    assert again is not None
+    assert (again.version, again.snapshot) == (2, {"status": "RUNNING", "n": 1})
+    assert store.due_executions(49) == []
+    assert store.due_executions(50) == ["arn:e"]
+    assert store.running_executions() == ["arn:e"]
+    assert [r.arn for r in store.list_executions("arn:sm")] == ["arn:e"]
+
+
+def test_inboxes_history_tokens_and_activities(store: Store) -> None:
+    assert store.put_inbox("arn:e", "k", {"type": "timer", "key": "k"})
+    assert not store.put_inbox("arn:e", "k", {"type": "other"})  # first write wins
+    assert store.inbox("arn:e") == {"k": {"type": "timer", "key": "k"}}
+    store.delete_inbox("arn:e", ["k"])
+    assert store.inbox("arn:e") == {}
+
+    store.append_history("arn:e", [{"id": 1, "type": "A"}, {"id": 2, "type": "B"}])
+    store.append_history("arn:e", [{"id": 2, "type": "dup"}, {"id": 3, "type": "C"}])
+    assert [e["type"] for e in store.history("arn:e")] == ["A", "B", "C"]
+
+    store.put_task_token("t", "arn:e", "key")
+    assert store.task_token("t") == ("arn:e", "key")
+    assert store.task_token("other") is None
+
+    store.put_activity("arn:a", "a", 5)
+    store.put_activity("arn:a", "renamed", 6)  # an existing activity is kept
+    assert store.list_activities() == [("arn:a", "a", 5)]
+    store.delete_activity("arn:a")
+    assert store.list_activities() == []
+
+
+def _service(path: Path) -> StepFunctionsService:
+    return StepFunctionsService(
+        clock="virtual", start_ms=START_MS, store=SqliteStore(path), activity_poll_seconds=0
+    )
+
+
+def _create(service: StepFunctionsService, name: str, definition: dict[str, Any]) -> str:
+    created = service.call(
+        "CreateStateMachine",
+        {"name": name, "definition": json.dumps(definition), "roleArn": ROLE},
+    )
+    return str(created["stateMachineArn"])
+
+
+def _status(service: StepFunctionsService, arn: str) -> Any:
+    return service.call("DescribeExecution", {"executionArn": arn})
+
+
+def test_executions_resume_when_the_endpoint_starts_again(tmp_path: Path) -> None:
+    path = tmp_path / "endpoint.db"
+    before = _service(path)
+    waiting = _create(
+        before,
+        "waits",
+        {
+            "StartAt": "Nap",
+            "States": {
+                "Nap": {"Type": "Wait", "Seconds": 86_400, "Next": "Done"},
+                "Done": {"Type": "Pass", "Result": "rested", "End": True},
+            },
+        },
+    )
+    activity = before.call("CreateActivity", {"name": "review"})["activityArn"]
+    working = _create(
+        before,
+        "works",
+        {
+            "StartAt": "Review",
+            "States": {"Review": {"Type": "Task", "Resource": activity, "End": True}},
+        },
+    )
+    napping = before.call("StartExecution", {"stateMachineArn": waiting, "name": "n1"})
+    reviewing = before.call(
+        "StartExecution", {"stateMachineArn": working, "name": "r1", "input": '{"doc": 7}'}
+    )
+    # Nothing has run yet when the endpoint goes away (no clean shutdown: every write was
+    # already committed, closing the file only releases it).
+    _drop(before)
+
+    after = _service(path)
+    assert after.recovered == 2
+    assert after.call("DescribeActivity", {"activityArn": activity})["name"] == "review"
+    after.run_until_idle()  # the day-long Wait ends on the virtual clock
+    assert _status(after, napping["executionArn"])["output"] == '"rested"'
+    task = after.call("GetActivityTask", {"activityArn": activity, "workerName": "w"})
+    assert json.loads(task["input"]) == {"doc": 7}
+    after.call("SendTaskSuccess", {"taskToken": task["taskToken"], "output": '{"ok": true}'})
+    after.run_until_idle()
+    assert _status(after, reviewing["executionArn"])["status"] == "SUCCEEDED"
+    events = after.call("GetExecutionHistory", {"executionArn": reviewing["executionArn"]})
+    ids = [event["id"] for event in events["events"]]
+    assert ids == list(range(1, len(ids) + 1))
+    assert [event["type"] for event in events["events"]].count("ActivityScheduled") == 1
+
+    # A third start finds nothing left to resume, and everything still readable.
+    _drop(after)
+    final = _service(path)
+    assert final.recovered == 0
+    listed = final.call("ListExecutions", {"stateMachineArn": waiting})["executions"]
+    assert [entry["status"] for entry in listed] == ["SUCCEEDED"]
+    _drop(final)
+
+
+def test_a_task_in_flight_when_the_endpoint_died_runs_again(tmp_path: Path) -> None:
+    path = tmp_path / "endpoint.db"
+    calls: list[Any] = []
+
+    def record(event: Any, context: Any) -> Any:
+        calls.append(event)
+        return {"seen": len(calls)}
+
+    def service_with(handler: Callable[[Any, Any], Any] | None) -> StepFunctionsService:
+        lambdas = {"Record": handler} if handler is not None else {}
+        return StepFunctionsService(
+            clock="virtual", start_ms=START_MS, store=SqliteStore(path), lambdas=lambdas
+        )
+
+    before = service_with(None)
+    machine = _create(
+        before,
+        "calls",
+        {
+            "StartAt": "Call",
+            "States": {
+                "Call": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Record",
+                    "End": True,
+                }
+            },
+        },
+    )
+    started = before.call("StartExecution", {"stateMachineArn": machine, "input": '{"x": 1}'})
+    # The task message was queued, never worked: the endpoint died with it in memory.
+    _drop(before)
+
+    after = service_with(record)
+    after.run_until_idle()
+    described = _status(after, started["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"seen": 1}
+    assert calls == [{"x": 1}]
+    _drop(after)
+
+
+def _drop(service: StepFunctionsService) -> None:
+    store = service.store
+    assert isinstance(store, SqliteStore)
+    store.close()
