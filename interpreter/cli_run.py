@@ -49,6 +49,14 @@ def add_parser(commands: Any) -> None:
         help="work activity NAME with a local Python function worker(input) -> output (repeatable)",
     )
     parser.add_argument(
+        "--mock-config",
+        metavar="FILE",
+        help="a Step Functions Local mock configuration (MockConfigFile.json); with --test-case",
+    )
+    parser.add_argument(
+        "--test-case", help="the test case of the mock configuration to run (see --mock-config)"
+    )
+    parser.add_argument(
         "--clock",
         choices=("virtual", "real"),
         default="real",
@@ -102,6 +110,20 @@ def main(args: argparse.Namespace) -> int:
     except InvalidDefinitionError as problem:
         print(f"asl run: InvalidDefinition: {problem.message}", file=sys.stderr)
         return 2
+    mock_options: dict[str, Any] = {}
+    if args.mock_config or args.test_case:
+        from interpreter.adapters.mock_config import MockConfig, MockConfigError
+
+        if not (args.mock_config and args.test_case):
+            print("asl run: --mock-config and --test-case go together", file=sys.stderr)
+            return 2
+        try:
+            config = MockConfig.load(args.mock_config)
+            config.test_case(machine.name, args.test_case)
+        except MockConfigError as problem:
+            print(f"asl run: {problem}", file=sys.stderr)
+            return 2
+        mock_options = {"mock_config": config.document, "test_case": args.test_case}
     progress = _Progress(sys.stderr, args.progress)
     result = machine.run(
         execution_input,
@@ -110,6 +132,7 @@ def main(args: argparse.Namespace) -> int:
         execution_name=args.name,
         on_event=progress,
         activities=activities,
+        **mock_options,
     )
     if args.json:
         print(json.dumps(_describe(result), indent=2, ensure_ascii=False, default=str))

@@ -10,6 +10,7 @@ endpoint starts again.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from typing import Any
@@ -39,6 +40,13 @@ def add_parser(commands: Any) -> None:
         help="keep state machines, executions and activities in this SQLite file: executions "
         "carry on when the endpoint starts again (default: in memory)",
     )
+    parser.add_argument(
+        "--mock-config",
+        metavar="FILE",
+        default=os.environ.get("SFN_MOCK_CONFIG"),
+        help="a Step Functions Local mock configuration (default: $SFN_MOCK_CONFIG); "
+        "StartExecution on '<state machine ARN>#<test case>' runs that test case",
+    )
     parser.add_argument("--account", default="123456789012", help="account id in ARNs")
     parser.add_argument("--region", default="us-east-1", help="region in ARNs")
     parser.set_defaults(handler=main)
@@ -55,6 +63,15 @@ def main(args: argparse.Namespace) -> int:
     except UsageError as problem:
         print(f"asl serve: {problem}", file=sys.stderr)
         return 2
+    mock_config = None
+    if args.mock_config:
+        from interpreter.adapters.mock_config import MockConfig, MockConfigError
+
+        try:
+            mock_config = MockConfig.load(args.mock_config)
+        except MockConfigError as problem:
+            print(f"asl serve: {problem}", file=sys.stderr)
+            return 2
     store = None
     if args.state:
         import sqlite3
@@ -72,6 +89,7 @@ def main(args: argparse.Namespace) -> int:
         account=args.account,
         region=args.region,
         store=store,
+        mock_config=mock_config,
     )
     if service.recovered:
         print(f"asl serve: resuming {service.recovered} running execution(s)", file=sys.stderr)

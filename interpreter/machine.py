@@ -85,6 +85,8 @@ class StateMachine:
         on_event: EventListener | None = None,
         invokers: Sequence[TaskInvoker] = (),
         activities: Mapping[str, Any] | None = None,
+        mock_config: str | Path | Mapping[str, Any] | None = None,
+        test_case: str | None = None,
     ) -> ExecutionResult:
         """Run one execution to its end.
 
@@ -96,7 +98,10 @@ class StateMachine:
         (AWS services through boto3, for instance). ``activities`` maps activity names or ARNs
         to in-process workers ``worker(task_input) -> output`` (raise
         ``interpreter.runtime.activities.ActivityFailure(error, cause)`` to fail the task); a Task
-        on an activity with no worker fails as one on a missing activity does.
+        on an activity with no worker fails as one on a missing activity does. ``mock_config``
+        (a Step Functions Local ``MockConfigFile.json`` path, or its parsed document) and
+        ``test_case`` mock the Task states that test case names, for the state machine of this
+        machine's ``name``.
         """
         value = {} if execution_input is None else execution_input
         try:
@@ -105,6 +110,13 @@ class StateMachine:
             raise InvalidExecutionInputError(
                 f"Invalid State Machine Execution Input: '{problem}'"
             ) from None
+        mocks = None
+        if mock_config is not None or test_case is not None:
+            from interpreter.adapters.mock_config import MockConfig
+
+            if mock_config is None or test_case is None:
+                raise ValueError("mock_config and test_case go together")
+            mocks = MockConfig.load(mock_config).test_case(self.name, test_case)
         runner = LocalRunner(
             lambdas=lambdas,
             clock=clock,
@@ -113,6 +125,7 @@ class StateMachine:
             role_arn=role_arn,
             invokers=invokers,
             activities=activities,
+            mocks=mocks,
         )
         return runner.run(
             self.compiled,

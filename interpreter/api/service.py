@@ -19,6 +19,7 @@ from typing import Any
 
 from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
 from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, VirtualClock
+from interpreter.adapters.mock_config import MockConfig, MockConfigError, MockedTestCase
 from interpreter.api.errors import api_error
 from interpreter.api.request_shapes import check_request, missing_members
 from interpreter.core import snapshot as S
@@ -69,6 +70,7 @@ class StepFunctionsService:
         start_ms: int | None = None,
         activity_poll_seconds: float = 60.0,
         store: Store | None = None,
+        mock_config: MockConfig | None = None,
     ) -> None:
         self.account = account
         self.region = region
@@ -83,13 +85,19 @@ class StepFunctionsService:
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
         self.activities = ActivityBroker(region=region, account=account, registry=self.store)
+        #: Step Functions Local's mock configuration: StartExecution on ``<arn>#<TestCase>``
+        #: runs that test case; the mocks of each such execution, by its ARN.
+        self.mock_config = mock_config
+        self._mocked: dict[str, MockedTestCase] = {}
         #: How long GetActivityTask waits for a task (AWS holds the poll up to 60 seconds).
         self.activity_poll_seconds = activity_poll_seconds
         self.runtime = DurableRuntime(
             self.store,
             self.queue,
             self.clock,
-            LocalTaskRunner(functions, invokers, activity_broker=self.activities),
+            LocalTaskRunner(
+                functions, invokers, activity_broker=self.activities, mocks=self._mocked.get
+            ),
             account=account,
             region=region,
         )
@@ -311,16 +319,33 @@ class StepFunctionsService:
         input: str | None = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
-        """StartExecution."""
+        """StartExecution (``<state machine ARN>#<test case>`` runs a mock test case)."""
+        stateMachineArn, _, test_case = stateMachineArn.partition("#")
         machine = self._machine(stateMachineArn)
         name = name if name is not None else str(uuid.uuid4())
         _check_name(name, "execution")
         text, value = _execution_input(input)
+        arn = self.runtime.execution_arn(machine, name)
+        if test_case and arn not in self._mocked:
+            # Registered before the start: the first task may run as soon as it is queued.
+            self._mocked[arn] = self._test_case(machine.name, test_case)
         try:
             record = self.runtime.start_execution(machine, name, text, value)
         except ExecutionAlreadyExistsError as problem:
             raise api_error("ExecutionAlreadyExists", str(problem)) from None
         return {"executionArn": record.arn, "startDate": _date(record.start_ms)}
+
+    def _test_case(self, machine_name: str, test_case: str) -> MockedTestCase:
+        if self.mock_config is None:
+            raise api_error(
+                "ValidationException",
+                f"Test case '{test_case}' requested, but no mock configuration is loaded "
+                "(asl serve --mock-config FILE, or SFN_MOCK_CONFIG)",
+            )
+        try:
+            return self.mock_config.test_case(machine_name, test_case)
+        except MockConfigError as problem:
+            raise api_error("ValidationException", str(problem)) from None
 
     def start_sync_execution(
         self,

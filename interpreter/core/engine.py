@@ -925,6 +925,7 @@ class _Stepper:
             "input": payload,
             "state": state.name,
             "frame": frame["id"],
+            "execution": self.execution["arn"],
         }
         if timeout is not None:
             command["timeout_seconds"] = timeout

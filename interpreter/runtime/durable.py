@@ -132,6 +132,13 @@ class DurableRuntime:
 
     # ------------------------------------------------------------------ starting
 
+    def execution_arn(self, machine_record: StateMachineRecord, name: str) -> str:
+        """The ARN an execution named ``name`` of ``machine_record`` has."""
+        return (
+            f"arn:aws:states:{self.identity.region}:{self.identity.account}:execution:"
+            f"{machine_record.name}:{name}"
+        )
+
     def start_execution(
         self,
         machine_record: StateMachineRecord,
@@ -140,10 +147,7 @@ class DurableRuntime:
         execution_input: JSON,
     ) -> ExecutionRecord:
         """Start an execution (idempotent by name while it runs with the same input)."""
-        arn = (
-            f"arn:aws:states:{self.identity.region}:{self.identity.account}:execution:"
-            f"{machine_record.name}:{name}"
-        )
+        arn = self.execution_arn(machine_record, name)
         existing = self.store.get_execution(arn)
         if existing is not None:
             if existing.status == S.RUNNING and existing.input_text == input_text:

@@ -25,6 +25,7 @@ from interpreter.adapters.lambda_local import (
     LambdaHandler,
     LocalLambdaFunctions,
 )
+from interpreter.adapters.mock_config import MockedTestCase
 from interpreter.core import snapshot as S
 from interpreter.core.engine import Transition, start, step
 from interpreter.core.resources import TaskResource, parse_resource
@@ -191,11 +192,14 @@ class LocalTaskRunner:
         *,
         activity_workers: LocalActivityWorkers | None = None,
         activity_broker: ActivityBroker | None = None,
+        mocks: Callable[[str], MockedTestCase | None] | None = None,
     ) -> None:
         self.functions = functions
         self.invokers = tuple(invokers)
         self.activity_workers = activity_workers or LocalActivityWorkers()
         self.activity_broker = activity_broker
+        #: The mock test case of an execution (by its ARN), if it runs one.
+        self.mocks = mocks
 
     def run(self, command: Mapping[str, Any], now_ms: int) -> TaskOutcome:
         """Invoke the resource named by ``command`` and return what Step Functions would see.
@@ -204,6 +208,13 @@ class LocalTaskRunner:
         then carries the call's response as ``submitted_output`` and awaits a callback. An
         activity task goes to its in-process worker, or waits in the broker for an outside one.
         """
+        if self.mocks is not None:
+            test_case = self.mocks(str(command.get("execution", "")))
+            if test_case is not None:
+                resource = parse_resource(command["resource"], self.functions.region)
+                mocked = test_case.outcome(command, resource)
+                if mocked is not None:
+                    return mocked
         if command.get("activity"):
             return self._activity(command)
         outcome = self._invoke(command, now_ms)
@@ -307,6 +318,7 @@ class LocalRunner:
         store_snapshots: bool = False,
         invokers: Sequence[TaskInvoker] = (),
         activities: Mapping[str, ActivityWorkerFunction | ActivityWorker] | None = None,
+        mocks: MockedTestCase | None = None,
     ) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError("clock must be 'virtual' or 'real'")
@@ -318,7 +330,10 @@ class LocalRunner:
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
         self.tasks = LocalTaskRunner(
-            self.functions, invokers, activity_workers=LocalActivityWorkers(activities)
+            self.functions,
+            invokers,
+            activity_workers=LocalActivityWorkers(activities),
+            mocks=None if mocks is None else (lambda execution_arn: mocks),
         )
         self._start_ms = start_ms
         # Round-trip every snapshot through JSON text between calls of the core, as a durable

@@ -12,6 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from interpreter.api.errors import StepFunctionsError
 from interpreter.api.server import make_server
 from interpreter.api.service import StepFunctionsService
 
@@ -319,3 +320,46 @@ def test_update_state_machine_leaves_running_executions_on_their_revision(client
     with pytest.raises(ClientError) as invalid:
         client.update_state_machine(stateMachineArn=arn, definition='{"StartAt": "Nowhere"}')
     assert invalid.value.response["Error"]["Code"] == "InvalidDefinition"
+
+
+def test_mock_test_cases_through_the_endpoint() -> None:
+    from interpreter.adapters.mock_config import MockConfig
+
+    config = MockConfig.load(
+        {
+            "StateMachines": {"greeter": {"TestCases": {"Hello": {"Greet": "Hi"}}}},
+            "MockedResponses": {
+                "Hi": {"0": {"Return": {"StatusCode": 200, "Payload": {"text": "hi"}}}}
+            },
+        }
+    )
+    service = StepFunctionsService(clock="virtual", mock_config=config)
+    definition = {
+        "StartAt": "Greet",
+        "States": {
+            "Greet": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "Greeter"},
+                "OutputPath": "$.Payload",
+                "End": True,
+            }
+        },
+    }
+    arn = service.call(
+        "CreateStateMachine",
+        {"name": "greeter", "definition": json.dumps(definition), "roleArn": ROLE},
+    )["stateMachineArn"]
+    started = service.call("StartExecution", {"stateMachineArn": f"{arn}#Hello", "name": "m1"})
+    # The execution belongs to the state machine itself: no test case in its ARN.
+    assert started["executionArn"] == arn.replace(":stateMachine:", ":execution:") + ":m1"
+    service.run_until_idle()
+    described = service.call("DescribeExecution", {"executionArn": started["executionArn"]})
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"text": "hi"}
+    assert described["stateMachineArn"] == arn
+
+    with pytest.raises(StepFunctionsError) as unknown:
+        service.call("StartExecution", {"stateMachineArn": f"{arn}#Nope"})
+    assert unknown.value.code == "ValidationException"
+    assert "no test case 'Nope'" in unknown.value.message
