@@ -18,14 +18,21 @@ JSON: TypeAlias = Any
 JSONObject: TypeAlias = dict[str, Any]
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
+class NotJSONValueError(ValueError):
+    """Text Python's parser accepts that is not JSON: ``NaN``, ``Infinity``, ``1e999``."""
 
 
-def _finite_float(text: str) -> float:
+def reject_constant(name: str) -> Any:
+    """A ``parse_constant`` hook: ``NaN`` and ``Infinity`` are not JSON."""
+    raise NotJSONValueError(f"Unexpected token {name}: not a JSON value")
+
+
+def finite_float(text: str) -> float:
+    """A ``parse_float`` hook: a number too large for a double is refused, not read as
+    infinity (which no payload can carry)."""
     value = float(text)
     if math.isinf(value):
-        raise ValueError(f"the number {text} is out of range")
+        raise NotJSONValueError(f"Number out of range: {text}")
     return value
 
 
@@ -36,4 +43,4 @@ def parse_json(text: str | bytes) -> JSON:
     Raises ValueError (``json.JSONDecodeError`` for a syntax error) or RecursionError for text
     nested too deeply.
     """
-    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    return json.loads(text, parse_constant=reject_constant, parse_float=finite_float)

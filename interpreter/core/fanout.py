@@ -196,21 +196,29 @@ def items_read(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any]) -> N
     assert isinstance(state, M.MapState)
     if event.get("error") is not None:
         failure = Failure(event.get("error"), event.get("cause"))
-        if data["distributed"]:
-            details = {"error": failure.error}
-            if failure.cause is not None:
-                details["cause"] = failure.cause
-            stepper._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
-        frame["phase"] = S.ENTER
-        frame["data"] = None
-        stepper._fail_state(frame, state, failure)
-        stepper._schedule(frame)
+        _map_failed(stepper, frame, state, failure, map_run=data["distributed"])
         return
     items = list(event.get("items") or [])
     data["items"] = items
     data["results"] = [None] * len(items)
     if _launch_first(stepper, frame, state).kind != "block":
         stepper._schedule(frame)
+
+
+def _map_failed(
+    stepper: _Stepper, frame: S.Frame, state: M.MapState, failure: Failure, *, map_run: bool
+) -> None:
+    """End a Map state waiting on its reader or writer with ``failure`` (``MapRunFailed`` first
+    for a Distributed Map's run)."""
+    if map_run:
+        details = {"error": failure.error}
+        if failure.cause is not None:
+            details["cause"] = failure.cause
+        stepper._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
+    frame["phase"] = S.ENTER
+    frame["data"] = None
+    stepper._fail_state(frame, state, failure)
+    stepper._schedule(frame)
 
 
 def _map_run_arn(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> str:
@@ -418,14 +426,7 @@ def results_written(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any])
         failed = {"error": event.get("error"), "cause": event.get("cause")}
     if failed is not None:
         failure = Failure(failed["error"], failed.get("cause"))
-        details = {"error": failure.error}
-        if failure.cause is not None:
-            details["cause"] = failure.cause
-        stepper._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
-        frame["phase"] = S.ENTER
-        frame["data"] = None
-        stepper._fail_state(frame, state, failure)
-        stepper._schedule(frame)
+        _map_failed(stepper, frame, state, failure, map_run=True)
         return
     stepper._emit(frame, "MapRunSucceeded")
     stepper._emit(frame, "MapStateSucceeded", advance=False)

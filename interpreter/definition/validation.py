@@ -20,7 +20,6 @@ stays within one state, so no input can exhaust the stack.
 from __future__ import annotations
 
 import json
-import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,7 +48,7 @@ from interpreter.definition.rules import (
     state_diagnostics,
 )
 from interpreter.definition.schema import STATE_DEFINITIONS, schema_diagnostics
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, NotJSONValueError, finite_float, reject_constant
 from interpreter.limits import MAX_DEFINITION_BYTES, MAX_NAME_LENGTH
 
 #: AWS's limit on the ``definition`` parameter, in characters.
@@ -201,13 +200,13 @@ def load_definition(
         parsed = json.loads(
             text,
             object_pairs_hook=keep_pairs,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
+            parse_constant=reject_constant,
+            parse_float=finite_float,
         )
     except json.JSONDecodeError as problem:
         message = f"{problem.msg} at line {problem.lineno}, column {problem.colno}"
         return _INVALID, [error(INVALID_JSON_DESCRIPTION, message, None)], duplicates
-    except _NotJSONConstant as problem:
+    except NotJSONValueError as problem:
         return _INVALID, [error(INVALID_JSON_DESCRIPTION, str(problem), None)], duplicates
     except RecursionError:
         return _INVALID, [_nesting_error(None)], duplicates
@@ -215,22 +214,6 @@ def load_definition(
     if too_deep is not None:
         return _INVALID, [too_deep], duplicates
     return parsed, [], duplicates
-
-
-class _NotJSONConstant(ValueError):
-    """``NaN``/``Infinity`` in JSON text: Python accepts them, JSON (and AWS) does not."""
-
-
-def _reject_constant(name: str) -> Any:
-    raise _NotJSONConstant(f"Unexpected token {name}: not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    # Python reads 1e999 as infinity, which no JSON payload can carry.
-    value = float(text)
-    if math.isinf(value):
-        raise _NotJSONConstant(f"Number out of range: {text}")
-    return value
 
 
 def _too_deep(value: Any) -> Diagnostic | None:

@@ -74,29 +74,43 @@ class ItemSource(Protocol):
         ...
 
 
+def _io_answer(
+    answer: str, key: str, result: Any, ok: tuple[type, str], default_error: str
+) -> dict[str, Any]:
+    """The event that answers an S3 command: the result under ``ok``'s member when it is of
+    ``ok``'s type, else the failure (``error``/``cause`` attributes) it stands for."""
+    kind, member = ok
+    if isinstance(result, kind):
+        return {"type": answer, "key": key, member: result}
+    return {
+        "type": answer,
+        "key": key,
+        "error": getattr(result, "error", default_error),
+        "cause": getattr(result, "cause", None),
+    }
+
+
+def _no_s3_client(answer: str, key: str, error: str, field: str, ability: str) -> dict[str, Any]:
+    return {
+        "type": answer,
+        "key": key,
+        "error": error,
+        "cause": f"No S3 client is configured for {field} in this local run: pass an invoker "
+        f"that can {ability} (interpreter.adapters.aws_services.Boto3ServiceInvoker).",
+    }
+
+
 def read_items_event(
     invokers: Sequence[Any], command: Mapping[str, Any], region: str
 ) -> dict[str, Any]:
     """Carry out a ``read_items`` command with the first invoker that can read items."""
+    key = command["key"]
     for invoker in invokers:
         if hasattr(invoker, "read_items"):
             source: ItemSource = invoker
             result = source.read_items(command["reader"], region)
-            if isinstance(result, list):
-                return {"type": "items_read", "key": command["key"], "items": result}
-            return {
-                "type": "items_read",
-                "key": command["key"],
-                "error": getattr(result, "error", "States.ItemReaderFailed"),
-                "cause": getattr(result, "cause", None),
-            }
-    return {
-        "type": "items_read",
-        "key": command["key"],
-        "error": "States.ItemReaderFailed",
-        "cause": "No S3 client is configured for ItemReader in this local run: pass an invoker "
-        "that can read items (interpreter.adapters.aws_services.Boto3ServiceInvoker).",
-    }
+            return _io_answer("items_read", key, result, (list, "items"), _READER_FAILED)
+    return _no_s3_client("items_read", key, _READER_FAILED, "ItemReader", "read items")
 
 
 class ResultSink(Protocol):
@@ -113,27 +127,19 @@ def write_results_event(
     invokers: Sequence[Any], command: Mapping[str, Any], region: str
 ) -> dict[str, Any]:
     """Carry out a ``write_results`` command with the first invoker that can write results."""
+    key = command["key"]
     for invoker in invokers:
         if hasattr(invoker, "write_results"):
             sink: ResultSink = invoker
             result = sink.write_results(
                 command["writer"], command["map_run_arn"], command["results"], region
             )
-            if isinstance(result, dict):
-                return {"type": "results_written", "key": command["key"], "details": result}
-            return {
-                "type": "results_written",
-                "key": command["key"],
-                "error": getattr(result, "error", "States.ResultWriterFailed"),
-                "cause": getattr(result, "cause", None),
-            }
-    return {
-        "type": "results_written",
-        "key": command["key"],
-        "error": "States.ResultWriterFailed",
-        "cause": "No S3 client is configured for ResultWriter in this local run: pass an invoker "
-        "that can write results (interpreter.adapters.aws_services.Boto3ServiceInvoker).",
-    }
+            return _io_answer("results_written", key, result, (dict, "details"), _WRITER_FAILED)
+    return _no_s3_client("results_written", key, _WRITER_FAILED, "ResultWriter", "write results")
+
+
+_READER_FAILED = "States.ItemReaderFailed"
+_WRITER_FAILED = "States.ResultWriterFailed"
 
 
 def io_command_event(

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
-
-import boto3
-import pytest
-from moto import mock_aws
 
 from interpreter.adapters.item_reader import (
     GET_OBJECT,
@@ -20,17 +15,6 @@ from interpreter.adapters.item_reader import (
 )
 
 CSV_TEXT = "Col1,Col2,Col3\nValue1,Value2,Value3\n,,\ntrue,1,'x'\nshort\n"
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[Any]:
-    with mock_aws():
-        yield boto3.client(
-            "s3",
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
 
 
 def _object(s3: Any, body: str) -> tuple[str, str]:
