@@ -40,6 +40,7 @@ def add_parser(commands: Any) -> None:
         "--state-machine-name", default=None, help="the state machine name (default: file stem)"
     )
     add_lambda_argument(parser)
+    add_aws_arguments(parser)
     parser.add_argument(
         "--activity",
         dest="activities",
@@ -88,6 +89,42 @@ def add_lambda_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_aws_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--aws`` and ``--endpoint-url``, shared by ``asl run`` and ``asl serve``."""
+    parser.add_argument(
+        "--aws",
+        action="store_true",
+        help="call AWS services through boto3 (default credentials and region) for Task "
+        "resources no local handler serves",
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="send every AWS call to this endpoint (a moto server, LocalStack...); implies --aws",
+    )
+
+
+def aws_invokers(args: argparse.Namespace, *, callbacks: bool) -> list[Any]:
+    """The invokers ``--aws``/``--endpoint-url`` ask for (none without them)."""
+    if not (args.aws or args.endpoint_url):
+        return []
+    from interpreter.adapters.aws_services import Boto3ServiceInvoker, default_client_factory
+
+    endpoint = args.endpoint_url
+
+    def clients(service_name: str, region: str, role_arn: str | None = None) -> Any:
+        if endpoint is None:
+            return default_client_factory(service_name, region, role_arn)
+        import boto3
+
+        # boto3's stubs overload client() per literal service name; ours is a variable.
+        return boto3.client(  # type: ignore[call-overload]
+            service_name, region_name=region, endpoint_url=endpoint
+        )
+
+    return [Boto3ServiceInvoker(clients, callbacks=callbacks)]
+
+
 def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Callable[..., Any]]:
     """The functions named by ``--lambda`` (or ``--activity``) options (raises UsageError)."""
     return dict(_load_handler(spec, option) for spec in specs)
@@ -132,6 +169,7 @@ def main(args: argparse.Namespace) -> int:
         execution_name=args.name,
         on_event=progress,
         activities=activities,
+        invokers=aws_invokers(args, callbacks=False),
         **mock_options,
     )
     if args.json:

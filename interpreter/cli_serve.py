@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any
 
-from interpreter.cli_run import add_lambda_argument
+from interpreter.cli_run import add_aws_arguments, add_lambda_argument
 
 
 def add_parser(commands: Any) -> None:
@@ -28,6 +28,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8083, help="port to listen on (8083)")
     add_lambda_argument(parser)
+    add_aws_arguments(parser)
     parser.add_argument(
         "--clock",
         choices=("real", "virtual"),
@@ -56,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
     from interpreter.api.server import make_server
     from interpreter.api.service import StepFunctionsService
-    from interpreter.cli_run import UsageError, load_handlers
+    from interpreter.cli_run import UsageError, aws_invokers, load_handlers
 
     try:
         lambdas = load_handlers(args.lambdas)
@@ -90,6 +91,8 @@ def main(args: argparse.Namespace) -> int:
         region=args.region,
         store=store,
         mock_config=mock_config,
+        # Callbacks work here: SendTaskSuccess/Failure reach this endpoint.
+        invokers=aws_invokers(args, callbacks=True),
     )
     if service.recovered:
         print(f"asl serve: resuming {service.recovered} running execution(s)", file=sys.stderr)

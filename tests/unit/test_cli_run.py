@@ -174,3 +174,54 @@ def test_activities_are_worked_by_local_functions(
     assert json.loads(capsys.readouterr().out) == {"ok": True}
     assert main(["run", definition, "--activity", "Approve"]) == 2
     assert "--activity expects NAME=FILE.py:FUNCTION" in capsys.readouterr().err
+
+
+def test_aws_services_are_called_with_aws(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    definition = {
+        "StartAt": "Send",
+        "States": {
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": "hello"},
+                "ResultSelector": {"id.$": "$.MessageId"},
+                "End": True,
+            }
+        },
+    }
+    path = write(tmp_path, "send.asl.json", json.dumps(definition))
+    with mock_aws():
+        queue = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="q")
+        arguments = ["run", path, "--input", json.dumps({"queue": queue["QueueUrl"]})]
+        # Without --aws the service is out of reach.
+        assert main(arguments) == 1
+        assert "cannot be run locally" in capsys.readouterr().err
+        assert main([*arguments, "--aws"]) == 0
+        sent = json.loads(capsys.readouterr().out)
+        message = boto3.client("sqs", region_name="us-east-1").receive_message(
+            QueueUrl=queue["QueueUrl"]
+        )
+        assert message["Messages"][0]["Body"] == "hello"
+        assert message["Messages"][0]["MessageId"] == sent["id"]
+
+
+def test_endpoint_url_reaches_every_client() -> None:
+    import argparse
+
+    from interpreter.cli_run import aws_invokers
+
+    assert aws_invokers(argparse.Namespace(aws=False, endpoint_url=None), callbacks=False) == []
+    (invoker,) = aws_invokers(
+        argparse.Namespace(aws=False, endpoint_url="http://localhost:4566"), callbacks=False
+    )
+    client = invoker.client("dynamodb", "eu-west-1")
+    assert client.meta.endpoint_url == "http://localhost:4566"
+    assert client.meta.region_name == "eu-west-1"
