@@ -342,3 +342,40 @@ def test_a_distributed_map_reads_and_writes_through_the_durable_runtime() -> Non
     assert run_arn == output["MapRunArn"]
     batches = [json.loads(entry["Output"]) for entry in results["SUCCEEDED"]]
     assert batches == [{"Items": [1, 2]}, {"Items": [3]}]
+
+
+@pytest.mark.parametrize("path", _cases()[::25], ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_the_durable_runtime_on_dynamodb_matches_the_memory_store(path: Path) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from interpreter.adapters.dynamodb_store import DynamoDbStore, table_definition
+
+    case = json.loads(path.read_text(encoding="utf-8"))
+    input_text = json.dumps(case.get("input"))
+    outcomes = []
+    with mock_aws():
+        client = boto3.client(
+            "dynamodb",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_table(**table_definition("asl"))
+        for store in (MemoryStore(), DynamoDbStore(client, "asl")):
+            deployment = Deployment(lambda_handlers(case))
+            deployment.store = store  # type: ignore[assignment]
+            deployment.runtime.store = store
+            machine = deployment.machine(case["definition"])
+            started = deployment.runtime.start_execution(
+                machine, "e1", input_text, case.get("input")
+            )
+            deployment.worker.run_until_idle()
+            record = store.get_execution(started.arn)
+            assert record is not None
+            outcomes.append(
+                _masked(
+                    [record.status, record.output_text, record.error, store.history(started.arn)]
+                )
+            )
+    assert outcomes[0] == outcomes[1]

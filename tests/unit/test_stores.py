@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from interpreter.adapters.dynamodb_store import DynamoDbStore, table_definition
 from interpreter.adapters.memory import MemoryStore
 from interpreter.adapters.sqlite_store import SqliteStore
 from interpreter.api.service import StepFunctionsService
@@ -20,14 +21,31 @@ START_MS = 1_700_000_000_000
 ROLE = "arn:aws:iam::123456789012:role/r"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
-        return
-    sqlite = SqliteStore(tmp_path / "state.db")
-    yield sqlite
-    sqlite.close()
+    elif request.param == "sqlite":
+        sqlite = SqliteStore(tmp_path / "state.db")
+        yield sqlite
+        sqlite.close()
+    else:
+        yield from _dynamodb_store()
+
+
+def _dynamodb_store() -> Iterator[DynamoDbStore]:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client(
+            "dynamodb",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_table(**table_definition("asl-test"))
+        yield DynamoDbStore(client, "asl-test")
 
 
 def _machine(revision: str = "r1", definition: str = "{}") -> StateMachineRecord:

@@ -56,3 +56,13 @@ def test_storage_is_encrypted_and_queues_have_dead_letter_queues() -> None:
 def test_no_wildcard_actions_anywhere() -> None:
     assert '"*"' not in TEMPLATE.read_text(encoding="utf-8")
     assert "Action: '*'" not in TEMPLATE.read_text(encoding="utf-8")
+
+
+def test_the_table_is_the_one_the_dynamodb_store_uses() -> None:
+    from interpreter.adapters.dynamodb_store import table_definition
+
+    (table,) = [r for r in load()["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    properties = table["Properties"]
+    expected = table_definition("any")
+    for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode"):
+        assert properties[key] == expected[key], key

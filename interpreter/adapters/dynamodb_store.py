@@ -1,0 +1,376 @@
+"""The durable runtime's :class:`~interpreter.runtime.ports.Store` in one DynamoDB table.
+
+The single-table layout of DESIGN.md (``pk``/``sk``)::
+
+    SM#<arn>        DEF                 a state machine (its current revision)
+    SM#<arn>        REV#<revision id>   every revision (executions run the one they started on)
+    EX#<arn>        STATE               an execution record: version, status, snapshot...
+    EX#<arn>        EV#<10-digit id>    one history event
+    EX#<arn>        IN#<key>            one inbox entry
+    TT#<token>      TOKEN               task token -> execution + task key
+    AC#<arn>        DEF                 an activity
+
+Two sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` =
+``RUNNING`` while an execution runs, ``wake_ms``: its next timer, or never) for the sweep and for
+recovery, and ``by-machine`` (``machine_arn``, ``start_ms``) for ListExecutions. ``template.yaml``
+declares the table with both.
+
+Guarantees, as the port asks: a commit is one conditional ``PutItem`` on the record's version (the
+single commit point); inbox entries and history events are written with ``attribute_not_exists``
+(first write wins; an event by its id). A record over 64 KiB is stored zlib-compressed, so
+snapshots stay well under DynamoDB's 400 KB item limit.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+
+from interpreter.json_types import JSON
+from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
+
+#: ``wake_ms`` of a running execution with no timer: never due.
+NEVER: Final = 9_999_999_999_999
+_COMPRESS_ABOVE: Final = 64 * 1024
+_WAKE_INDEX: Final = "by-wake-up"
+_MACHINE_INDEX: Final = "by-machine"
+
+
+def table_definition(name: str) -> dict[str, Any]:
+    """``CreateTable`` arguments for the table this store expects (tests and local setups;
+    ``template.yaml`` declares the same on AWS)."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "run_status", "AttributeType": "S"},
+            {"AttributeName": "wake_ms", "AttributeType": "N"},
+            {"AttributeName": "machine_arn", "AttributeType": "S"},
+            {"AttributeName": "start_ms", "AttributeType": "N"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": _WAKE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "run_status", "KeyType": "HASH"},
+                    {"AttributeName": "wake_ms", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                "IndexName": _MACHINE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "machine_arn", "KeyType": "HASH"},
+                    {"AttributeName": "start_ms", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+        ],
+    }
+
+
+def _pack(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as an item attribute: JSON text, compressed when large."""
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > _COMPRESS_ABOVE:
+        return {"B": zlib.compress(text.encode("utf-8"))}
+    return {"S": text}
+
+
+def _unpack(attribute: Mapping[str, Any]) -> Any:
+    if "B" in attribute:
+        return json.loads(zlib.decompress(attribute["B"]).decode("utf-8"))
+    return json.loads(attribute["S"])
+
+
+def _conditional_failure(problem: ClientError) -> bool:
+    return problem.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class DynamoDbStore:
+    """The store in the DynamoDB table ``table`` (a low-level boto3 ``dynamodb`` client)."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    # ------------------------------------------------------------------ helpers
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+        ).get("Item")
+        return item
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Write ``item`` unless an item with its key exists; whether it was written."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError as problem:
+            if _conditional_failure(problem):
+                return False
+            raise
+        return True
+
+    def _query(self, **arguments: Any) -> Iterator[dict[str, Any]]:
+        arguments["TableName"] = self.table
+        while True:
+            page = self.client.query(**arguments)
+            yield from page.get("Items", [])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+            arguments["ExclusiveStartKey"] = start
+
+    # ------------------------------------------------------------------ state machines
+
+    def _machine_item(self, record: StateMachineRecord, sk: str) -> dict[str, Any]:
+        return {
+            "pk": {"S": "SM#" + record.arn},
+            "sk": {"S": sk},
+            "created_ms": {"N": str(record.created_ms)},
+            "record": _pack(asdict(record)),
+        }
+
+    def put_state_machine(self, record: StateMachineRecord) -> bool:
+        if not self._put_new(self._machine_item(record, "DEF")):
+            return False
+        self.client.put_item(
+            TableName=self.table, Item=self._machine_item(record, "REV#" + record.revision_id)
+        )
+        return True
+
+    def update_state_machine(self, record: StateMachineRecord) -> bool:
+        # The revision first: once DEF names it, an execution may start on it.
+        self.client.put_item(
+            TableName=self.table, Item=self._machine_item(record, "REV#" + record.revision_id)
+        )
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=self._machine_item(record, "DEF"),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except ClientError as problem:
+            if _conditional_failure(problem):
+                return False
+            raise
+        return True
+
+    def get_state_machine(self, arn: str) -> StateMachineRecord | None:
+        item = self._get("SM#" + arn, "DEF")
+        return StateMachineRecord(**_unpack(item["record"])) if item else None
+
+    def get_state_machine_revision(self, arn: str, revision_id: str) -> StateMachineRecord | None:
+        item = self._get("SM#" + arn, "REV#" + revision_id)
+        return StateMachineRecord(**_unpack(item["record"])) if item else None
+
+    def list_state_machines(self) -> list[StateMachineRecord]:
+        records: list[StateMachineRecord] = []
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "begins_with(pk, :machine) AND sk = :definition",
+            "ExpressionAttributeValues": {":machine": {"S": "SM#"}, ":definition": {"S": "DEF"}},
+        }
+        while True:
+            page = self.client.scan(**arguments)
+            records.extend(StateMachineRecord(**_unpack(i["record"])) for i in page["Items"])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+            arguments["ExclusiveStartKey"] = start
+        return sorted(records, key=lambda record: (record.created_ms, record.arn))
+
+    def delete_state_machine(self, arn: str) -> None:
+        self.client.delete_item(
+            TableName=self.table, Key={"pk": {"S": "SM#" + arn}, "sk": {"S": "DEF"}}
+        )
+
+    # ------------------------------------------------------------------ executions
+
+    def _execution_item(self, record: ExecutionRecord) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "pk": {"S": "EX#" + record.arn},
+            "sk": {"S": "STATE"},
+            "version": {"N": str(record.version)},
+            "status": {"S": record.status},
+            "machine_arn": {"S": record.state_machine_arn},
+            "start_ms": {"N": str(record.start_ms)},
+            "record": _pack(asdict(record)),
+        }
+        if record.status == "RUNNING":
+            # Only running executions are in the wake-up index (it is sparse).
+            item["run_status"] = {"S": "RUNNING"}
+            wake = record.wake_ms if record.wake_ms is not None else NEVER
+            item["wake_ms"] = {"N": str(wake)}
+        return item
+
+    def create_execution(self, record: ExecutionRecord) -> bool:
+        return self._put_new(self._execution_item(record))
+
+    def get_execution(self, arn: str) -> ExecutionRecord | None:
+        item = self._get("EX#" + arn, "STATE")
+        return ExecutionRecord(**_unpack(item["record"])) if item else None
+
+    def commit(self, record: ExecutionRecord, expected_version: int) -> bool:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=self._execution_item(record),
+                ConditionExpression="version = :expected",
+                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
+            )
+        except ClientError as problem:
+            if _conditional_failure(problem):
+                return False
+            raise
+        return True
+
+    def list_executions(self, state_machine_arn: str) -> list[ExecutionRecord]:
+        keys = self._query(
+            IndexName=_MACHINE_INDEX,
+            KeyConditionExpression="machine_arn = :machine",
+            ExpressionAttributeValues={":machine": {"S": state_machine_arn}},
+            ScanIndexForward=False,
+        )
+        records = [self.get_execution(item["pk"]["S"][3:]) for item in keys]
+        return [record for record in records if record is not None]
+
+    def _running(self, until_ms: int) -> list[str]:
+        keys = self._query(
+            IndexName=_WAKE_INDEX,
+            KeyConditionExpression="run_status = :running AND wake_ms <= :until",
+            ExpressionAttributeValues={
+                ":running": {"S": "RUNNING"},
+                ":until": {"N": str(until_ms)},
+            },
+        )
+        return [item["pk"]["S"][3:] for item in keys]
+
+    def due_executions(self, now_ms: int) -> list[str]:
+        return self._running(now_ms)
+
+    def running_executions(self) -> list[str]:
+        return self._running(NEVER)
+
+    # ------------------------------------------------------------------ history and inbox
+
+    def append_history(self, arn: str, events: Sequence[Mapping[str, Any]]) -> None:
+        # One conditional write per event: an id already written keeps its first event (the
+        # follow-up of a commit may run twice; batch writes cannot be conditional).
+        for event in events:
+            self._put_new(
+                {
+                    "pk": {"S": "EX#" + arn},
+                    "sk": {"S": f"EV#{int(event['id']):010d}"},
+                    "event": _pack(dict(event)),
+                }
+            )
+
+    def history(self, arn: str) -> list[dict[str, Any]]:
+        items = self._query(
+            KeyConditionExpression="pk = :execution AND begins_with(sk, :events)",
+            ExpressionAttributeValues={":execution": {"S": "EX#" + arn}, ":events": {"S": "EV#"}},
+            ConsistentRead=True,
+        )
+        return [_unpack(item["event"]) for item in items]
+
+    def put_inbox(self, arn: str, key: str, entry: Mapping[str, JSON]) -> bool:
+        item = {
+            "pk": {"S": "EX#" + arn},
+            "sk": {"S": "IN#" + key},
+            "entry": _pack(dict(entry)),
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(sk)"
+            )
+        except ClientError as problem:
+            if _conditional_failure(problem):
+                return False
+            raise
+        return True
+
+    def inbox(self, arn: str) -> dict[str, dict[str, JSON]]:
+        items = self._query(
+            KeyConditionExpression="pk = :execution AND begins_with(sk, :inbox)",
+            ExpressionAttributeValues={":execution": {"S": "EX#" + arn}, ":inbox": {"S": "IN#"}},
+            ConsistentRead=True,
+        )
+        return {item["sk"]["S"][3:]: _unpack(item["entry"]) for item in items}
+
+    def delete_inbox(self, arn: str, keys: Sequence[str]) -> None:
+        requests = [
+            {"DeleteRequest": {"Key": {"pk": {"S": "EX#" + arn}, "sk": {"S": "IN#" + key}}}}
+            for key in keys
+        ]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
+            while pending:
+                answer = self.client.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+
+    def put_task_token(self, token: str, arn: str, key: str) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": "TT#" + token},
+                "sk": {"S": "TOKEN"},
+                "execution": {"S": arn},
+                "key": {"S": key},
+            },
+        )
+
+    def task_token(self, token: str) -> tuple[str, str] | None:
+        item = self._get("TT#" + token, "TOKEN")
+        return (item["execution"]["S"], item["key"]["S"]) if item else None
+
+    # ------------------------------------------------------------------ activities
+
+    def put_activity(self, arn: str, name: str, created_ms: int) -> None:
+        self._put_new(
+            {
+                "pk": {"S": "AC#" + arn},
+                "sk": {"S": "DEF"},
+                "name": {"S": name},
+                "created_ms": {"N": str(created_ms)},
+            }
+        )
+
+    def delete_activity(self, arn: str) -> None:
+        self.client.delete_item(
+            TableName=self.table, Key={"pk": {"S": "AC#" + arn}, "sk": {"S": "DEF"}}
+        )
+
+    def list_activities(self) -> list[tuple[str, str, int]]:
+        found: list[tuple[str, str, int]] = []
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "begins_with(pk, :activity)",
+            "ExpressionAttributeValues": {":activity": {"S": "AC#"}},
+        }
+        while True:
+            page = self.client.scan(**arguments)
+            found.extend(
+                (i["pk"]["S"][3:], i["name"]["S"], int(i["created_ms"]["N"])) for i in page["Items"]
+            )
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+            arguments["ExclusiveStartKey"] = start
+        return sorted(found, key=lambda entry: (entry[2], entry[0]))
