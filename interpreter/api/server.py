@@ -41,40 +41,43 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         request_id = str(uuid.uuid4())
-        target = self.headers.get("X-Amz-Target", "")
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b"{}"
-        if not target.startswith(_TARGET_PREFIX):
-            self._reply(400, {"__type": "UnknownOperationException", "message": target}, request_id)
-            return
-        action = target[len(_TARGET_PREFIX) :]
-        try:
-            request = json.loads(body or b"{}")
-            if not isinstance(request, dict):
-                raise api_error("SerializationException", "The request body must be an object")
-            response = self.service.call(action, request)
-        except StepFunctionsError as problem:
-            self._reply(400, {"__type": problem.code, "message": problem.message}, request_id)
-            return
-        except (ValueError, TypeError) as problem:
-            self._reply(400, {"__type": "ValidationException", "message": str(problem)}, request_id)
-            return
-        except Exception:  # never a traceback to the caller
-            _log.exception("%s failed", action)
-            self._reply(
-                500, {"__type": "InternalServerError", "message": "Internal error"}, request_id
-            )
-            return
-        self._reply(200, response, request_id)
+        status, payload = answer(self.service, self.headers.get("X-Amz-Target", ""), body)
+        self._reply(status, payload, request_id)
 
-    def _reply(self, status: int, document: Any, request_id: str) -> None:
-        payload = json.dumps(document, default=_encode).encode()
+    def _reply(self, status: int, payload: bytes, request_id: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", _CONTENT_TYPE)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("x-amzn-RequestId", request_id)
         self.end_headers()
         self.wfile.write(payload)
+
+
+def answer(service: StepFunctionsService, target: str, body: bytes) -> tuple[int, bytes]:
+    """One API request in the JSON 1.0 protocol: ``X-Amz-Target`` and the body in, the HTTP
+    status and response body out (``asl serve`` and the serverless API function share it)."""
+    if not target.startswith(_TARGET_PREFIX):
+        return _error(400, "UnknownOperationException", target)
+    action = target[len(_TARGET_PREFIX) :]
+    try:
+        request = json.loads(body or b"{}")
+        if not isinstance(request, dict):
+            raise api_error("SerializationException", "The request body must be an object")
+        response = service.call(action, request)
+    except StepFunctionsError as problem:
+        return _error(400, problem.code, problem.message)
+    except (ValueError, TypeError) as problem:
+        return _error(400, "ValidationException", str(problem))
+    except Exception:  # never a traceback to the caller
+        _log.exception("%s failed", action)
+        return _error(500, "InternalServerError", "Internal error")
+    return 200, json.dumps(response, default=_encode).encode()
+
+
+def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
+    return status, json.dumps({"__type": code, "message": message}).encode()
 
 
 def make_server(service: StepFunctionsService, host: str, port: int) -> ThreadingHTTPServer:

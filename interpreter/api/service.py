@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import inspect
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -37,7 +38,7 @@ from interpreter.runtime.durable import (
     Worker,
 )
 from interpreter.runtime.local import LocalTaskRunner, TaskInvoker
-from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord, Store
+from interpreter.runtime.ports import ExecutionRecord, Queue, StateMachineRecord, Store
 
 # Characters AWS refuses in state machine and execution names (API reference, "name").
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
@@ -52,11 +53,14 @@ def _drop_none(document: dict[str, Any]) -> dict[str, Any]:
 
 
 class StepFunctionsService:
-    """The Step Functions API over a :class:`DurableRuntime` with in-memory adapters.
+    """The Step Functions API over a :class:`DurableRuntime`.
 
-    ``clock="virtual"`` runs nothing by itself: call :meth:`run_until_idle` (tests). With
-    ``clock="real"``, :meth:`start_workers` runs executions in background threads
-    (``asl serve``).
+    Locally (``asl serve``) the adapters are in memory, or ``store`` is a SQLite file:
+    ``clock="virtual"`` runs nothing by itself (call :meth:`run_until_idle`, in tests), and with
+    ``clock="real"`` :meth:`start_workers` runs executions in background threads. Serverless,
+    ``store`` and ``queue`` are DynamoDB and SQS and the worker Lambda runs the executions
+    (``handlers/``); ``recover=False`` there, since nothing is lost when an API container
+    starts.
     """
 
     def __init__(
@@ -71,6 +75,9 @@ class StepFunctionsService:
         activity_poll_seconds: float = 60.0,
         store: Store | None = None,
         mock_config: MockConfig | None = None,
+        queue: Queue | None = None,
+        recover: bool = True,
+        serves_activity_tasks: bool = True,
     ) -> None:
         self.account = account
         self.region = region
@@ -80,11 +87,16 @@ class StepFunctionsService:
             VirtualClock(start_ms) if clock == "virtual" else RealClock()
         )
         self.store: Store = store if store is not None else MemoryStore()
-        self.queue = MemoryQueue(self.clock)
+        self.queue: Queue = queue if queue is not None else MemoryQueue(self.clock)
         functions = LocalLambdaFunctions(
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
-        self.activities = ActivityBroker(region=region, account=account, registry=self.store)
+        self.activities = ActivityBroker(
+            region=region,
+            account=account,
+            registry=self.store,
+            serves_tasks=serves_activity_tasks,
+        )
         #: Step Functions Local's mock configuration: StartExecution on ``<arn>#<TestCase>``
         #: runs that test case; the mocks of each such execution, by its ARN.
         self.mock_config = mock_config
@@ -103,7 +115,7 @@ class StepFunctionsService:
         )
         self.worker = Worker(self.runtime, self.queue, self.clock)
         # A store that outlived an earlier endpoint: its executions carry on.
-        self.recovered = self.runtime.recover()
+        self.recovered = self.runtime.recover() if recover else 0
 
     # ------------------------------------------------------------------ running
 
@@ -588,7 +600,7 @@ class StepFunctionsService:
             self.worker.run_until_idle(until=lambda: self._execution(arn).status != S.RUNNING)
             return
         while self._execution(arn).status == S.RUNNING:
-            self.queue.wait(0.05)
+            time.sleep(0.05)
 
 
 _ACTIONS = frozenset(

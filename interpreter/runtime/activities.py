@@ -131,9 +131,14 @@ class ActivityBroker:
     they waited (their execution stopped, or the task timed out).
     """
 
-    def __init__(self, *, region: str, account: str, registry: Any = None) -> None:
+    def __init__(
+        self, *, region: str, account: str, registry: Any = None, serves_tasks: bool = True
+    ) -> None:
         self.region = region
         self.account = account
+        #: False where the workers cannot reach the tasks (the serverless deployment keeps the
+        #: waiting tasks in one container's memory): activity tasks then fail at once.
+        self.serves_tasks = serves_tasks
         #: Where the activities are kept (the deployment's store), so they outlive a restart.
         self.registry = registry
         self._activities: dict[str, ActivityRecord] = {}

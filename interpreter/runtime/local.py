@@ -243,6 +243,13 @@ class LocalTaskRunner:
                 worker_name=run.worker_name,
             )
         broker = self.activity_broker
+        if broker is not None and not broker.serves_tasks:
+            return TaskOutcome(
+                False,
+                error="States.Runtime",
+                cause="Activity tasks are not served by this deployment yet: run them on "
+                "asl serve.",
+            )
         token = str(command["task_token"])
         if broker is not None and broker.schedule(arn, token, command["input"]):
             return TaskOutcome(True, activity_scheduled=True, awaiting_callback=True)

@@ -66,3 +66,41 @@ def test_the_table_is_the_one_the_dynamodb_store_uses() -> None:
     expected = table_definition("any")
     for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode"):
         assert properties[key] == expected[key], key
+
+
+def test_cfn_lint_finds_nothing_wrong() -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    matches = lint_file(TEMPLATE, ManualArgs(regions=["us-east-1"]))
+    assert [str(match) for match in matches] == []
+
+
+def test_each_function_runs_a_handler_that_exists_with_explicit_policies() -> None:
+    import importlib
+
+    resources = load()["Resources"]
+    functions = {n: r for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == {"ApiFunction", "WorkerFunction", "SweepFunction"}
+    for name, function in functions.items():
+        module, _, attribute = function["Properties"]["Handler"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), attribute)), name
+        assert function["Properties"]["Policies"], name  # no function without a policy
+
+
+def test_the_work_queue_outlasts_six_worker_timeouts() -> None:
+    resources = load()["Resources"]
+    worker_timeout = resources["WorkerFunction"]["Properties"]["Timeout"]
+    assert resources["WorkQueue"]["Properties"]["VisibilityTimeout"] >= 6 * worker_timeout
+
+
+def test_the_lambda_requirements_are_the_project_s() -> None:
+    import tomllib
+
+    project = tomllib.loads((TEMPLATE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    expected = [
+        *project["project"]["dependencies"],
+        *project["project"]["optional-dependencies"]["lambda"],
+    ]
+    lines = (TEMPLATE.parent / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    listed = [line for line in lines if line and not line.startswith("#")]
+    assert listed == expected

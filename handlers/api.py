@@ -1,0 +1,32 @@
+"""The Step Functions API on Lambda: boto3 and the AWS CLI talk to the function URL unchanged
+(``endpoint_url=<function URL>``), as they talk to ``asl serve``."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from handlers.deployment import service
+from interpreter.api.server import answer
+
+logger = Logger(service="asl-api")
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A function-URL (HTTP payload 2.0) request in, the API's answer out."""
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    status, payload = answer(service(), headers.get("x-amz-target", ""), raw)
+    return {
+        "statusCode": status,
+        "headers": {
+            "Content-Type": "application/x-amz-json-1.0",
+            "x-amzn-RequestId": str(uuid.uuid4()),
+        },
+        "body": payload.decode("utf-8"),
+    }

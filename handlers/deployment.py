@@ -1,0 +1,40 @@
+"""The serverless deployment the handlers share: one per Lambda container, built on first use.
+
+Environment (set by ``template.yaml``): ``TABLE_NAME`` (the DynamoDB table), ``QUEUE_URL`` (the
+work queue), ``ACCOUNT_ID``, and Lambda's own ``AWS_REGION``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from interpreter.adapters.aws_services import Boto3ServiceInvoker
+from interpreter.adapters.dynamodb_store import DynamoDbStore
+from interpreter.adapters.sqs_queue import SqsQueue
+from interpreter.api.service import StepFunctionsService
+
+
+def _client(service: str) -> Any:
+    import boto3
+
+    # boto3's stubs overload client() per literal service name; ours is a variable.
+    return boto3.client(service, region_name=os.environ["AWS_REGION"])  # type: ignore[call-overload]
+
+
+@functools.cache
+def service() -> StepFunctionsService:
+    """The Step Functions API over DynamoDB and SQS, with AWS services called through boto3."""
+    return StepFunctionsService(
+        clock="real",
+        account=os.environ["ACCOUNT_ID"],
+        region=os.environ["AWS_REGION"],
+        store=DynamoDbStore(_client("dynamodb"), os.environ["TABLE_NAME"]),
+        queue=SqsQueue(_client("sqs"), os.environ["QUEUE_URL"]),
+        invokers=[Boto3ServiceInvoker(callbacks=True)],
+        # Nothing is lost when a container starts: the sweep finds what is due.
+        recover=False,
+        # Waiting activity tasks live in one container's memory: not here yet.
+        serves_activity_tasks=False,
+    )

@@ -1,0 +1,45 @@
+"""The work queue's consumer: each SQS message is a ``decide`` or a ``task`` for one execution.
+
+A message that fails goes back to the queue (partial batch response) and, after the queue's
+``maxReceiveCount``, to the dead-letter queue; the rest of the batch succeeds. Near the end of
+the function's time the worker stops taking messages and hands the rest back, so no message is
+cut off half-way (a half-done one would be redone from its last commit anyway).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from aws_lambda_powertools import Logger
+
+from handlers.deployment import service
+
+logger = Logger(service="asl-worker")
+
+#: Time kept in hand when deciding whether to take one more message.
+RESERVE_MS: Final = 30_000
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Process an SQS batch; returns the messages to redeliver (``batchItemFailures``)."""
+    runtime = service().runtime
+    failures: list[dict[str, str]] = []
+    for record in event.get("Records", []):
+        message_id = record["messageId"]
+        if failures and failures[-1].get("reason") == "time":
+            failures.append({"itemIdentifier": message_id, "reason": "time"})
+            continue
+        if context.get_remaining_time_in_millis() < RESERVE_MS:
+            failures.append({"itemIdentifier": message_id, "reason": "time"})
+            continue
+        try:
+            message = json.loads(record["body"])
+            if not isinstance(message, dict):
+                raise ValueError("a work message is a JSON object")
+            runtime.handle(message)
+        except Exception:  # the message goes back to the queue (then to the DLQ)
+            logger.exception("work message failed", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id, "reason": "error"})
+    return {"batchItemFailures": [{"itemIdentifier": f["itemIdentifier"]} for f in failures]}
