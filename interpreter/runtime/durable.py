@@ -42,6 +42,10 @@ from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachin
 MAX_QUEUE_DELAY_MS = 900_000
 #: Compare-and-set retries of one decision before the message goes back to the queue.
 COMMIT_ATTEMPTS = 5
+#: How long a task may stay unanswered before its message is presumed lost and sent again:
+#: longer than the work queue's redelivery (SQS visibility timeout, 90 minutes in
+#: template.yaml), so a task that is merely slow or being redelivered is not sent twice.
+REDISPATCH_AFTER_MS = 2 * 3_600_000
 
 
 #: Commands a task message carries out, and the events that answer them (an answered one is done).
@@ -100,11 +104,13 @@ class DurableRuntime:
         *,
         account: str = "123456789012",
         region: str = "us-east-1",
+        redispatch_after_ms: int = REDISPATCH_AFTER_MS,
     ) -> None:
         self.store = store
         self.queue = queue
         self.clock = clock
         self.tasks = tasks
+        self.redispatch_after_ms = redispatch_after_ms
         self.identity = _Identity(account, region)
         self._machines: dict[tuple[str, str], CompiledStateMachine] = {}
         self._machines_lock = threading.Lock()
@@ -231,12 +237,18 @@ class DurableRuntime:
     def handle(self, message: Mapping[str, Any]) -> None:
         """Process one work message (a decision or a task)."""
         if message.get("kind") == "decide":
-            self.decide(str(message["arn"]))
+            wake_ms = message.get("wake_ms")
+            self.decide(str(message["arn"]), wake_ms if isinstance(wake_ms, int) else None)
         elif message.get("kind") == "task":
             self.run_task(str(message["arn"]), str(message["key"]), message["command"])
 
-    def decide(self, arn: str) -> None:
-        """Advance one execution by what its inbox and its due timers hold."""
+    def decide(self, arn: str, wake_ms: int | None = None) -> None:
+        """Advance one execution by what its inbox and its due timers hold.
+
+        ``wake_ms`` marks a wake-up message (see :meth:`_arm`): with nothing to do, only the one
+        for the execution's current wake-up time arms the next, so stale ones die out. Tasks
+        unanswered for ``redispatch_after_ms`` are sent again.
+        """
         for _ in range(COMMIT_ATTEMPTS):
             record = self.store.get_execution(arn)
             if record is None:
@@ -258,7 +270,11 @@ class DurableRuntime:
             due = sorted((at, key) for key, at in record.timers.items() if at <= now)
             events.extend({"type": "timer", "key": key} for _, key in due)
             if not events:
-                self._arm(record, now)
+                resent = self._redispatch_overdue(record, now)
+                if resent is None:
+                    continue  # lost the race to commit: look again
+                if not resent and wake_ms is not None and wake_ms == record.wake_ms:
+                    self._arm(record, now)
                 return
             machine_record = self.machine_record_of(record)
             if machine_record is None:
@@ -269,8 +285,12 @@ class DurableRuntime:
             for _, key in due:
                 record.timers.pop(key, None)
             for entry in inbox.values():
+                key = str(entry.get("key", ""))
                 if entry.get("type") in _ANSWERS:
-                    record.tasks.pop(str(entry.get("key", "")), None)
+                    record.tasks.pop(key, None)
+                if entry.get("type") in _ANSWERS or entry.get("type") in _STEP_SUFFIXES:
+                    # Answered, or now waiting for a callback or a worker: no longer in flight.
+                    record.task_sent_ms.pop(key, None)
             record.version = expected + 1
             self._apply(record, transition, now)
             if self.store.commit(record, expected):
@@ -308,16 +328,20 @@ class DurableRuntime:
 
     def recover(self) -> int:
         """Resume every RUNNING execution after a restart: a decision for each (it delivers its
-        inbox and re-arms its timers), and its unanswered tasks sent again (a task's side
-        effect is at-least-once; its key lets the result be taken once). Returns how many."""
+        inbox and re-arms its timers), and its tasks in flight sent again (a task's side effect
+        is at-least-once; its key lets the result be taken once). Returns how many."""
         running = self.store.running_executions()
         for arn in running:
             record = self.store.get_execution(arn)
             if record is None:
                 continue
             for key, command in record.tasks.items():
-                self.queue.send({"kind": "task", "arn": arn, "key": key, "command": command})
-            self.queue.send({"kind": "decide", "arn": arn})
+                # A callback already submitted waits for its answer, not for a new call; an
+                # activity task is queued again for its workers (that queue was in memory).
+                if key in record.task_sent_ms or command.get("activity"):
+                    self.queue.send({"kind": "task", "arn": arn, "key": key, "command": command})
+            # As a wake-up for its current time: it re-arms the execution's timers.
+            self.queue.send({"kind": "decide", "arn": arn, "wake_ms": record.wake_ms})
         return len(running)
 
     def sweep(self) -> int:
@@ -339,6 +363,7 @@ class DurableRuntime:
                 record.timers[command["key"]] = int(command["at_ms"])
             elif command["type"] in _WORK:
                 record.tasks[command["key"]] = dict(command)
+                record.task_sent_ms[command["key"]] = now
         if record.status != S.RUNNING:
             record.stop_ms = snapshot.get("stop_ms") or now
             record.output_text = snapshot.get("output_text")
@@ -348,7 +373,44 @@ class DurableRuntime:
             record.tasks = {}
         live = [key for key in record.timers if key in snapshot.get("waits", {})]
         record.timers = {key: record.timers[key] for key in live}
-        record.wake_ms = min(record.timers.values()) if record.timers else None
+        record.task_sent_ms = {
+            key: sent for key, sent in record.task_sent_ms.items() if key in record.tasks
+        }
+        self._set_wake(record)
+
+    def _set_wake(self, record: ExecutionRecord) -> None:
+        """The next time the execution needs a decision: its first timer, or its first task
+        that would be overdue."""
+        times = list(record.timers.values())
+        times.extend(sent + self.redispatch_after_ms for sent in record.task_sent_ms.values())
+        record.wake_ms = min(times) if times else None
+
+    def _redispatch_overdue(self, record: ExecutionRecord, now: int) -> bool | None:
+        """Send again the tasks unanswered for too long (their message presumed lost): True if
+        some were, False if none are overdue, None if another worker committed first."""
+        overdue = [
+            key
+            for key, sent in record.task_sent_ms.items()
+            if sent + self.redispatch_after_ms <= now and key in record.tasks
+        ]
+        if not overdue:
+            return False
+        expected = record.version
+        for key in overdue:
+            record.task_sent_ms[key] = now
+        record.version = expected + 1
+        record.outbox = []
+        self._set_wake(record)
+        if not self.store.commit(record, expected):
+            return None
+        for key in overdue:
+            command = record.tasks[key]
+            token = command.get("task_token")
+            if token:
+                self.store.put_task_token(str(token), record.arn, key)
+            self.queue.send({"kind": "task", "arn": record.arn, "key": key, "command": command})
+        self._arm(record, now)
+        return True
 
     def _flush(self, record: ExecutionRecord) -> None:
         if record.outbox:
@@ -373,10 +435,14 @@ class DurableRuntime:
             self._arm(record, self.clock.now_ms())
 
     def _arm(self, record: ExecutionRecord, now: int) -> None:
+        """Send the wake-up message for the execution's next wake-up time. It names that time:
+        a wake-up that finds nothing to do re-arms (a delay is at most the queue's maximum)
+        only if the time is still the execution's, so a superseded wake-up ends there."""
         if record.wake_ms is None:
             return
         delay = min(max(0, record.wake_ms - now), MAX_QUEUE_DELAY_MS)
-        self.queue.send({"kind": "decide", "arn": record.arn}, delay)
+        message = {"kind": "decide", "arn": record.arn, "wake_ms": record.wake_ms}
+        self.queue.send(message, delay)
 
 
 class Worker:

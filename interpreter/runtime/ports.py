@@ -66,6 +66,10 @@ class ExecutionRecord:
     wake_ms: int | None = None
     #: The state machine revision the execution runs (see StateMachineRecord.revision_id).
     state_machine_revision: str = ""
+    #: When each task still in the hands of the task runner was (last) sent, by key: a task
+    #: whose message was lost (a crash between a commit and its send) is sent again once it is
+    #: overdue. Callbacks and activity tasks leave it once submitted or scheduled.
+    task_sent_ms: dict[str, int] = field(default_factory=dict)
 
 
 class Store(Protocol):

@@ -379,3 +379,114 @@ def test_the_durable_runtime_on_dynamodb_matches_the_memory_store(path: Path) ->
                 )
             )
     assert outcomes[0] == outcomes[1]
+
+
+LAMBDA_TASK = {
+    "StartAt": "T",
+    "States": {
+        "T": {
+            "Type": "Task",
+            "Resource": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f",
+            "End": True,
+        }
+    },
+}
+
+
+def test_a_lost_task_message_is_sent_again_once_overdue() -> None:
+    calls: list[Any] = []
+
+    def handler(event: Any, context: Any) -> Any:
+        calls.append(event)
+        return {"n": len(calls)}
+
+    deployment = Deployment({"f": handler})
+    machine = deployment.machine(LAMBDA_TASK)
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    # The task message is lost (a crash between the commit and the send).
+    lost = deployment.queue.pop_due(deployment.clock.now_ms())
+    assert lost is not None
+    assert lost["kind"] == "task"
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.wake_ms == START_MS + deployment.runtime.redispatch_after_ms
+    # The execution's own wake-up brings the task back when it is overdue, and only then.
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "SUCCEEDED"
+    assert calls == [{}]
+    assert record.stop_ms == START_MS + deployment.runtime.redispatch_after_ms
+
+
+def test_a_waiting_callback_is_not_called_again() -> None:
+    calls: list[Any] = []
+
+    def submit(event: Any, context: Any) -> Any:
+        calls.append(event)
+        return {}
+
+    deployment = Deployment({"submit": submit})
+    machine = deployment.machine(
+        {
+            "StartAt": "Ask",
+            "States": {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {
+                        "FunctionName": "submit",
+                        "Payload": {"token.$": "$$.Task.Token"},
+                    },
+                    "End": True,
+                }
+            },
+        }
+    )
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    deployment.worker.run_until_idle()
+    deployment.clock.advance_to(START_MS + 10 * deployment.runtime.redispatch_after_ms)
+    deployment.runtime.sweep()
+    deployment.runtime.recover()
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "RUNNING"
+    assert len(calls) == 1  # submitted once; it waits for SendTaskSuccess
+
+
+def test_superseded_wake_ups_die_out() -> None:
+    # A loop of long Waits: each commit arms a wake-up; the old ones must not keep re-arming.
+    definition = {
+        "StartAt": "Count",
+        "States": {
+            "Count": {
+                "Type": "Pass",
+                "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+                "Next": "Enough?",
+            },
+            "Enough?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": 20, "Next": "Done"}],
+                "Default": "Nap",
+            },
+            "Nap": {"Type": "Wait", "Seconds": 7200, "Next": "Count"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+    deployment = Deployment()
+    machine = deployment.machine(definition)
+    started = deployment.runtime.start_execution(machine, "e", '{"n": 0}', {"n": 0})
+    handled = 0
+    while (due := deployment.queue.next_due_ms()) is not None:
+        deployment.clock.advance_to(due)
+        message = deployment.queue.pop_due(deployment.clock.now_ms())
+        assert message is not None
+        deployment.runtime.handle(message)
+        handled += 1
+        assert len(deployment.queue) <= 2, "wake-ups are multiplying"
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "SUCCEEDED"
+    # Each two-hour Wait takes eight fifteen-minute hops: about 8 messages per iteration.
+    assert handled <= 20 * 9
