@@ -6,6 +6,7 @@ outcome and the path the execution took, the way a user would test their workflo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,26 @@ def test_declined_card_releases_the_stock_and_rejects_the_order(machine: StateMa
         "ReleaseStock",
         "RejectOrder",
     ]
+
+
+@pytest.mark.parametrize(
+    ("test_case", "status", "detail"),
+    [
+        ("HappyPath", "SUCCEEDED", "r-42"),
+        ("BusyStockService", "SUCCEEDED", "r-43"),
+        ("CardDeclined", "FAILED", "OrderRejected"),
+    ],
+)
+def test_the_sample_mock_configuration(test_case: str, status: str, detail: str) -> None:
+    """samples/MockConfigFile.json: Step Functions Local's format, no handlers needed."""
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    machine = StateMachine.from_file(samples / "order-processing.asl.json", name="order-processing")
+    order = json.loads((samples / "order.json").read_text(encoding="utf-8"))
+    result = machine.run(
+        order, mock_config=samples / "MockConfigFile.json", test_case=test_case, clock="virtual"
+    )
+    assert result.status == status
+    if status == "SUCCEEDED":
+        assert result.output["reservationId"] == detail
+    else:
+        assert result.error == detail
