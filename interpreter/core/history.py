@@ -42,6 +42,19 @@ try:
         False,
         False,
     )
+    # The ASCII-only variant is faster; its text is the same unless it escaped something as
+    # \uXXXX (a character beyond ASCII, which AWS writes as it is), so "\u" sends us back.
+    _ascii_chunks: Any = _make_encoder(
+        None,
+        None,  # type: ignore[arg-type]
+        json.encoder.encode_basestring_ascii,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        False,
+    )
 except ImportError:  # pragma: no cover - CPython always has _json
     _chunks = None
 
@@ -50,7 +63,10 @@ def to_json_text(value: JSON) -> str:
     """Compact JSON text, as AWS writes payloads into history events and outputs."""
     if _chunks is None:  # pragma: no cover
         return _encode(value)
-    return "".join(_chunks(value, 0))
+    text = "".join(_ascii_chunks(value, 0))
+    if "\\u" in text:
+        return "".join(_chunks(value, 0))
+    return text
 
 
 #: Events that may be the execution's last (AWS lets event 25,000 be one of these).
