@@ -10,7 +10,6 @@ response members, with timestamps as aware datetimes; failures raise
 
 from __future__ import annotations
 
-import base64
 import inspect
 import re
 import time
@@ -23,8 +22,11 @@ from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, Vir
 from interpreter.adapters.mock_config import MockConfig, MockConfigError, MockedTestCase
 from interpreter.api.errors import api_error
 from interpreter.api.request_shapes import check_request, missing_members
+from interpreter.api.shapes import api_date as _date
+from interpreter.api.shapes import drop_none as _drop_none
+from interpreter.api.shapes import page as _page
+from interpreter.api.versions import VersionActions
 from interpreter.core import snapshot as S
-from interpreter.core.timefmt import datetime_from_ms
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON, parse_json
@@ -44,15 +46,7 @@ from interpreter.runtime.ports import ExecutionRecord, Queue, StateMachineRecord
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
 
-def _date(epoch_ms: int | None) -> Any:
-    return None if epoch_ms is None else datetime_from_ms(epoch_ms)
-
-
-def _drop_none(document: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in document.items() if value is not None}
-
-
-class StepFunctionsService:
+class StepFunctionsService(VersionActions):
     """The Step Functions API over a :class:`DurableRuntime`.
 
     Locally (``asl serve``) the adapters are in memory, or ``store`` is a SQLite file:
@@ -195,13 +189,16 @@ class StepFunctionsService:
                     "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                 )
             record = existing
-        return {"stateMachineArn": arn, "creationDate": _date(record.created_ms)}
+        response = {"stateMachineArn": arn, "creationDate": _date(record.created_ms)}
+        if publish:
+            response["stateMachineVersionArn"] = self._publish(record, versionDescription)
+        return response
 
     def describe_state_machine(self, stateMachineArn: str, **_ignored: Any) -> dict[str, Any]:
-        """DescribeStateMachine."""
-        record = self._machine(stateMachineArn)
-        return {
-            "stateMachineArn": record.arn,
+        """DescribeStateMachine (of a version too: ``<state machine ARN>:<n>``)."""
+        machine, record, version_arn, _ = self.resolve(stateMachineArn)
+        described = {
+            "stateMachineArn": version_arn or record.arn,
             "name": record.name,
             "status": record.status,
             "definition": record.definition,
@@ -212,6 +209,12 @@ class StepFunctionsService:
             "tracingConfiguration": {"enabled": False},
             "revisionId": record.revision_id,
         }
+        if version_arn is not None:
+            version = machine.versions[version_arn.rsplit(":", 1)[1]]
+            described["creationDate"] = _date(version["created_ms"])
+            if "description" in version:
+                described["description"] = version["description"]
+        return described
 
     def update_state_machine(
         self,
@@ -252,7 +255,10 @@ class StepFunctionsService:
             raise api_error(
                 "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{stateMachineArn}'"
             )
-        return {"updateDate": _date(record.updated_ms), "revisionId": record.revision_id}
+        response = {"updateDate": _date(record.updated_ms), "revisionId": record.revision_id}
+        if publish:
+            response["stateMachineVersionArn"] = self._publish(record, versionDescription)
+        return response
 
     def list_state_machines(self, **_ignored: Any) -> dict[str, Any]:
         """ListStateMachines."""
@@ -333,7 +339,7 @@ class StepFunctionsService:
     ) -> dict[str, Any]:
         """StartExecution (``<state machine ARN>#<test case>`` runs a mock test case)."""
         stateMachineArn, _, test_case = stateMachineArn.partition("#")
-        machine = self._machine(stateMachineArn)
+        _, machine, version_arn, alias_arn = self.resolve(stateMachineArn)
         name = name if name is not None else str(uuid.uuid4())
         _check_name(name, "execution")
         text, value = _execution_input(input)
@@ -342,7 +348,14 @@ class StepFunctionsService:
             # Registered before the start: the first task may run as soon as it is queued.
             self._mocked[arn] = self._test_case(machine.name, test_case)
         try:
-            record = self.runtime.start_execution(machine, name, text, value)
+            record = self.runtime.start_execution(
+                machine,
+                name,
+                text,
+                value,
+                version_arn=version_arn or "",
+                alias_arn=alias_arn or "",
+            )
         except ExecutionAlreadyExistsError as problem:
             raise api_error("ExecutionAlreadyExists", str(problem)) from None
         return {"executionArn": record.arn, "startDate": _date(record.start_ms)}
@@ -402,6 +415,8 @@ class StepFunctionsService:
                 "outputDetails": {"included": True} if record.output_text is not None else None,
                 "error": record.error,
                 "cause": record.cause,
+                "stateMachineVersionArn": record.version_arn or None,
+                "stateMachineAliasArn": record.alias_arn or None,
                 "redriveCount": 0,
                 "redriveStatus": "NOT_REDRIVABLE"
                 if record.status in (S.RUNNING, S.SUCCEEDED)
@@ -622,6 +637,14 @@ _ACTIONS = frozenset(
         "SendTaskFailure",
         "SendTaskHeartbeat",
         "TestState",
+        "PublishStateMachineVersion",
+        "ListStateMachineVersions",
+        "DeleteStateMachineVersion",
+        "CreateStateMachineAlias",
+        "DescribeStateMachineAlias",
+        "UpdateStateMachineAlias",
+        "DeleteStateMachineAlias",
+        "ListStateMachineAliases",
         "CreateActivity",
         "DescribeActivity",
         "ListActivities",
@@ -655,18 +678,6 @@ def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, J
         code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
         raise api_error(code, f"Invalid State Machine Execution Input: '{problem}'") from None
     return text, value
-
-
-def _page(items: list[Any], size: int, token: str | None) -> tuple[list[Any], str | None]:
-    start = 0
-    if token:
-        try:
-            start = int(base64.urlsafe_b64decode(token.encode()).decode())
-        except ValueError:
-            raise api_error("InvalidToken", "Invalid Token: 'nextToken'") from None
-    end = start + size
-    following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], following
 
 
 def _without_data(event: dict[str, Any]) -> dict[str, Any]:

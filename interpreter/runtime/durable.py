@@ -151,8 +151,12 @@ class DurableRuntime:
         name: str,
         input_text: str,
         execution_input: JSON,
+        *,
+        version_arn: str = "",
+        alias_arn: str = "",
     ) -> ExecutionRecord:
-        """Start an execution (idempotent by name while it runs with the same input)."""
+        """Start an execution (idempotent by name while it runs with the same input);
+        ``machine_record`` is the revision to run (a version's, when StartExecution named one)."""
         arn = self.execution_arn(machine_record, name)
         existing = self.store.get_execution(arn)
         if existing is not None:
@@ -182,6 +186,8 @@ class DurableRuntime:
             start_ms=now,
             version=1,
             state_machine_revision=machine_record.revision_id,
+            version_arn=version_arn,
+            alias_arn=alias_arn,
         )
         self._apply(record, transition, now)
         if not self.store.create_execution(record):

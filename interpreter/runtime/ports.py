@@ -35,6 +35,10 @@ class StateMachineRecord:
     #: and an execution runs the revision it started with to its end.
     revision_id: str = ""
     updated_ms: int = 0
+    #: Published versions by number: ``{"revision_id", "created_ms", "description"?}``.
+    versions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Aliases by name: ``{"routing": [...], "created_ms", "updated_ms", "description"?}``.
+    aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -70,6 +74,9 @@ class ExecutionRecord:
     #: whose message was lost (a crash between a commit and its send) is sent again once it is
     #: overdue. Callbacks and activity tasks leave it once submitted or scheduled.
     task_sent_ms: dict[str, int] = field(default_factory=dict)
+    #: The version (and the alias) StartExecution named, if it named one.
+    version_arn: str = ""
+    alias_arn: str = ""
 
 
 class Store(Protocol):

@@ -363,3 +363,62 @@ def test_mock_test_cases_through_the_endpoint() -> None:
         service.call("StartExecution", {"stateMachineArn": f"{arn}#Nope"})
     assert unknown.value.code == "ValidationException"
     assert "no test case 'Nope'" in unknown.value.message
+
+
+def test_versions_and_aliases(client: Any) -> None:
+    first = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "v1", "End": True}}}
+    second = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "v2", "End": True}}}
+    created = client.create_state_machine(
+        name="versioned",
+        definition=json.dumps(first),
+        roleArn=ROLE,
+        publish=True,
+        versionDescription="first",
+    )
+    arn = created["stateMachineArn"]
+    assert created["stateMachineVersionArn"] == f"{arn}:1"
+    updated = client.update_state_machine(
+        stateMachineArn=arn, definition=json.dumps(second), publish=True
+    )
+    assert updated["stateMachineVersionArn"] == f"{arn}:2"
+    # Publishing the same revision again gives the same version.
+    again = client.publish_state_machine_version(stateMachineArn=arn)
+    assert again["stateMachineVersionArn"] == f"{arn}:2"
+    versions = client.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"]
+    assert [v["stateMachineVersionArn"] for v in versions] == [f"{arn}:2", f"{arn}:1"]
+    described = client.describe_state_machine(stateMachineArn=f"{arn}:1")
+    assert json.loads(described["definition"]) == first
+    assert described["description"] == "first"
+
+    run_v1 = client.start_execution(stateMachineArn=f"{arn}:1")["executionArn"]
+    assert wait_until_done(client, run_v1)["output"] == '"v1"'
+    assert client.describe_execution(executionArn=run_v1)["stateMachineVersionArn"] == f"{arn}:1"
+
+    alias = client.create_state_machine_alias(
+        name="live",
+        routingConfiguration=[{"stateMachineVersionArn": f"{arn}:1", "weight": 100}],
+    )["stateMachineAliasArn"]
+    assert alias == f"{arn}:live"
+    via_alias = client.start_execution(stateMachineArn=alias)["executionArn"]
+    done = wait_until_done(client, via_alias)
+    assert done["output"] == '"v1"'
+    assert done["stateMachineAliasArn"] == alias
+    client.update_state_machine_alias(
+        stateMachineAliasArn=alias,
+        routingConfiguration=[{"stateMachineVersionArn": f"{arn}:2", "weight": 100}],
+    )
+    routed = client.describe_state_machine_alias(stateMachineAliasArn=alias)
+    assert routed["routingConfiguration"] == [{"stateMachineVersionArn": f"{arn}:2", "weight": 100}]
+    moved = client.start_execution(stateMachineArn=alias)["executionArn"]
+    assert wait_until_done(client, moved)["output"] == '"v2"'
+
+    with pytest.raises(ClientError) as in_use:
+        client.delete_state_machine_version(stateMachineVersionArn=f"{arn}:2")
+    assert in_use.value.response["Error"]["Code"] == "ConflictException"
+    client.delete_state_machine_version(stateMachineVersionArn=f"{arn}:1")
+    aliases = client.list_state_machine_aliases(stateMachineArn=arn)["stateMachineAliases"]
+    assert [a["stateMachineAliasArn"] for a in aliases] == [alias]
+    client.delete_state_machine_alias(stateMachineAliasArn=alias)
+    with pytest.raises(ClientError) as gone:
+        client.start_execution(stateMachineArn=alias)
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFound"
