@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -52,7 +53,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--mock-config",
         metavar="FILE",
-        help="a Step Functions Local mock configuration (MockConfigFile.json); with --test-case",
+        default=os.environ.get("SFN_MOCK_CONFIG"),
+        help="a Step Functions Local mock configuration (MockConfigFile.json; default: "
+        "$SFN_MOCK_CONFIG), used with --test-case",
     )
     parser.add_argument(
         "--test-case", help="the test case of the mock configuration to run (see --mock-config)"
@@ -148,11 +151,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"asl run: InvalidDefinition: {problem.message}", file=sys.stderr)
         return 2
     mock_options: dict[str, Any] = {}
-    if args.mock_config or args.test_case:
+    if args.test_case:
         from interpreter.adapters.mock_config import MockConfig, MockConfigError
 
-        if not (args.mock_config and args.test_case):
-            print("asl run: --mock-config and --test-case go together", file=sys.stderr)
+        if not args.mock_config:
+            print("asl run: --test-case needs --mock-config (or SFN_MOCK_CONFIG)", file=sys.stderr)
             return 2
         try:
             config = MockConfig.load(args.mock_config)
