@@ -153,6 +153,7 @@ class StepFunctionsService(VersionActions):
         type: str = "STANDARD",
         publish: bool = False,
         versionDescription: str | None = None,
+        tags: list[Any] | None = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
         """CreateStateMachine."""
@@ -177,6 +178,7 @@ class StepFunctionsService(VersionActions):
             created_ms=now,
             revision_id=str(uuid.uuid4()),
             updated_ms=now,
+            tags=_tag_map(tags),
         )
         if not self.store.put_state_machine(record):
             existing = self.store.get_state_machine(arn)
@@ -541,10 +543,13 @@ class StepFunctionsService(VersionActions):
 
     # ------------------------------------------------------------------ activities
 
-    def create_activity(self, name: str, **_ignored: Any) -> dict[str, Any]:
+    def create_activity(
+        self, name: str, tags: list[Any] | None = None, **_ignored: Any
+    ) -> dict[str, Any]:
         """CreateActivity (idempotent by name)."""
         _check_name(name, "activity")
         record = self.activities.create(name, self.clock.now_ms())
+        record.tags.update(_tag_map(tags))
         return {"activityArn": record.arn, "creationDate": _date(record.created_ms)}
 
     def describe_activity(self, activityArn: str, **_ignored: Any) -> dict[str, Any]:
@@ -589,6 +594,46 @@ class StepFunctionsService(VersionActions):
         if record is None:
             raise api_error("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
         return record
+
+    # ------------------------------------------------------------------ tags
+
+    def tag_resource(self, resourceArn: str, tags: list[Any], **_ignored: Any) -> dict[str, Any]:
+        """TagResource (state machines and activities)."""
+        self._tagged(resourceArn, lambda current: {**current, **_tag_map(tags)})
+        return {}
+
+    def untag_resource(
+        self, resourceArn: str, tagKeys: list[str], **_ignored: Any
+    ) -> dict[str, Any]:
+        """UntagResource."""
+        self._tagged(
+            resourceArn, lambda current: {k: v for k, v in current.items() if k not in tagKeys}
+        )
+        return {}
+
+    def list_tags_for_resource(self, resourceArn: str, **_ignored: Any) -> dict[str, Any]:
+        """ListTagsForResource."""
+        current = self._tagged(resourceArn, lambda current: current)
+        return {"tags": [{"key": key, "value": value} for key, value in current.items()]}
+
+    def _tagged(
+        self, arn: str, change: Callable[[dict[str, str]], dict[str, str]]
+    ) -> dict[str, str]:
+        machine = self.store.get_state_machine(arn)
+        if machine is not None:
+            updated = change(dict(machine.tags))
+            if updated != machine.tags:
+                _check_tag_count(updated)
+                machine.tags = updated
+                self.store.update_state_machine(machine)
+            return updated
+        activity = self.activities.get(arn)
+        if activity is not None:
+            updated = change(dict(activity.tags))
+            _check_tag_count(updated)
+            activity.tags = updated
+            return updated
+        raise api_error("ResourceNotFound", f"Resource not found: '{arn}'")
 
     # ------------------------------------------------------------------ internals
 
@@ -645,6 +690,9 @@ _ACTIONS = frozenset(
         "UpdateStateMachineAlias",
         "DeleteStateMachineAlias",
         "ListStateMachineAliases",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
         "CreateActivity",
         "DescribeActivity",
         "ListActivities",
@@ -678,6 +726,26 @@ def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, J
         code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
         raise api_error(code, f"Invalid State Machine Execution Input: '{problem}'") from None
     return text, value
+
+
+#: AWS's limit of tags per resource.
+_MAX_TAGS = 50
+
+
+def _tag_map(tags: list[Any] | None) -> dict[str, str]:
+    """``[{"key", "value"}]`` as a dict (later keys win, as the API's merge does)."""
+    if not tags:
+        return {}
+    mapped = {
+        str(tag.get("key")): str(tag.get("value", "")) for tag in tags if isinstance(tag, dict)
+    }
+    _check_tag_count(mapped)
+    return mapped
+
+
+def _check_tag_count(tags: dict[str, str]) -> None:
+    if len(tags) > _MAX_TAGS:
+        raise api_error("TooManyTags", f"Too many tags: a resource may have up to {_MAX_TAGS} tags")
 
 
 def _without_data(event: dict[str, Any]) -> dict[str, Any]:

@@ -109,6 +109,8 @@ class ActivityRecord:
     arn: str
     name: str
     created_ms: int
+    #: Resource tags (TagResource), key -> value; kept with the deployment's memory.
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -39,6 +39,8 @@ class StateMachineRecord:
     versions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Aliases by name: ``{"routing": [...], "created_ms", "updated_ms", "description"?}``.
     aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Resource tags (TagResource), key -> value.
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

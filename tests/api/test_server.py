@@ -422,3 +422,25 @@ def test_versions_and_aliases(client: Any) -> None:
     with pytest.raises(ClientError) as gone:
         client.start_execution(stateMachineArn=alias)
     assert gone.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_tags_on_state_machines_and_activities(client: Any) -> None:
+    machine = client.create_state_machine(
+        name="tagged",
+        definition=json.dumps(HELLO),
+        roleArn=ROLE,
+        tags=[{"key": "team", "value": "orders"}],
+    )["stateMachineArn"]
+    client.tag_resource(resourceArn=machine, tags=[{"key": "stage", "value": "dev"}])
+    tags = client.list_tags_for_resource(resourceArn=machine)["tags"]
+    assert tags == [{"key": "team", "value": "orders"}, {"key": "stage", "value": "dev"}]
+    client.untag_resource(resourceArn=machine, tagKeys=["team"])
+    assert client.list_tags_for_resource(resourceArn=machine)["tags"] == [
+        {"key": "stage", "value": "dev"}
+    ]
+    activity = client.create_activity(name="tagged", tags=[{"key": "k", "value": "v"}])
+    listed = client.list_tags_for_resource(resourceArn=activity["activityArn"])["tags"]
+    assert listed == [{"key": "k", "value": "v"}]
+    with pytest.raises(ClientError) as missing:
+        client.list_tags_for_resource(resourceArn=machine + "-nope")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
