@@ -20,6 +20,7 @@ AWS's message and the diagnostics) and compiled once; ``run`` may be called any 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,14 @@ class StateMachine:
             activities=activities,
             mocks=mocks,
         )
+        execution_arn = None
+        if self.type == "EXPRESS":
+            # An Express execution's ARN carries an id after its name, as on AWS.
+            name = execution_name or str(uuid.uuid4())
+            execution_name = name
+            execution_arn = (
+                f"arn:aws:states:{region}:{account}:express:{self.name}:{name}:{uuid.uuid4()}"
+            )
         return runner.run(
             self.compiled,
             value,
@@ -134,6 +143,7 @@ class StateMachine:
             state_machine_name=self.name,
             state_machine_arn=state_machine_arn,
             execution_name=execution_name,
+            execution_arn=execution_arn,
             on_event=on_event,
         )
 

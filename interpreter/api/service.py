@@ -357,6 +357,7 @@ class StepFunctionsService(VersionActions):
                 value,
                 version_arn=version_arn or "",
                 alias_arn=alias_arn or "",
+                arn=arn,
             )
         except ExecutionAlreadyExistsError as problem:
             raise api_error("ExecutionAlreadyExists", str(problem)) from None

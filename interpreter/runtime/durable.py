@@ -26,6 +26,7 @@ import json
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -139,11 +140,13 @@ class DurableRuntime:
     # ------------------------------------------------------------------ starting
 
     def execution_arn(self, machine_record: StateMachineRecord, name: str) -> str:
-        """The ARN an execution named ``name`` of ``machine_record`` has."""
-        return (
-            f"arn:aws:states:{self.identity.region}:{self.identity.account}:execution:"
-            f"{machine_record.name}:{name}"
-        )
+        """The ARN for an execution named ``name`` of ``machine_record``. An Express
+        execution's carries a new id after its name (``...:express:<machine>:<name>:<id>``),
+        as AWS's do: Express names need not be unique."""
+        prefix = f"arn:aws:states:{self.identity.region}:{self.identity.account}"
+        if machine_record.type == "EXPRESS":
+            return f"{prefix}:express:{machine_record.name}:{name}:{uuid.uuid4()}"
+        return f"{prefix}:execution:{machine_record.name}:{name}"
 
     def start_execution(
         self,
@@ -154,10 +157,11 @@ class DurableRuntime:
         *,
         version_arn: str = "",
         alias_arn: str = "",
+        arn: str | None = None,
     ) -> ExecutionRecord:
         """Start an execution (idempotent by name while it runs with the same input);
         ``machine_record`` is the revision to run (a version's, when StartExecution named one)."""
-        arn = self.execution_arn(machine_record, name)
+        arn = arn or self.execution_arn(machine_record, name)
         existing = self.store.get_execution(arn)
         if existing is not None:
             if existing.status == S.RUNNING and existing.input_text == input_text:

@@ -444,3 +444,31 @@ def test_tags_on_state_machines_and_activities(client: Any) -> None:
     with pytest.raises(ClientError) as missing:
         client.list_tags_for_resource(resourceArn=machine + "-nope")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_express_executions_have_express_arns() -> None:
+    from interpreter import StateMachine
+
+    service = StepFunctionsService(clock="virtual")
+    arn = service.call(
+        "CreateStateMachine",
+        {"name": "fast", "definition": json.dumps(HELLO), "roleArn": ROLE, "type": "EXPRESS"},
+    )["stateMachineArn"]
+    first = service.call("StartSyncExecution", {"stateMachineArn": arn, "name": "same"})
+    second = service.call("StartSyncExecution", {"stateMachineArn": arn, "name": "same"})
+    prefix = "arn:aws:states:us-east-1:123456789012:express:fast:same:"
+    assert first["executionArn"].startswith(prefix)
+    assert second["executionArn"].startswith(prefix)
+    assert first["executionArn"] != second["executionArn"]  # Express names need not be unique
+
+    result = StateMachine(
+        {
+            "StartAt": "Id",
+            "States": {
+                "Id": {"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id"}, "End": True}
+            },
+        },
+        name="fast",
+        state_machine_type="EXPRESS",
+    ).run({}, execution_name="run")
+    assert result.output["id"].startswith("arn:aws:states:us-east-1:123456789012:express:fast:run:")
