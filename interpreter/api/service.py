@@ -596,6 +596,59 @@ class StepFunctionsService(VersionActions):
             raise api_error("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
         return record
 
+    # ------------------------------------------------------------------ Map Runs
+
+    def list_map_runs(
+        self,
+        executionArn: str,
+        maxResults: int = 0,
+        nextToken: str | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """ListMapRuns: the Distributed Map runs an execution started, oldest first."""
+        record = self._execution(executionArn)
+        runs = sorted(
+            (record.snapshot.get("map_runs") or {}).items(), key=lambda item: item[1]["start_ms"]
+        )
+        entries = [
+            _drop_none(
+                {
+                    "executionArn": record.arn,
+                    "mapRunArn": arn,
+                    "stateMachineArn": _map_run_machine(arn),
+                    "startDate": _date(run["start_ms"]),
+                    "stopDate": _date(run["stop_ms"]),
+                }
+            )
+            for arn, run in runs
+        ]
+        page, token = _page(entries, maxResults or 100, nextToken)
+        return _drop_none({"mapRuns": page, "nextToken": token})
+
+    def describe_map_run(self, mapRunArn: str, **_ignored: Any) -> dict[str, Any]:
+        """DescribeMapRun: a Distributed Map run's settings, status and counts."""
+        prefix, _, rest = mapRunArn.partition(":mapRun:")
+        machine_arn = f"{prefix}:stateMachine:{rest.split('/', 1)[0]}"
+        for record in self.store.list_executions(machine_arn) if rest else []:
+            run = (record.snapshot.get("map_runs") or {}).get(mapRunArn)
+            if run is None:
+                continue
+            described: dict[str, Any] = {
+                "mapRunArn": mapRunArn,
+                "executionArn": record.arn,
+                "status": run["status"],
+                "startDate": _date(run["start_ms"]),
+                "stopDate": _date(run["stop_ms"]),
+                "maxConcurrency": run["max_concurrency"],
+                "toleratedFailurePercentage": float(run["tolerated_percentage"] or 0),
+                "toleratedFailureCount": int(run["tolerated_count"] or 0),
+                "itemCounts": _map_run_counts(run["items"]),
+                "executionCounts": _map_run_counts(run["executions"]),
+                "redriveCount": 0,
+            }
+            return _drop_none(described)
+        raise api_error("ResourceNotFound", f"Resource not found: '{mapRunArn}'")
+
     # ------------------------------------------------------------------ tags
 
     def tag_resource(self, resourceArn: str, tags: list[Any], **_ignored: Any) -> dict[str, Any]:
@@ -691,6 +744,8 @@ _ACTIONS = frozenset(
         "UpdateStateMachineAlias",
         "DeleteStateMachineAlias",
         "ListStateMachineAliases",
+        "ListMapRuns",
+        "DescribeMapRun",
         "TagResource",
         "UntagResource",
         "ListTagsForResource",
@@ -727,6 +782,17 @@ def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, J
         code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
         raise api_error(code, f"Invalid State Machine Execution Input: '{problem}'") from None
     return text, value
+
+
+def _map_run_machine(map_run_arn: str) -> str:
+    """The ARN a Map Run's child executions name as their state machine
+    (``...:stateMachine:<machine>/<label>``)."""
+    prefix, _, rest = map_run_arn.partition(":mapRun:")
+    return f"{prefix}:stateMachine:{rest.rsplit(':', 1)[0]}"
+
+
+def _map_run_counts(counts: dict[str, int]) -> dict[str, int]:
+    return {**counts, "failuresNotRedrivable": 0, "pendingRedrive": 0}
 
 
 #: AWS's limit of tags per resource.

@@ -799,6 +799,14 @@ class _Stepper:
         self.history.add(event_type, previous, details_key, details)
         self.snap["status"] = status
         self.snap["stop_ms"] = self.now_ms
+        for run in (self.snap.get("map_runs") or {}).values():
+            if run["status"] == "RUNNING":
+                # The execution ended around a running Map Run (stopped, timed out, failed).
+                run["status"] = "ABORTED"
+                run["stop_ms"] = self.now_ms
+                for counts in (run["executions"], run["items"]):
+                    counts["aborted"] += counts["running"] + counts["pending"]
+                    counts["running"] = counts["pending"] = 0
         self.snap["frames"] = {}
         self.frames = self.snap["frames"]
         self.snap["waits"] = {}

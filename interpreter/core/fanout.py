@@ -122,6 +122,18 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         run_arn = _map_run_arn(stepper, frame, state)
         data["map_run_arn"] = run_arn
         stepper._emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
+        # What DescribeMapRun and ListMapRuns report; counts follow the run.
+        stepper.snap.setdefault("map_runs", {})[run_arn] = {
+            "state": state.name,
+            "start_ms": stepper.now_ms,
+            "stop_ms": None,
+            "status": "RUNNING",
+            "max_concurrency": max_concurrency,
+            "tolerated_count": tolerated_count,
+            "tolerated_percentage": tolerated_percentage,
+            "executions": dict(_NO_COUNTS),
+            "items": dict(_NO_COUNTS),
+        }
     if reader_request is not None:
         key = stepper.task_key(frame) + "/items"
         data["reading"] = key
@@ -131,6 +143,42 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         )
         return _outcome("block")
     return _launch_first(stepper, frame, state)
+
+
+_NO_COUNTS: dict[str, int] = {
+    "pending": 0,
+    "running": 0,
+    "succeeded": 0,
+    "failed": 0,
+    "timedOut": 0,
+    "aborted": 0,
+    "total": 0,
+    "resultsWritten": 0,
+}
+
+
+def _map_run(stepper: _Stepper, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The Map Run record of a Distributed Map's frame data (None for an inline Map)."""
+    arn = data.get("map_run_arn")
+    runs = stepper.snap.get("map_runs") or {}
+    return runs.get(arn) if arn is not None else None
+
+
+def _weight(data: Mapping[str, Any], index: int) -> int:
+    """How many items iteration ``index`` holds (a batch holds several)."""
+    item = data["items"][index]
+    return len(item["Items"]) if data.get("batched") and isinstance(item, dict) else 1
+
+
+def _count(run: dict[str, Any] | None, data: Mapping[str, Any], index: int, moves: str) -> None:
+    """Move one child execution (and its items) in the run's counts, ``"from>to"``."""
+    if run is None:
+        return
+    source, _, target = moves.partition(">")
+    for counts, amount in ((run["executions"], 1), (run["items"], _weight(data, index))):
+        if source:
+            counts[source] -= amount
+        counts[target] += amount
 
 
 def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
@@ -144,6 +192,11 @@ def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outc
             stepper._fail_state(frame, state, stepper._query_failure(frame, state, problem))
             return _outcome("next")
     count = len(data["items"])
+    run = _map_run(stepper, data)
+    if run is not None:
+        for index in range(count):
+            _count(run, data, index, ">pending")
+            _count(run, data, index, ">total")
     if count == 0:
         _complete_map(stepper, frame, state)
         return _outcome("next")
@@ -215,10 +268,18 @@ def _map_failed(
         if failure.cause is not None:
             details["cause"] = failure.cause
         stepper._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
+        _finish_run(stepper, frame["data"], "FAILED")
     frame["phase"] = S.ENTER
     frame["data"] = None
     stepper._fail_state(frame, state, failure)
     stepper._schedule(frame)
+
+
+def _finish_run(stepper: _Stepper, data: Mapping[str, Any] | None, status: str) -> None:
+    run = _map_run(stepper, data) if data is not None else None
+    if run is not None:
+        run["status"] = status
+        run["stop_ms"] = stepper.now_ms
 
 
 def _map_run_arn(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> str:
@@ -273,6 +334,7 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
         child["silent"] = True
     stepper.frames[child_id] = child
     data["running"].append(child_id)
+    _count(_map_run(stepper, data), data, index, "pending>running")
     stepper._emit(
         child,
         "MapIterationStarted",
@@ -290,6 +352,7 @@ def _complete_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> None:
         return
     if data["distributed"]:
         stepper._emit(frame, "MapRunSucceeded")
+        _finish_run(stepper, data, "SUCCEEDED")
     stepper._emit(frame, "MapStateSucceeded", advance=False)
     result: JSON = data["results"]
     if "records" in data:
@@ -429,6 +492,11 @@ def results_written(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any])
         _map_failed(stepper, frame, state, failure, map_run=True)
         return
     stepper._emit(frame, "MapRunSucceeded")
+    _finish_run(stepper, data, "SUCCEEDED")
+    run = _map_run(stepper, data)
+    if run is not None:
+        for counts in (run["executions"], run["items"]):
+            counts["resultsWritten"] = counts["succeeded"] + counts["failed"]
     stepper._emit(frame, "MapStateSucceeded", advance=False)
     result = {"MapRunArn": data["map_run_arn"], "ResultWriterDetails": event.get("details")}
     _finish_fanout(stepper, frame, state, result)
@@ -475,6 +543,7 @@ def child_succeeded(stepper: _Stepper, child: S.Frame, output: JSON) -> None:
     data["results"][index] = output
     data["done"] += 1
     data["running"].remove(child["id"])
+    _count(_map_run(stepper, data), data, index, "running>succeeded")
     if "records" in data:
         data["records"][str(index)] = _execution_record(
             stepper, parent, child, "SUCCEEDED", output=output
@@ -512,6 +581,7 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
     _drop_frame(stepper, child)
     if data["kind"] == "map":
         data["running"].remove(child["id"])
+        _count(_map_run(stepper, data), data, child["index"], "running>failed")
         batch = data["items"][child["index"]] if data.get("batched") else None
         # Tolerated failures count items: a failed batch counts each of its items.
         data["failed"] += len(batch["Items"]) if isinstance(batch, dict) else 1
@@ -556,6 +626,7 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
             if failure.cause
             else {"error": failure.error},
         )
+        _finish_run(stepper, data, "FAILED")
     parent["phase"] = S.ENTER
     parent["data"] = None
     stepper._fail_state(parent, state, failure)
@@ -589,6 +660,8 @@ def _abort_children(stepper: _Stepper, parent: S.Frame, prev: int) -> None:
             data["records"][str(child["index"])] = _execution_record(
                 stepper, parent, child, "ABORTED"
             )
+        if data["kind"] == "map":
+            _count(_map_run(stepper, data), data, child["index"], "running>aborted")
         if data["kind"] == "map" and not child.get("silent"):
             stepper.history.add(
                 "MapIterationAborted",

@@ -472,3 +472,106 @@ def test_express_executions_have_express_arns() -> None:
         state_machine_type="EXPRESS",
     ).run({}, execution_name="run")
     assert result.output["id"].startswith("arn:aws:states:us-east-1:123456789012:express:fast:run:")
+
+
+def test_map_runs_are_listed_and_described() -> None:
+    service = StepFunctionsService(clock="virtual")
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "Label": "Checks",
+                "ToleratedFailureCount": 1,
+                "MaxConcurrency": 2,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Check",
+                    "States": {
+                        "Check": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$", "NumericLessThan": 0, "Next": "Broken"}],
+                            "Default": "Fine",
+                        },
+                        "Broken": {"Type": "Fail", "Error": "Negative"},
+                        "Fine": {"Type": "Pass", "End": True},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    arn = service.call(
+        "CreateStateMachine",
+        {"name": "runs", "definition": json.dumps(definition), "roleArn": ROLE},
+    )["stateMachineArn"]
+    execution = service.call("StartExecution", {"stateMachineArn": arn, "input": "[1, -2, 3]"})[
+        "executionArn"
+    ]
+    service.run_until_idle()
+    (listed,) = service.call("ListMapRuns", {"executionArn": execution})["mapRuns"]
+    assert listed["mapRunArn"].startswith(
+        "arn:aws:states:us-east-1:123456789012:mapRun:runs/Checks:"
+    )
+    assert listed["stateMachineArn"] == f"{arn}/Checks"
+    described = service.call("DescribeMapRun", {"mapRunArn": listed["mapRunArn"]})
+    assert described["status"] == "SUCCEEDED"
+    assert described["executionArn"] == execution
+    assert described["maxConcurrency"] == 2
+    assert described["toleratedFailureCount"] == 1
+    counts = described["executionCounts"]
+    assert (counts["total"], counts["succeeded"], counts["failed"], counts["pending"]) == (
+        3,
+        2,
+        1,
+        0,
+    )
+    assert described["itemCounts"]["total"] == 3
+    with pytest.raises(StepFunctionsError) as missing:
+        service.call("DescribeMapRun", {"mapRunArn": listed["mapRunArn"] + "x"})
+    assert missing.value.code == "ResourceNotFound"
+
+
+def test_a_failed_batched_map_run_counts_items_and_executions() -> None:
+    service = StepFunctionsService(clock="virtual")
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "MaxConcurrency": 1,
+                "ItemBatcher": {"MaxItemsPerBatch": 2},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Check",
+                    "States": {
+                        "Check": {
+                            "Type": "Choice",
+                            "Choices": [
+                                {"Variable": "$.Items[0]", "NumericLessThan": 0, "Next": "Broken"}
+                            ],
+                            "Default": "Fine",
+                        },
+                        "Broken": {"Type": "Fail", "Error": "Negative"},
+                        "Fine": {"Type": "Pass", "End": True},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    arn = service.call(
+        "CreateStateMachine",
+        {"name": "batches", "definition": json.dumps(definition), "roleArn": ROLE},
+    )["stateMachineArn"]
+    execution = service.call(
+        "StartExecution", {"stateMachineArn": arn, "input": "[1, 2, -3, 4, 5, 6]"}
+    )["executionArn"]
+    service.run_until_idle()
+    (listed,) = service.call("ListMapRuns", {"executionArn": execution})["mapRuns"]
+    described = service.call("DescribeMapRun", {"mapRunArn": listed["mapRunArn"]})
+    assert described["status"] == "FAILED"
+    executions, items = described["executionCounts"], described["itemCounts"]
+    assert (executions["total"], executions["succeeded"], executions["failed"]) == (3, 1, 1)
+    assert executions["pending"] == 1  # the third batch never started
+    assert (items["total"], items["succeeded"], items["failed"], items["pending"]) == (6, 2, 2, 2)
