@@ -474,23 +474,22 @@ def test_express_executions_have_express_arns() -> None:
     assert result.output["id"].startswith("arn:aws:states:us-east-1:123456789012:express:fast:run:")
 
 
-def test_map_runs_are_listed_and_described() -> None:
-    service = StepFunctionsService(clock="virtual")
-    definition = {
+def _negatives_fail(variable: str, **fields: Any) -> dict[str, Any]:
+    """A Distributed Map whose child executions fail on a negative ``variable``."""
+    return {
         "StartAt": "Each",
         "States": {
             "Each": {
                 "Type": "Map",
-                "Label": "Checks",
-                "ToleratedFailureCount": 1,
-                "MaxConcurrency": 2,
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
                     "StartAt": "Check",
                     "States": {
                         "Check": {
                             "Type": "Choice",
-                            "Choices": [{"Variable": "$", "NumericLessThan": 0, "Next": "Broken"}],
+                            "Choices": [
+                                {"Variable": variable, "NumericLessThan": 0, "Next": "Broken"}
+                            ],
                             "Default": "Fine",
                         },
                         "Broken": {"Type": "Fail", "Error": "Negative"},
@@ -498,9 +497,15 @@ def test_map_runs_are_listed_and_described() -> None:
                     },
                 },
                 "End": True,
+                **fields,
             }
         },
     }
+
+
+def test_map_runs_are_listed_and_described() -> None:
+    service = StepFunctionsService(clock="virtual")
+    definition = _negatives_fail("$", Label="Checks", ToleratedFailureCount=1, MaxConcurrency=2)
     arn = service.call(
         "CreateStateMachine",
         {"name": "runs", "definition": json.dumps(definition), "roleArn": ROLE},
@@ -534,32 +539,9 @@ def test_map_runs_are_listed_and_described() -> None:
 
 def test_a_failed_batched_map_run_counts_items_and_executions() -> None:
     service = StepFunctionsService(clock="virtual")
-    definition = {
-        "StartAt": "Each",
-        "States": {
-            "Each": {
-                "Type": "Map",
-                "MaxConcurrency": 1,
-                "ItemBatcher": {"MaxItemsPerBatch": 2},
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    "StartAt": "Check",
-                    "States": {
-                        "Check": {
-                            "Type": "Choice",
-                            "Choices": [
-                                {"Variable": "$.Items[0]", "NumericLessThan": 0, "Next": "Broken"}
-                            ],
-                            "Default": "Fine",
-                        },
-                        "Broken": {"Type": "Fail", "Error": "Negative"},
-                        "Fine": {"Type": "Pass", "End": True},
-                    },
-                },
-                "End": True,
-            }
-        },
-    }
+    definition = _negatives_fail(
+        "$.Items[0]", MaxConcurrency=1, ItemBatcher={"MaxItemsPerBatch": 2}
+    )
     arn = service.call(
         "CreateStateMachine",
         {"name": "batches", "definition": json.dumps(definition), "roleArn": ROLE},
