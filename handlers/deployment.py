@@ -14,6 +14,8 @@ from interpreter.adapters.aws_services import Boto3ServiceInvoker
 from interpreter.adapters.dynamodb_store import DynamoDbStore
 from interpreter.adapters.sqs_queue import SqsQueue
 from interpreter.api.service import StepFunctionsService
+from interpreter.app import Deployment, open_service, serverless_deployment
+from interpreter.runtime.durable import DurableRuntime
 
 
 def _client(service: str) -> Any:
@@ -24,17 +26,24 @@ def _client(service: str) -> Any:
 
 
 @functools.cache
-def service() -> StepFunctionsService:
-    """The Step Functions API over DynamoDB and SQS, with AWS services called through boto3."""
-    return StepFunctionsService(
-        clock="real",
-        account=os.environ["ACCOUNT_ID"],
-        region=os.environ["AWS_REGION"],
+def deployment() -> Deployment:
+    """DynamoDB and SQS, with AWS services called through boto3 (callbacks reach the API)."""
+    return serverless_deployment(
         store=DynamoDbStore(_client("dynamodb"), os.environ["TABLE_NAME"]),
         queue=SqsQueue(_client("sqs"), os.environ["QUEUE_URL"]),
+        account=os.environ["ACCOUNT_ID"],
+        region=os.environ["AWS_REGION"],
         invokers=[Boto3ServiceInvoker(callbacks=True)],
-        # Nothing is lost when a container starts: the sweep finds what is due.
-        recover=False,
-        # Waiting activity tasks live in one container's memory: not here yet.
-        serves_activity_tasks=False,
     )
+
+
+def runtime() -> DurableRuntime:
+    """The durable runtime (the worker and the sweep need nothing else)."""
+    return deployment().runtime
+
+
+@functools.cache
+def service() -> StepFunctionsService:
+    """The Step Functions API over the deployment. Nothing is lost when a container starts (the
+    sweep finds what is due), so nothing is recovered here."""
+    return open_service(deployment())

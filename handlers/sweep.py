@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from handlers.deployment import service
+from handlers.deployment import runtime
 
 logger = Logger(service="asl-sweep")
 
@@ -15,6 +15,6 @@ logger = Logger(service="asl-sweep")
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Re-send due decisions; returns how many."""
-    resent = service().runtime.sweep()
+    resent = runtime().sweep()
     logger.info("sweep", extra={"resent": resent})
     return {"resent": resent}

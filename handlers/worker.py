@@ -13,7 +13,8 @@ from typing import Any, Final
 
 from aws_lambda_powertools import Logger
 
-from handlers.deployment import service
+from handlers.deployment import runtime
+from interpreter.core.messages import parse_message
 
 logger = Logger(service="asl-worker")
 
@@ -24,7 +25,7 @@ RESERVE_MS: Final = 30_000
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Process an SQS batch; returns the messages to redeliver (``batchItemFailures``)."""
-    runtime = service().runtime
+    work = runtime()
     failures: list[dict[str, str]] = []
     for record in event.get("Records", []):
         message_id = record["messageId"]
@@ -35,10 +36,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             failures.append({"itemIdentifier": message_id, "reason": "time"})
             continue
         try:
-            message = json.loads(record["body"])
-            if not isinstance(message, dict):
-                raise ValueError("a work message is a JSON object")
-            runtime.handle(message)
+            message = parse_message(json.loads(record["body"]))
+            work.handle(message)
         except Exception:  # the message goes back to the queue (then to the DLQ)
             logger.exception("work message failed", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id, "reason": "error"})

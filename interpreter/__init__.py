@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from interpreter.adapters.lambda_local import sleep
-    from interpreter.api.test_state import test_state
+    from interpreter.app import run_test_state as test_state
     from interpreter.definition.diagnostics import Diagnostic
     from interpreter.definition.validation import validate_definition
     from interpreter.machine import (
@@ -48,16 +48,17 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+#: Public name -> (module, attribute).
 _HOMES = {
-    "Diagnostic": "interpreter.definition.diagnostics",
-    "ExecutionResult": "interpreter.runtime.local",
-    "InvalidDefinitionError": "interpreter.machine",
-    "InvalidExecutionInputError": "interpreter.machine",
-    "StateMachine": "interpreter.machine",
-    "run": "interpreter.machine",
-    "sleep": "interpreter.adapters.lambda_local",
-    "test_state": "interpreter.api.test_state",
-    "validate_definition": "interpreter.definition.validation",
+    "Diagnostic": ("interpreter.definition.diagnostics", "Diagnostic"),
+    "ExecutionResult": ("interpreter.runtime.local", "ExecutionResult"),
+    "InvalidDefinitionError": ("interpreter.machine", "InvalidDefinitionError"),
+    "InvalidExecutionInputError": ("interpreter.machine", "InvalidExecutionInputError"),
+    "StateMachine": ("interpreter.machine", "StateMachine"),
+    "run": ("interpreter.machine", "run"),
+    "sleep": ("interpreter.adapters.lambda_local", "sleep"),
+    "test_state": ("interpreter.app", "run_test_state"),
+    "validate_definition": ("interpreter.definition.validation", "validate_definition"),
 }
 
 
@@ -65,7 +66,7 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'interpreter' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
+    value = getattr(importlib.import_module(home[0]), home[1])
     globals()[name] = value
     return value
 

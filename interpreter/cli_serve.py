@@ -56,7 +56,7 @@ def add_parser(commands: Any) -> None:
 def main(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
     from interpreter.api.server import make_server
-    from interpreter.api.service import StepFunctionsService
+    from interpreter.app import local_service
     from interpreter.cli_run import UsageError, aws_invokers, load_handlers
 
     try:
@@ -84,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
         except (OSError, sqlite3.Error) as problem:
             print(f"asl serve: cannot open the state file {args.state}: {problem}", file=sys.stderr)
             return 2
-    service = StepFunctionsService(
+    service = local_service(
         lambdas=lambdas,
         clock=args.clock,
         account=args.account,

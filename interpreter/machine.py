@@ -25,13 +25,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from interpreter import arns
 from interpreter.core.history import to_json_text
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.diagnostics import Diagnostic, invalid_definition_message
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON
-from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner, TaskInvoker
+from interpreter.runtime.local import EventListener, ExecutionResult
+from interpreter.runtime.ports import TaskInvoker
 
 
 class InvalidExecutionInputError(ValueError):
@@ -118,7 +120,9 @@ class StateMachine:
             if mock_config is None or test_case is None:
                 raise ValueError("mock_config and test_case go together")
             mocks = MockConfig.load(mock_config).test_case(self.name, test_case)
-        runner = LocalRunner(
+        from interpreter.app import local_runner
+
+        runner = local_runner(
             lambdas=lambdas,
             clock=clock,
             region=region,
@@ -133,9 +137,8 @@ class StateMachine:
             # An Express execution's ARN carries an id after its name, as on AWS.
             name = execution_name or str(uuid.uuid4())
             execution_name = name
-            execution_arn = (
-                f"arn:aws:states:{region}:{account}:express:{self.name}:{name}:{uuid.uuid4()}"
-            )
+            express_id = str(uuid.uuid4())
+            execution_arn = arns.execution_arn(region, account, self.name, name, express_id)
         return runner.run(
             self.compiled,
             value,

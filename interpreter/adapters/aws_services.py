@@ -49,16 +49,18 @@ from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import OperationModel, ServiceModel
 
 from interpreter.adapters import aws_shapes as shapes
-from interpreter.adapters.lambda_local import LambdaResponse
-from interpreter.core.history import to_json_text
-from interpreter.core.resources import SYNC, SYNC_JSON, TaskResource
-from interpreter.json_types import JSON
-from interpreter.runtime.integrations import (
-    TaskOutcome,
+from interpreter.adapters.lambda_outcomes import (
+    LambdaResponse,
     invoke_payload,
     lambda_function_outcome,
     lambda_invoke_outcome,
+    submitted_only,
 )
+from interpreter.core.history import to_json_text
+from interpreter.core.messages import InvokeTask
+from interpreter.definition.resources import SYNC, TaskResource
+from interpreter.json_types import JSON
+from interpreter.runtime.ports import TaskOutcome
 
 # ------------------------------------------------------------------------------- ports
 
@@ -322,7 +324,7 @@ class Boto3ServiceInvoker:
     # -- the port
 
     def invoke(
-        self, resource: TaskResource, command: Mapping[str, Any], now_ms: int
+        self, resource: TaskResource, command: InvokeTask, now_ms: int
     ) -> TaskOutcome | None:
         """The outcome of the Task ``command`` asks for; None for resources not served here."""
         if resource.waits_for_task_token and not self.callbacks:
@@ -330,15 +332,16 @@ class Boto3ServiceInvoker:
         role_arn = _role_arn(command)
         if resource.kind == "lambda_function":
             return self._lambda(resource, command, now_ms, role_arn, function_arn=True)
-        if resource.kind != "service":
-            return None
-        if resource.resource_type.startswith("aws-sdk:"):
+        if resource.kind == "aws_sdk":
             return self._sdk(resource, command, now_ms, role_arn)
+        if resource.kind != "optimized":
+            return None
         spec = _OPTIMIZED.get(resource.resource_type)
         if spec is None or resource.action not in spec.actions:
             return None
-        if resource.resource_type == "lambda":
-            return self._lambda(resource, command, now_ms, role_arn, function_arn=False)
+        if resource.service == "lambda":
+            outcome = self._lambda(resource, command, now_ms, role_arn, function_arn=False)
+            return submitted_only(resource, outcome)
         return self._optimized(spec, resource, command, now_ms, role_arn)
 
     # -- calls
@@ -405,7 +408,7 @@ class Boto3ServiceInvoker:
         except Exception:  # botocore's UnknownServiceError and data-loading errors
             return _failure("States.Runtime", f"The service '{label}' is not supported.")
         naming = shapes.sdk_error_naming(model)
-        name = shapes.operation_name(resource.action)
+        name = shapes.operation_name(str(resource.action))
         if name not in model.operation_names:
             return _failure(
                 "States.Runtime", f"The action '{resource.action}' of '{label}' is not supported."
@@ -420,7 +423,7 @@ class Boto3ServiceInvoker:
                 boto_service,
                 operation,
                 arguments,
-                region=resource.region,
+                region=_region_of(resource),
                 now_ms=now_ms,
                 role_arn=role_arn,
             )
@@ -442,7 +445,7 @@ class Boto3ServiceInvoker:
         role_arn: str | None,
     ) -> TaskOutcome:
         model = service_model(spec.boto_service)
-        operation = model.operation_model(shapes.operation_name(resource.action))
+        operation = model.operation_model(shapes.operation_name(str(resource.action)))
         arguments = shapes.to_boto_parameters(operation, command.get("input"))
         try:
             missing = shapes.missing_required(operation, arguments)
@@ -452,7 +455,7 @@ class Boto3ServiceInvoker:
                 spec.boto_service,
                 operation,
                 arguments,
-                region=resource.region,
+                region=_region_of(resource),
                 now_ms=now_ms,
                 role_arn=role_arn,
             )
@@ -474,7 +477,7 @@ class Boto3ServiceInvoker:
         output.update(_http_metadata(response))
         if resource.waits_for_task_token:
             return TaskOutcome(True, submitted_output=output, awaiting_callback=True)
-        if resource.resource_type == "states" and resource.pattern in (SYNC, SYNC_JSON):
+        if resource.resource_type == "states" and resource.pattern == SYNC:
             return self._await_execution(spec, model, output, resource, now_ms, role_arn)
         return TaskOutcome(True, output=output)
 
@@ -496,7 +499,7 @@ class Boto3ServiceInvoker:
                     spec.boto_service,
                     operation,
                     arguments,
-                    region=resource.region,
+                    region=_region_of(resource),
                     now_ms=now_ms,
                     role_arn=role_arn,
                 )
@@ -515,7 +518,7 @@ class Boto3ServiceInvoker:
             key: _epoch_millis(value) if key.endswith("Date") else value
             for key, value in described.items()
         }
-        if resource.pattern == SYNC_JSON:
+        if resource.sync_version == 2:
             # ``.sync:2`` returns the child's input and output as JSON, not as JSON text.
             for key in ("Input", "Output"):
                 if isinstance(described.get(key), str):
@@ -573,7 +576,7 @@ class Boto3ServiceInvoker:
                 "lambda",
                 operation,
                 arguments,
-                region=resource.region,
+                region=_region_of(resource),
                 now_ms=now_ms,
                 role_arn=role_arn,
             )
@@ -600,6 +603,14 @@ class Boto3ServiceInvoker:
                 True, output={**outcome.output, "LogResult": response["LogResult"]}
             )
         return outcome
+
+
+def _region_of(resource: TaskResource) -> str:
+    """Where to call the service: the task runner gives every invoker a resource that names its
+    region (the ARN's, or the deployment's)."""
+    if resource.region is None:
+        raise ValueError(f"no region for {resource.arn}")
+    return resource.region
 
 
 def _role_arn(command: Mapping[str, Any]) -> str | None:

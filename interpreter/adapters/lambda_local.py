@@ -1,5 +1,10 @@
 """Local Python handlers standing in for Lambda functions, invoked as AWS's Python runtime does.
 
+:class:`LocalLambdaFunctions` is a task invoker (:class:`interpreter.runtime.ports.TaskInvoker`):
+it serves Tasks on a Lambda function ARN and ``arn:aws:states:::lambda:invoke`` whose function has
+a local handler. With ``answers_missing`` (the default, for runs with no way to reach AWS) it also
+answers for functions it does not have, as Lambda does: ``Lambda.ResourceNotFoundException``.
+
 A handler is ``handler(event, context)``. The event is the JSON payload, decoded afresh for every
 call (so a handler that mutates its event cannot touch the interpreter's data). The result is
 serialised as the AWS Python runtime serialises it — ``json.dumps`` with its default separators,
@@ -17,11 +22,24 @@ import contextvars
 import json
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from interpreter.adapters.lambda_outcomes import (
+    LambdaResponse,
+    invoke_payload,
+    lambda_bad_request_outcome,
+    lambda_function_outcome,
+    lambda_invoke_outcome,
+    lambda_not_found_outcome,
+    submitted_only,
+)
+from interpreter.core.messages import InvokeTask
+from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
+from interpreter.runtime.ports import TaskOutcome
 
 LambdaHandler = Callable[[JSON, Any], Any]
 
@@ -37,17 +55,6 @@ def sleep(seconds: float) -> None:
         time.sleep(seconds)
     else:
         spent[0] += seconds
-
-
-@dataclass(frozen=True, slots=True)
-class LambdaResponse:
-    """What the Lambda Invoke API returns: the payload bytes and ``FunctionError`` if any."""
-
-    payload: bytes
-    function_error: str | None
-    request_id: str
-    executed_version: str = "$LATEST"
-    duration_seconds: float = 0.0
 
 
 class InvalidRequestContentError(ValueError):
@@ -98,11 +105,63 @@ class LocalLambdaFunctions:
         region: str = "us-east-1",
         account: str = "123456789012",
         simulate_time: bool = True,
+        answers_missing: bool = True,
     ) -> None:
         self._handlers = {function_name_of(name): handler for name, handler in handlers.items()}
         self.region = region
         self.account = account
         self.simulate_time = simulate_time
+        #: Answer for functions without a handler (ResourceNotFoundException) instead of
+        #: leaving them to the next invoker.
+        self.answers_missing = answers_missing
+
+    # -- the task invoker port
+
+    def invoke(
+        self, resource: TaskResource, command: InvokeTask, now_ms: int
+    ) -> TaskOutcome | None:
+        """The outcome of a Lambda task, or None when this registry does not serve it."""
+        if resource.kind == "lambda_function":
+            if resource.arn not in self and not self.answers_missing:
+                return None
+            return self._function_task(resource, command)
+        if resource.kind == "optimized" and resource.service == "lambda":
+            function, _ = invoke_payload(command["input"])
+            if function is not None and function not in self and not self.answers_missing:
+                return None
+            return submitted_only(resource, self._invoke_task(resource, command, now_ms))
+        return None
+
+    def _function_task(self, resource: TaskResource, command: InvokeTask) -> TaskOutcome:
+        request_id = str(uuid.uuid4())
+        payload = json.dumps(command["input"]).encode()
+        try:
+            response = self.call(resource.arn, payload, request_id)
+        except FunctionNotFoundError:
+            return lambda_not_found_outcome(resource, resource.arn, request_id)
+        except InvalidRequestContentError as problem:
+            return lambda_bad_request_outcome(str(problem), request_id)
+        return lambda_function_outcome(response)
+
+    def _invoke_task(self, resource: TaskResource, command: InvokeTask, now_ms: int) -> TaskOutcome:
+        request_id = str(uuid.uuid4())
+        function, payload = invoke_payload(command["input"])
+        if function is None:
+            return TaskOutcome(
+                False,
+                error="States.Runtime",
+                cause="The lambda:invoke parameters have no FunctionName",
+            )
+        try:
+            response = self.call(function, payload, request_id)
+        except FunctionNotFoundError:
+            arn = function if function.startswith("arn:") else self.arn_of(function)
+            return lambda_not_found_outcome(resource, arn, request_id)
+        except InvalidRequestContentError as problem:
+            return lambda_bad_request_outcome(str(problem), request_id)
+        parameters = command["input"]
+        log_tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
+        return lambda_invoke_outcome(response, now_ms / 1000, log_tail=log_tail)
 
     def __contains__(self, reference: object) -> bool:
         return isinstance(reference, str) and function_name_of(reference) in self._handlers
@@ -112,7 +171,7 @@ class LocalLambdaFunctions:
         name = function_name_of(reference)
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
 
-    def invoke(self, reference: str, payload: bytes, request_id: str) -> LambdaResponse:
+    def call(self, reference: str, payload: bytes, request_id: str) -> LambdaResponse:
         """Invoke a handler with ``payload``; raises FunctionNotFoundError for unknown names."""
         name = function_name_of(reference)
         handler = self._handlers.get(name)

@@ -34,14 +34,15 @@ The history is the one AWS records for the same result (``TaskScheduled``/``Task
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from interpreter.core.resources import TaskResource
+from interpreter.core.messages import InvokeTask
+from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON, parse_json
-from interpreter.runtime.integrations import TaskOutcome
+from interpreter.runtime.ports import TaskOutcome
 
 
 class MockConfigError(ValueError):
@@ -180,7 +181,7 @@ class MockedTestCase:
     _counts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def outcome(self, command: Mapping[str, Any], resource: TaskResource) -> TaskOutcome | None:
+    def outcome(self, command: InvokeTask, resource: TaskResource) -> TaskOutcome | None:
         """The mocked outcome of a task command, or None when its state is not mocked."""
         state = str(command.get("state"))
         responses = self.states.get(state)
@@ -225,3 +226,49 @@ def _result(value: JSON, resource: TaskResource) -> JSON:
                 return payload
         return payload
     return value
+
+
+class MockInvoker:
+    """A task invoker that serves the mocked states of executions running a mock test case
+    (``test_case_of`` maps an execution ARN to its test case, None for executions without one);
+    it comes first, before any real invoker."""
+
+    def __init__(self, test_case_of: Callable[[str], MockedTestCase | None]) -> None:
+        self.test_case_of = test_case_of
+
+    def invoke(
+        self, resource: TaskResource, command: InvokeTask, now_ms: int
+    ) -> TaskOutcome | None:
+        """The mocked outcome, or None when the execution or the state is not mocked."""
+        test_case = self.test_case_of(command["execution"])
+        return None if test_case is None else test_case.outcome(command, resource)
+
+
+class MockTestCases:
+    """The mock test cases the executions of one deployment run (``asl serve``): StartExecution
+    on ``<state machine ARN>#<TestCase>`` registers the test case for the new execution."""
+
+    def __init__(self, config: MockConfig | None) -> None:
+        self.config = config
+        self._by_execution: dict[str, MockedTestCase] = {}
+        self._lock = threading.Lock()
+
+    def register(self, execution_arn: str, state_machine_name: str, test_case: str) -> None:
+        """Run ``test_case`` for ``execution_arn`` (raises MockConfigError for an unknown one);
+        an execution keeps the test case it was first given."""
+        if self.config is None:
+            raise MockConfigError("no mock configuration is loaded")
+        with self._lock:
+            if execution_arn in self._by_execution:
+                return
+            self._by_execution[execution_arn] = self.config.test_case(state_machine_name, test_case)
+
+    def test_case_of(self, execution_arn: str) -> MockedTestCase | None:
+        """The test case ``execution_arn`` runs, if any."""
+        with self._lock:
+            return self._by_execution.get(execution_arn)
+
+    def clear(self) -> None:
+        """Forget every execution's test case."""
+        with self._lock:
+            self._by_execution.clear()

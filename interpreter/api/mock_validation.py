@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from interpreter.api.errors import ValidationException
-from interpreter.core.resources import TaskResource
+from interpreter.definition.resources import REQUEST_RESPONSE, TaskResource
 from interpreter.json_types import JSON
 
 STRICT: Final = "STRICT"
@@ -81,13 +81,13 @@ def validate_mock_result(resource: TaskResource, result: JSON, mode: str) -> Non
 
 def _output_shape(resource: TaskResource) -> Any:
     """The botocore output shape of the API the resource calls, or None when there is none."""
-    if resource.kind != "service" or resource.pattern:
+    if not resource.is_integration or resource.pattern != REQUEST_RESPONSE:
         return None
-    if resource.resource_type.startswith("aws-sdk:"):
-        service = resource.resource_type[len("aws-sdk:") :]
+    service = str(resource.service)
+    if resource.kind == "aws_sdk":
         service = _SDK_SERVICES.get(service, service)
     else:
-        service = _OPTIMIZED_SERVICES.get(resource.resource_type, resource.resource_type)
+        service = _OPTIMIZED_SERVICES.get(service, service)
     action = resource.action
     if not action:
         return None

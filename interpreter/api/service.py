@@ -14,24 +14,24 @@ import inspect
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
-from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, VirtualClock
-from interpreter.adapters.mock_config import MockConfig, MockConfigError, MockedTestCase
+from interpreter.adapters.activities import ActivityBroker
+from interpreter.adapters.mock_config import MockConfigError, MockTestCases
 from interpreter.api.errors import api_error
 from interpreter.api.request_shapes import check_request, missing_members
 from interpreter.api.shapes import api_date as _date
 from interpreter.api.shapes import drop_none as _drop_none
 from interpreter.api.shapes import page as _page
+from interpreter.api.teststate import execute_test_state
 from interpreter.api.versions import VersionActions
 from interpreter.core import snapshot as S
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON, parse_json
 from interpreter.limits import MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
-from interpreter.runtime.activities import ActivityBroker, ActivityRecord
+from interpreter.runtime.activities import ActivityRecord
 from interpreter.runtime.activities import describe as describe_activity
 from interpreter.runtime.durable import (
     DurableRuntime,
@@ -39,91 +39,69 @@ from interpreter.runtime.durable import (
     TaskTokenError,
     Worker,
 )
-from interpreter.runtime.local import LocalTaskRunner, TaskInvoker
 from interpreter.runtime.ports import ExecutionRecord, Queue, StateMachineRecord, Store
+from interpreter.runtime.tasks import TaskRunner
 
 # Characters AWS refuses in state machine and execution names (API reference, "name").
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
 
 class StepFunctionsService(VersionActions):
-    """The Step Functions API over a :class:`DurableRuntime`.
+    """The Step Functions API over a :class:`DurableRuntime` (built by :mod:`interpreter.app`).
 
-    Locally (``asl serve``) the adapters are in memory, or ``store`` is a SQLite file:
-    ``clock="virtual"`` runs nothing by itself (call :meth:`run_until_idle`, in tests), and with
-    ``clock="real"`` :meth:`start_workers` runs executions in background threads. Serverless,
-    ``store`` and ``queue`` are DynamoDB and SQS and the worker Lambda runs the executions
-    (``handlers/``); ``recover=False`` there, since nothing is lost when an API container
-    starts.
+    Locally (``asl serve``) the runtime's adapters are in memory, or its store is a SQLite file,
+    and ``worker`` runs the executions: on a virtual clock :meth:`run_until_idle` runs what is
+    due (in tests), on a real clock :meth:`start_workers` runs them in background threads.
+    Serverless, the store and queue are DynamoDB and SQS, there is no worker here, and the worker
+    Lambda runs the executions (``handlers/``).
     """
 
     def __init__(
         self,
+        runtime: DurableRuntime,
         *,
-        lambdas: Mapping[str, LambdaHandler] | None = None,
-        invokers: Sequence[TaskInvoker] = (),
-        clock: str = "real",
-        account: str = "123456789012",
-        region: str = "us-east-1",
-        start_ms: int | None = None,
+        activities: ActivityBroker,
+        mocks: MockTestCases,
+        worker: Worker | None = None,
+        test_state_tasks: TaskRunner | None = None,
         activity_poll_seconds: float = 60.0,
-        store: Store | None = None,
-        mock_config: MockConfig | None = None,
-        queue: Queue | None = None,
-        recover: bool = True,
-        serves_activity_tasks: bool = True,
     ) -> None:
-        self.account = account
-        self.region = region
-        self.lambdas = dict(lambdas or {})
-        self.invokers = tuple(invokers)
-        self.clock: RealClock | VirtualClock = (
-            VirtualClock(start_ms) if clock == "virtual" else RealClock()
-        )
-        self.store: Store = store if store is not None else MemoryStore()
-        self.queue: Queue = queue if queue is not None else MemoryQueue(self.clock)
-        functions = LocalLambdaFunctions(
-            lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
-        )
-        self.activities = ActivityBroker(
-            region=region,
-            account=account,
-            registry=self.store,
-            serves_tasks=serves_activity_tasks,
-        )
-        #: Step Functions Local's mock configuration: StartExecution on ``<arn>#<TestCase>``
-        #: runs that test case; the mocks of each such execution, by its ARN.
-        self.mock_config = mock_config
-        self._mocked: dict[str, MockedTestCase] = {}
+        self.runtime = runtime
+        self.store: Store = runtime.store
+        self.queue: Queue = runtime.queue
+        self.clock = runtime.clock
+        self.account = runtime.identity.account
+        self.region = runtime.identity.region
+        self.activities = activities
+        #: Step Functions Local's mock test cases: StartExecution on ``<arn>#<TestCase>`` runs
+        #: that test case.
+        self.mocks = mocks
+        self.worker = worker
+        #: Runs TestState's Tasks that are not mocked.
+        self.test_state_tasks = test_state_tasks or TaskRunner(region=self.region)
         #: How long GetActivityTask waits for a task (AWS holds the poll up to 60 seconds).
         self.activity_poll_seconds = activity_poll_seconds
-        self.runtime = DurableRuntime(
-            self.store,
-            self.queue,
-            self.clock,
-            LocalTaskRunner(
-                functions, invokers, activity_broker=self.activities, mocks=self._mocked.get
-            ),
-            account=account,
-            region=region,
-        )
-        self.worker = Worker(self.runtime, self.queue, self.clock)
-        # A store that outlived an earlier endpoint: its executions carry on.
-        self.recovered = self.runtime.recover() if recover else 0
+        #: How many running executions were resumed when the service opened.
+        self.recovered = 0
 
     # ------------------------------------------------------------------ running
 
     def run_until_idle(self) -> None:
         """Process all queued work now, jumping a virtual clock to each due message."""
-        self.worker.run_until_idle()
+        self._local_worker().run_until_idle()
 
     def start_workers(self, threads: int = 2) -> None:
         """Run executions in the background (real clock)."""
-        self.worker.start(threads)
+        self._local_worker().start(threads)
 
     def stop_workers(self) -> None:
         """Stop the background workers."""
-        self.worker.stop()
+        self._local_worker().stop()
+
+    def _local_worker(self) -> Worker:
+        if self.worker is None:
+            raise RuntimeError("this deployment's work runs elsewhere (the worker Lambda)")
+        return self.worker
 
     def call(self, action: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """Dispatch an API action by its name (``StartExecution``) with its request members."""
@@ -309,10 +287,9 @@ class StepFunctionsService(VersionActions):
         stateConfiguration: Mapping[str, Any] | None = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
-        """TestState: run one state with the service's Lambda handlers and invokers."""
-        from interpreter.api.test_state import test_state
-
-        return test_state(
+        """TestState: run one state; a Task that is not mocked runs through the deployment's
+        local handlers and invokers."""
+        return execute_test_state(
             definition,
             input,
             inspection_level=inspectionLevel,
@@ -323,8 +300,7 @@ class StepFunctionsService(VersionActions):
             variables=variables,
             reveal_secrets=revealSecrets,
             role_arn=roleArn,
-            lambdas=self.lambdas,
-            invokers=self.invokers,
+            tasks=self.test_state_tasks,
             region=self.region,
             account=self.account,
             now_ms=self.clock.now_ms(),
@@ -346,9 +322,9 @@ class StepFunctionsService(VersionActions):
         _check_name(name, "execution")
         text, value = _execution_input(input)
         arn = self.runtime.execution_arn(machine, name)
-        if test_case and arn not in self._mocked:
+        if test_case:
             # Registered before the start: the first task may run as soon as it is queued.
-            self._mocked[arn] = self._test_case(machine.name, test_case)
+            self._use_test_case(arn, machine.name, test_case)
         try:
             record = self.runtime.start_execution(
                 machine,
@@ -363,15 +339,15 @@ class StepFunctionsService(VersionActions):
             raise api_error("ExecutionAlreadyExists", str(problem)) from None
         return {"executionArn": record.arn, "startDate": _date(record.start_ms)}
 
-    def _test_case(self, machine_name: str, test_case: str) -> MockedTestCase:
-        if self.mock_config is None:
+    def _use_test_case(self, execution_arn: str, machine_name: str, test_case: str) -> None:
+        if self.mocks.config is None:
             raise api_error(
                 "ValidationException",
                 f"Test case '{test_case}' requested, but no mock configuration is loaded "
                 "(asl serve --mock-config FILE, or SFN_MOCK_CONFIG)",
             )
         try:
-            return self.mock_config.test_case(machine_name, test_case)
+            self.mocks.register(execution_arn, machine_name, test_case)
         except MockConfigError as problem:
             raise api_error("ValidationException", str(problem)) from None
 
@@ -710,7 +686,7 @@ class StepFunctionsService(VersionActions):
         return record
 
     def _wait_for_end(self, arn: str) -> None:
-        if isinstance(self.clock, VirtualClock):
+        if self.worker is not None and self.worker.virtual:
             self.worker.run_until_idle(until=lambda: self._execution(arn).status != S.RUNNING)
             return
         while self._execution(arn).status == S.RUNNING:

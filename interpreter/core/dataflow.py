@@ -530,7 +530,7 @@ class DataFlow:
             credentials = state.credentials
             if credentials is not None and hasattr(credentials, "evaluate"):
                 credentials = self.jsonata(credentials, frame, states)
-            return state.resource, payload, timeout, heartbeat, credentials
+            return state.resource.arn, payload, timeout, heartbeat, credentials
         effective = self.select(state.input_path, raw, frame, state)
         scope = self.scope(frame, state, effective, **extra)
         payload = effective if state.parameters is None else state.parameters.evaluate(scope)
@@ -548,7 +548,7 @@ class DataFlow:
         credentials = state.credentials
         if credentials is not None and hasattr(credentials, "evaluate"):
             credentials = credentials.evaluate(scope)
-        return state.resource, payload, timeout, heartbeat, credentials
+        return state.resource.arn, payload, timeout, heartbeat, credentials
 
     @staticmethod
     def _positive_int(path: Any, field: str, scope: Scope) -> int:

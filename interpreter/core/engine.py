@@ -22,13 +22,15 @@ import uuid
 from collections import ChainMap, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, assert_never
 
 from interpreter.core import errors as E
+from interpreter.core import fanout
 from interpreter.core import snapshot as S
 from interpreter.core.context import execution_context, state_context
 from interpreter.core.dataflow import DataFlow
 from interpreter.core.errors import Failure
+from interpreter.core.failures import CatchWith, RetryAfter, route_failure
 from interpreter.core.history import (
     NOT_TRUNCATED,
     HistoryLimitReachedError,
@@ -37,9 +39,17 @@ from interpreter.core.history import (
     payload_details,
     to_json_text,
 )
-from interpreter.core.resources import TaskResource, parse_resource
-from interpreter.core.retry import find_retrier, retry_delay_seconds
+from interpreter.core.messages import (
+    Command,
+    Event,
+    InvokeTask,
+    ItemsRead,
+    ResultsWritten,
+    TaskEvent,
+)
+from interpreter.core.surface import BLOCK, CONTINUE, Outcome
 from interpreter.definition import model as M
+from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
 from interpreter.limits import (
     MAX_EXECUTION_VARIABLES_BYTES,
@@ -53,17 +63,6 @@ from interpreter.query.errors import QueryRuntimeError
 _HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
 #: History event prefix by task resource kind (service integrations use ``Task``).
 _TASK_EVENT_PREFIXES = {"lambda_function": "LambdaFunction", "activity": "Activity"}
-#: The events that concern a running task (delivered to its frame by the task's key).
-_TASK_EVENTS = frozenset(
-    {
-        "task_succeeded",
-        "task_failed",
-        "task_submitted",
-        "task_heartbeat",
-        "activity_scheduled",
-        "task_started",
-    }
-)
 _RETRIABLE = (M.TaskState, M.ParallelState, M.MapState)
 _TOO_DEEP_CAUSE = "A state's input or output is nested too deeply to be processed."
 
@@ -78,7 +77,7 @@ class Transition(NamedTuple):
     """What one call of :func:`start` or :func:`step` produced."""
 
     snapshot: S.Snapshot
-    commands: list[dict[str, Any]]
+    commands: list[Command]
     history: list[dict[str, Any]]
 
 
@@ -106,7 +105,7 @@ def start(
         "cause": None,
         "stop_ms": None,
     }
-    stepper = _Stepper(machine, snapshot, now_ms)
+    stepper = Stepper(machine, snapshot, now_ms)
     try:
         stepper.begin()
     except HistoryLimitReachedError:
@@ -117,24 +116,15 @@ def start(
 def step(
     machine: M.StateMachine,
     snapshot: S.Snapshot,
-    events: Iterable[Mapping[str, Any]],
+    events: Iterable[Event],
     now_ms: int,
 ) -> Transition:
-    """Deliver ``events`` and advance the execution as far as it can go without I/O.
-
-    Events (dicts with a ``type``):
-
-    * ``task_succeeded`` (``key``, ``output``), ``task_failed`` (``key``, ``error``, ``cause``),
-      ``task_submitted`` (``key``, ``output``), ``task_heartbeat`` (``key``);
-    * ``timer`` (``key``);
-    * ``items_read`` (``key``, ``items`` or ``error`` and ``cause``): a Map's ItemReader answered;
-    * ``results_written`` (``key``, ``details`` or ``error`` and ``cause``): a Map's ResultWriter
-      exported its results;
-    * ``stop`` (``error``, ``cause``).
+    """Deliver ``events`` (:data:`interpreter.core.messages.Event`) and advance the execution as
+    far as it can go without I/O.
 
     An event whose key nobody waits for (late, duplicated, or for an aborted branch) is ignored.
     """
-    stepper = _Stepper(machine, snapshot, now_ms)
+    stepper = Stepper(machine, snapshot, now_ms)
     if snapshot["status"] == S.RUNNING:
         try:
             for event in events:
@@ -145,18 +135,6 @@ def step(
         except HistoryLimitReachedError:
             stepper.history_limit_reached()
     return stepper.finish()
-
-
-@dataclass(slots=True)
-class _Outcome:
-    """How a state's work ended: move on, stop advancing this frame, or fail."""
-
-    kind: str  # "next" | "block" | "fail"
-    failure: Failure | None = None
-
-
-_CONTINUE = _Outcome("next")
-_BLOCK = _Outcome("block")
 
 
 @dataclass(slots=True)
@@ -172,7 +150,7 @@ class _FrameCache:
     texts: dict[str, tuple[JSON, str]] = field(default_factory=dict)
 
 
-class _Stepper:
+class Stepper:
     """One call of ``start``/``step``: owns the snapshot while it runs."""
 
     def __init__(self, machine: M.StateMachine, snapshot: S.Snapshot, now_ms: int) -> None:
@@ -182,7 +160,7 @@ class _Stepper:
         self.waits: dict[str, str] = snapshot["waits"]
         self.now_ms = now_ms
         self.history = HistoryWriter(snapshot["next_event_id"], now_ms)
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[Command] = []
         self.runnable: deque[str] = deque(snapshot["runnable"])
         self.execution = snapshot["execution"]
         self.exec_ctx, self.machine_ctx = execution_context(self.execution)
@@ -229,13 +207,13 @@ class _Stepper:
 
     # ------------------------------------------------------------------ events in
 
-    def deliver(self, event: Mapping[str, Any]) -> None:
-        kind = event["type"]
-        if kind == "stop":
-            self._stop(event.get("error"), event.get("cause"))
+    def deliver(self, event: Event) -> None:
+        """Hand one event to the frame that waits for its key (or to the execution)."""
+        if event["type"] == "stop":
+            self._stop(event["error"], event["cause"])
             return
         key = event["key"]
-        if kind == "timer" and key == "execution-timeout":
+        if event["type"] == "timer" and key == "execution-timeout":
             if self.waits.pop(key, None) is not None:
                 self._end_execution(
                     S.TIMED_OUT, "ExecutionTimedOut", "executionTimedOutEventDetails", None
@@ -245,40 +223,43 @@ class _Stepper:
         frame = self.frames.get(frame_id) if frame_id is not None else None
         if frame is None:
             return
-        if kind == "timer":
+        if event["type"] == "timer":
             self._on_timer(frame, key)
-        elif kind in _TASK_EVENTS:
+        elif event["type"] == "items_read" or event["type"] == "results_written":
+            self._on_map_io(frame, key, event)
+        else:
             self._on_task_event(frame, key, event)
-        elif kind == "items_read" and frame["phase"] == S.CHILDREN:
-            from interpreter.core import fanout
 
-            if (frame["data"] or {}).get("reading") == key:
+    def _on_map_io(self, frame: S.Frame, key: str, event: ItemsRead | ResultsWritten) -> None:
+        """A Distributed Map's reader or writer answered."""
+        data = frame["data"] or {}
+        if frame["phase"] != S.CHILDREN:
+            return
+        if event["type"] == "items_read":
+            if data.get("reading") == key:
                 fanout.items_read(self, frame, event)
-        elif kind == "results_written" and frame["phase"] == S.CHILDREN:
-            from interpreter.core import fanout
-
-            if (frame["data"] or {}).get("writing") == key:
-                fanout.results_written(self, frame, event)
+        elif data.get("writing") == key:
+            fanout.results_written(self, frame, event)
 
     def _on_timer(self, frame: S.Frame, key: str) -> None:
         del self.waits[key]
         phase = frame["phase"]
         if phase == S.WAIT and frame["pending"] == key:
             frame["pending"] = None
-            state = self._state(frame)
-            self._exit_state(frame, state, frame["data"]["output"], frame["data"].get("assigned"))
-            self._schedule(frame)
+            state = self.state_of(frame)
+            self.exit_state(frame, state, frame["data"]["output"], frame["data"].get("assigned"))
+            self.schedule(frame)
         elif phase == S.RETRY and frame["pending"] == key:
             frame["pending"] = None
             frame["phase"] = S.ENTER
             frame["data"] = {"retrying": True}
-            self._schedule(frame)
+            self.schedule(frame)
         elif phase == S.TASK and frame["data"] is not None:
             task = frame["data"]
             if key in (task.get("timeout_key"), task.get("heartbeat_key")):
                 self._task_timed_out(frame, task)
 
-    def _schedule(self, frame: S.Frame) -> None:
+    def schedule(self, frame: S.Frame) -> None:
         self.runnable.append(frame["id"])
 
     # ------------------------------------------------------------------ the frame loop
@@ -288,7 +269,7 @@ class _Stepper:
             phase = frame["phase"]
             if phase != S.ENTER:
                 return
-            state = self._state(frame)
+            state = self.state_of(frame)
             data = frame["data"]
             if data is not None and data.get("retrying"):
                 frame["data"] = None
@@ -297,7 +278,7 @@ class _Stepper:
                 outcome = self._enter(frame, state)
             if outcome.kind == "fail":
                 assert outcome.failure is not None
-                self._fail_state(frame, state, outcome.failure)
+                self.fail_state(frame, state, outcome.failure)
             elif outcome.kind == "block":
                 return
             if frame["phase"] == S.DONE or frame["id"] not in self.frames:
@@ -324,13 +305,13 @@ class _Stepper:
         self.cache.frame_machines[frame["id"]] = machine
         return machine
 
-    def _state(self, frame: S.Frame) -> M.State:
+    def state_of(self, frame: S.Frame) -> M.State:
         machine = self.cache.frame_machines.get(frame["id"]) or self._scope_machine(frame)
         return machine.states[frame["state"]]
 
-    def _enter(self, frame: S.Frame, state: M.State) -> _Outcome:
+    def _enter(self, frame: S.Frame, state: M.State) -> Outcome:
         frame["entered_prev"] = frame["cursor"]
-        frame["entered"] = self._emit(
+        frame["entered"] = self.emit(
             frame,
             state.entered_event,
             "stateEnteredEventDetails",
@@ -347,14 +328,14 @@ class _Stepper:
             frame["attempts"] = []
         return self._run_body(frame, state)
 
-    def _run_body(self, frame: S.Frame, state: M.State) -> _Outcome:
+    def _run_body(self, frame: S.Frame, state: M.State) -> Outcome:
         try:
             handler = _HANDLERS[type(state)]
             return handler(self, frame, state)
         except QueryRuntimeError as problem:
-            return _Outcome("fail", self._query_failure(frame, state, problem))
+            return Outcome("fail", self.query_failure(frame, state, problem))
 
-    def _query_failure(self, frame: S.Frame, state: M.State, problem: QueryRuntimeError) -> Failure:
+    def query_failure(self, frame: S.Frame, state: M.State, problem: QueryRuntimeError) -> Failure:
         cause = problem.detail
         if problem.with_state_prefix:
             cause = E.state_runtime_cause(state.name, frame["entered"], cause)
@@ -371,7 +352,7 @@ class _Stepper:
 
     # ------------------------------------------------------------------ history helpers
 
-    def _emit(
+    def emit(
         self,
         frame: S.Frame,
         event_type: str,
@@ -389,7 +370,7 @@ class _Stepper:
             frame["cursor"] = event_id
         return event_id
 
-    def _exit_state(
+    def exit_state(
         self,
         frame: S.Frame,
         state: M.State,
@@ -424,7 +405,7 @@ class _Stepper:
             failure = self._variables_limit_failure(frame, texts)
         if failure is not None:
             if retriable:
-                self._fail_state(frame, state, failure)
+                self.fail_state(frame, state, failure)
             else:
                 self._frame_failed(frame, failure)
             return
@@ -434,7 +415,7 @@ class _Stepper:
             self._assign(frame, assigned, texts)
         details["output"] = output_text
         details["outputDetails"] = {"truncated": False}
-        self._emit(frame, state.exited_event, "stateExitedEventDetails", details)
+        self.emit(frame, state.exited_event, "stateExitedEventDetails", details)
         self._goto(frame, next_state, output, end=end)
 
     def _goto(self, frame: S.Frame, next_state: str | None, output: JSON, *, end: bool) -> None:
@@ -480,6 +461,10 @@ class _Stepper:
         text = to_json_text(value)
         self.cache.texts[frame_id] = (value, text)
         return text
+
+    def remember_text(self, frame_id: str, value: JSON, text: str) -> None:
+        """Remember that ``value`` of ``frame_id`` serialises as ``text``."""
+        self.cache.texts[frame_id] = (value, text)
 
     # ------------------------------------------------------------------ variables
 
@@ -536,11 +521,13 @@ class _Stepper:
         self.snap["var_bytes"] = total
         frame["vars"].update(assigned)
 
-    def forget_variables(self, frame: S.Frame) -> None:
-        """A frame ended: its variables no longer count toward the execution's total."""
+    def forget_frame(self, frame: S.Frame) -> None:
+        """A frame ended: its variables no longer count toward the execution's total, and
+        nothing cached about it is needed again."""
         sizes = frame.get("var_sizes")
         if sizes:
             self.snap["var_bytes"] = self.snap.get("var_bytes", 0) - sum(sizes.values())
+        self.cache.variables.pop(frame["id"], None)
 
     # ------------------------------------------------------------------ context and entropy
 
@@ -593,62 +580,66 @@ class _Stepper:
         """The idempotency key of the current task attempt: execution, frame, state, entry, try."""
         return f"{frame['id']}/{frame['state']}/{frame['entered']}/{frame['retries']}"
 
-    def _on_task_event(self, frame: S.Frame, key: str, event: Mapping[str, Any]) -> None:
+    def _on_task_event(self, frame: S.Frame, key: str, event: TaskEvent) -> None:
         task = frame["data"]
         if frame["phase"] != S.TASK or task is None or task.get("key") != key:
             return
-        kind = event["type"]
-        resource = parse_resource(task["resource"], self.execution["region"])
-        state = self._state(frame)
+        state = self.state_of(frame)
         assert isinstance(state, M.TaskState)
-        if kind == "task_heartbeat":
+        resource = state.resource
+        if event["type"] == "task_heartbeat":
             if task.get("heartbeat_key"):
                 self.waits.pop(task["heartbeat_key"], None)
                 self._start_timer(task["heartbeat_key"], frame["id"], task["heartbeat"])
             return
-        if kind == "activity_scheduled":
+        if event["type"] == "activity_scheduled":
             details = task.pop("scheduled_details", None)
             if details is not None:
-                self._emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
+                self.emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
             return
-        if kind == "task_started":
+        if event["type"] == "task_started":
             worker = event.get("worker_name")
-            details = {"workerName": worker} if isinstance(worker, str) else {}
-            self._emit(frame, "ActivityStarted", "activityStartedEventDetails", details)
+            started = {"workerName": worker} if isinstance(worker, str) else {}
+            self.emit(frame, "ActivityStarted", "activityStartedEventDetails", started)
             return
-        if kind == "task_submitted":
-            self._emit(
+        if event["type"] == "task_submitted":
+            self.emit(
                 frame,
                 "TaskSubmitted",
                 "taskSubmittedEventDetails",
                 {
                     "resourceType": resource.resource_type,
                     "resource": resource.resource,
-                    **payload_details("output", to_json_text(event.get("output"))),
+                    **payload_details("output", to_json_text(event["output"])),
                 },
             )
             return
         self._clear_task_waits(task)
-        if kind == "task_succeeded":
-            output = event.get("output")
+        if event["type"] == "task_succeeded":
+            output = event["output"]
             output_text = to_json_text(output)
             if utf8_size(output_text) > MAX_PAYLOAD_BYTES:
                 failure = self._data_limit_failure(resource.data_limit_label)
                 self._task_failed_events(frame, resource, failure)
-                self._fail_state(frame, state, failure)
+                self.fail_state(frame, state, failure)
             else:
                 self._task_succeeded_events(frame, resource, output_text)
                 self._finish_task(frame, state, output)
-        elif "scheduled_details" in task:
-            # An activity task that could not be scheduled (the activity does not exist): the
-            # state fails with the runtime's error before any Activity event, as AWS records it.
-            cause = E.state_runtime_cause(state.name, frame["entered"], str(event.get("cause")))
-            self._fail_state(frame, state, Failure(event.get("error"), cause))
+        elif event["type"] == "task_failed":
+            if "scheduled_details" in task:
+                # An activity task that could not be scheduled (the activity does not exist):
+                # the state fails with the runtime's error before any Activity event, as AWS
+                # records it.
+                detail = str(event["cause"])
+                cause = E.state_runtime_cause(state.name, frame["entered"], detail)
+                self.fail_state(frame, state, Failure(event["error"], cause))
+            else:
+                failure = Failure(event["error"], event["cause"])
+                self._task_failed_events(frame, resource, failure)
+                self.fail_state(frame, state, failure)
         else:
-            failure = Failure(event.get("error"), event.get("cause"))
-            self._task_failed_events(frame, resource, failure)
-            self._fail_state(frame, state, failure)
-        self._schedule(frame)
+            assert_never(event)
+        self.schedule(frame)
 
     def release_waits(self, frame: S.Frame) -> None:
         """Forget whatever ``frame`` waits for (its results and timers become stale)."""
@@ -665,12 +656,13 @@ class _Stepper:
 
     def _task_timed_out(self, frame: S.Frame, task: dict[str, Any]) -> None:
         self._clear_task_waits(task)
-        resource = parse_resource(task["resource"], self.execution["region"])
+        state = self.state_of(frame)
+        assert isinstance(state, M.TaskState)
         failure = Failure(E.TIMEOUT, None)
-        self._task_event(frame, resource, "TimedOut", failure_details(failure.error, failure.cause))
-        state = self._state(frame)
-        self._fail_state(frame, state, failure)
-        self._schedule(frame)
+        details = failure_details(failure.error, failure.cause)
+        self._task_event(frame, state.resource, "TimedOut", details)
+        self.fail_state(frame, state, failure)
+        self.schedule(frame)
 
     def _task_event(
         self, frame: S.Frame, resource: TaskResource, outcome: str, details: dict[str, Any]
@@ -689,7 +681,7 @@ class _Stepper:
                 **details,
             }
         details_key = event_type[0].lower() + event_type[1:] + "EventDetails"
-        self._emit(frame, event_type, details_key, details)
+        self.emit(frame, event_type, details_key, details)
 
     def _task_succeeded_events(self, frame: S.Frame, resource: TaskResource, text: str) -> None:
         self._task_event(frame, resource, "Succeeded", payload_details("output", text))
@@ -701,47 +693,41 @@ class _Stepper:
         try:
             output, assigned = self.flow.state_result(frame, state, frame["input"], result)
         except QueryRuntimeError as problem:
-            self._fail_state(frame, state, self._query_failure(frame, state, problem))
+            self.fail_state(frame, state, self.query_failure(frame, state, problem))
             return
         frame["data"] = None
         frame["phase"] = S.ENTER
-        self._exit_state(frame, state, output, assigned)
+        self.exit_state(frame, state, output, assigned)
 
     # ------------------------------------------------------------------ failure routing
 
-    def _fail_state(self, frame: S.Frame, state: M.State, failure: Failure) -> None:
+    def fail_state(self, frame: S.Frame, state: M.State, failure: Failure) -> None:
         """Route a state's failure through Retry, then Catch, then fail the frame."""
-        retriers: tuple[M.Retrier, ...] = getattr(state, "retry", ())
-        catchers: tuple[M.Catcher, ...] = getattr(state, "catch", ())
-        terminal = failure.error in E.NOT_MATCHED_BY_ALL
-        if retriers and not terminal:
-            index = find_retrier(retriers, failure.error)
-            if index is not None:
-                attempts: list[int] = frame["attempts"]
-                while len(attempts) < len(retriers):
-                    attempts.append(0)
-                retrier = retriers[index]
-                if attempts[index] < retrier.max_attempts:
-                    seed = f"{self.execution['arn']}|{self.task_key(frame)}|{index}"
-                    delay = retry_delay_seconds(retrier, attempts[index], seed)
-                    attempts[index] += 1
-                    frame["retries"] += 1
-                    self._retry_after(frame, delay)
-                    return
+        attempts: list[int] = frame["attempts"]
+        seed = f"{self.execution['arn']}|{self.task_key(frame)}"
+        route = route_failure(state, failure.error, attempts, seed)
+        if isinstance(route, RetryAfter):
+            retriers: tuple[M.Retrier, ...] = getattr(state, "retry", ())
+            while len(attempts) < len(retriers):
+                attempts.append(0)
+            attempts[route.retrier] += 1
+            frame["retries"] += 1
+            self._retry_after(frame, route.delay_seconds)
+            return
+        terminal = not isinstance(route, CatchWith) and route.terminal
         if isinstance(state, (M.MapState, M.ParallelState)) and not terminal:
-            self._emit(frame, state.type + "StateFailed")
-        if catchers and not terminal:
-            for catcher in catchers:
-                if E.matches(catcher.error_equals, failure.error):
-                    self._catch(frame, state, catcher, failure)
-                    return
+            self.emit(frame, state.type + "StateFailed")
+        if isinstance(route, CatchWith):
+            catchers: tuple[M.Catcher, ...] = getattr(state, "catch", ())
+            self._catch(frame, state, catchers[route.catcher], failure)
+            return
         self._frame_failed(frame, failure)
 
     def _retry_after(self, frame: S.Frame, delay_seconds: float) -> None:
         frame["data"] = {"retrying": True}
         if delay_seconds <= 0:
             frame["phase"] = S.ENTER
-            self._schedule(frame)
+            self.schedule(frame)
             return
         key = f"{self.task_key(frame)}/retry"
         frame["phase"] = S.RETRY
@@ -752,11 +738,11 @@ class _Stepper:
         try:
             output, assigned = self.flow.catch_output(frame, state, catcher, failure)
         except QueryRuntimeError as problem:
-            self._frame_failed(frame, self._query_failure(frame, state, problem))
+            self._frame_failed(frame, self.query_failure(frame, state, problem))
             return
         frame["phase"] = S.ENTER
         self._leave(frame, state, output, assigned, catcher.next, False, retriable=False)
-        self._schedule(frame)
+        self.schedule(frame)
 
     # ------------------------------------------------------------------ frames ending
 
@@ -771,8 +757,6 @@ class _Stepper:
                 S.SUCCEEDED, "ExecutionSucceeded", "executionSucceededEventDetails", details
             )
             return
-        from interpreter.core import fanout
-
         fanout.child_succeeded(self, frame, output)
 
     def _frame_failed(self, frame: S.Frame, failure: Failure) -> None:
@@ -787,8 +771,6 @@ class _Stepper:
                 failure_details(failure.error, failure.cause),
             )
             return
-        from interpreter.core import fanout
-
         fanout.child_failed(self, frame, failure)
 
     def _end_execution(
@@ -848,25 +830,25 @@ class _Stepper:
 
     # ------------------------------------------------------------------ pure states
 
-    def run_pass(self, frame: S.Frame, state: M.PassState) -> _Outcome:
+    def run_pass(self, frame: S.Frame, state: M.PassState) -> Outcome:
         output, assigned = self.flow.pass_output(frame, state)
         self._leave(frame, state, output, assigned, state.next, state.end, retriable=True)
-        return _CONTINUE
+        return CONTINUE
 
-    def run_succeed(self, frame: S.Frame, state: M.SucceedState) -> _Outcome:
+    def run_succeed(self, frame: S.Frame, state: M.SucceedState) -> Outcome:
         output, assigned = self.flow.plain_output(frame, state)
-        self._exit_state(frame, state, output, assigned)
-        return _CONTINUE
+        self.exit_state(frame, state, output, assigned)
+        return CONTINUE
 
-    def run_fail(self, frame: S.Frame, state: M.FailState) -> _Outcome:
+    def run_fail(self, frame: S.Frame, state: M.FailState) -> Outcome:
         error, cause = self.flow.fail_error_and_cause(frame, state)
         self._frame_failed(frame, Failure(error, cause))
-        return _CONTINUE
+        return CONTINUE
 
-    def run_choice(self, frame: S.Frame, state: M.ChoiceState) -> _Outcome:
+    def run_choice(self, frame: S.Frame, state: M.ChoiceState) -> Outcome:
         next_state, output, assigned = self.flow.choose(frame, state)
         if next_state is None:
-            return _Outcome(
+            return Outcome(
                 "fail",
                 Failure(
                     E.NO_CHOICE_MATCHED,
@@ -879,27 +861,27 @@ class _Stepper:
                 ),
             )
         self._leave(frame, state, output, assigned, next_state, False, retriable=True)
-        return _CONTINUE
+        return CONTINUE
 
-    def run_wait(self, frame: S.Frame, state: M.WaitState) -> _Outcome:
+    def run_wait(self, frame: S.Frame, state: M.WaitState) -> Outcome:
         until_ms, output, assigned = self.flow.wait_until(frame, state)
         delay_ms = until_ms - self.now_ms
         if delay_ms > MAX_WAIT_SECONDS * 1000:
             raise QueryRuntimeError(E.RUNTIME, "Wait state delay is too long.")
         if delay_ms <= 0:
-            self._exit_state(frame, state, output, assigned)
-            return _CONTINUE
+            self.exit_state(frame, state, output, assigned)
+            return CONTINUE
         key = f"{self.task_key(frame)}/wait"
         frame["phase"] = S.WAIT
         frame["pending"] = key
         frame["data"] = {"output": output, "assigned": assigned}
         self._start_timer(key, frame["id"], delay_ms / 1000)
-        return _BLOCK
+        return BLOCK
 
     # ------------------------------------------------------------------ Task
 
-    def run_task(self, frame: S.Frame, state: M.TaskState) -> _Outcome:
-        resource = parse_resource(state.resource, self.execution["region"])
+    def run_task(self, frame: S.Frame, state: M.TaskState) -> Outcome:
+        resource = state.resource
         key = self.task_key(frame)
         token = self.task_token(key) if resource.waits_for_task_token else None
         resource_arn, payload, timeout, heartbeat, credentials = self.flow.task_request(
@@ -926,7 +908,7 @@ class _Stepper:
         frame["phase"] = S.TASK
         frame["data"] = task
         self.waits[key] = frame["id"]
-        command: dict[str, Any] = {
+        command: InvokeTask = {
             "type": "invoke",
             "key": key,
             "resource": resource_arn,
@@ -955,7 +937,7 @@ class _Stepper:
         if credentials is not None:
             command["credentials"] = credentials
         self.commands.append(command)
-        return _BLOCK
+        return BLOCK
 
     def _task_scheduled_events(
         self,
@@ -975,15 +957,15 @@ class _Stepper:
                 details["timeoutInSeconds"] = timeout
             if task_credentials is not None:
                 details["taskCredentials"] = task_credentials
-            self._emit(
+            self.emit(
                 frame, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", details
             )
-            self._emit(frame, "LambdaFunctionStarted")
+            self.emit(frame, "LambdaFunctionStarted")
             return
         details = {
             "resourceType": resource.resource_type,
             "resource": resource.resource,
-            "region": resource.region,
+            "region": resource.region_or(self.execution["region"]),
             "parameters": to_json_text(payload),
         }
         if timeout is not None:
@@ -992,8 +974,8 @@ class _Stepper:
             details["heartbeatInSeconds"] = heartbeat
         if task_credentials is not None:
             details["taskCredentials"] = task_credentials
-        self._emit(frame, "TaskScheduled", "taskScheduledEventDetails", details)
-        self._emit(
+        self.emit(frame, "TaskScheduled", "taskScheduledEventDetails", details)
+        self.emit(
             frame,
             "TaskStarted",
             "taskStartedEventDetails",
@@ -1002,24 +984,20 @@ class _Stepper:
 
     # ------------------------------------------------------------------ Parallel and Map
 
-    def run_parallel(self, frame: S.Frame, state: M.ParallelState) -> _Outcome:
-        from interpreter.core import fanout
-
+    def run_parallel(self, frame: S.Frame, state: M.ParallelState) -> Outcome:
         return fanout.start_parallel(self, frame, state)
 
-    def run_map(self, frame: S.Frame, state: M.MapState) -> _Outcome:
-        from interpreter.core import fanout
-
+    def run_map(self, frame: S.Frame, state: M.MapState) -> Outcome:
         return fanout.start_map(self, frame, state)
 
 
-_HANDLERS: dict[type, Callable[[_Stepper, S.Frame, Any], _Outcome]] = {
-    M.PassState: _Stepper.run_pass,
-    M.TaskState: _Stepper.run_task,
-    M.ChoiceState: _Stepper.run_choice,
-    M.WaitState: _Stepper.run_wait,
-    M.SucceedState: _Stepper.run_succeed,
-    M.FailState: _Stepper.run_fail,
-    M.ParallelState: _Stepper.run_parallel,
-    M.MapState: _Stepper.run_map,
+_HANDLERS: dict[type, Callable[[Stepper, S.Frame, Any], Outcome]] = {
+    M.PassState: Stepper.run_pass,
+    M.TaskState: Stepper.run_task,
+    M.ChoiceState: Stepper.run_choice,
+    M.WaitState: Stepper.run_wait,
+    M.SucceedState: Stepper.run_succeed,
+    M.FailState: Stepper.run_fail,
+    M.ParallelState: Stepper.run_parallel,
+    M.MapState: Stepper.run_map,
 }

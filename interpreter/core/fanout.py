@@ -15,26 +15,20 @@ end freed its slot); ``MapIterationSucceeded``/``Failed`` point at the iteration
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from interpreter.core import errors as E
 from interpreter.core import snapshot as S
 from interpreter.core.errors import Failure
 from interpreter.core.history import to_json_text
+from interpreter.core.messages import ItemsRead, ResultsWritten
+from interpreter.core.surface import BLOCK, CONTINUE, Outcome, StepperSurface
 from interpreter.core.timefmt import iso_from_ms
+from interpreter.core.tolerance import threshold_set, tolerated
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
 from interpreter.limits import utf8_size
 from interpreter.query.errors import QueryRuntimeError
-
-if TYPE_CHECKING:
-    from interpreter.core.engine import _Outcome, _Stepper
-
-
-def _outcome(kind: str) -> _Outcome:
-    from interpreter.core.engine import _Outcome
-
-    return _Outcome(kind)
 
 
 def _child_id(frame: S.Frame, index: int) -> str:
@@ -45,10 +39,10 @@ def _child_id(frame: S.Frame, index: int) -> str:
 # ---------------------------------------------------------------------- Parallel
 
 
-def start_parallel(stepper: _Stepper, frame: S.Frame, state: M.ParallelState) -> _Outcome:
+def start_parallel(stepper: StepperSurface, frame: S.Frame, state: M.ParallelState) -> Outcome:
     """Evaluate the branches' input and start every branch."""
     branch_input = stepper.flow.parallel_input(frame, state)
-    stepper._emit(frame, "ParallelStateStarted")
+    stepper.emit(frame, "ParallelStateStarted")
     count = len(state.branches)
     frame["phase"] = S.CHILDREN
     frame["data"] = {
@@ -74,14 +68,14 @@ def start_parallel(stepper: _Stepper, frame: S.Frame, state: M.ParallelState) ->
             child["verbatim"] = True
         stepper.frames[child_id] = child
         frame["data"]["children"].append(child_id)
-        stepper._schedule(child)
-    return _outcome("block")
+        stepper.schedule(child)
+    return BLOCK
 
 
 # ---------------------------------------------------------------------- Map
 
 
-def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
+def start_map(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> Outcome:
     """Evaluate the items (or ask the ItemReader for them) and start the first iterations."""
     reader_request = None
     if state.item_reader is not None:
@@ -96,7 +90,7 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         writer_request = stepper.flow.result_writer_request(frame, state)
     count = len(items)
     # With an ItemReader the items are not known yet: AWS reports a length of 0.
-    stepper._emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": count})
+    stepper.emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": count})
     tolerated_count, tolerated_percentage = stepper.flow.map_tolerance(frame, state, effective)
     data: dict[str, Any] = {
         "kind": "map",
@@ -121,7 +115,7 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
     if distributed:
         run_arn = _map_run_arn(stepper, frame, state)
         data["map_run_arn"] = run_arn
-        stepper._emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
+        stepper.emit(frame, "MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": run_arn})
         # What DescribeMapRun and ListMapRuns report; counts follow the run.
         stepper.snap.setdefault("map_runs", {})[run_arn] = {
             "state": state.name,
@@ -141,7 +135,7 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         stepper.commands.append(
             {"type": "read_items", "key": key, "reader": reader_request, "frame": frame["id"]}
         )
-        return _outcome("block")
+        return BLOCK
     return _launch_first(stepper, frame, state)
 
 
@@ -157,7 +151,7 @@ _NO_COUNTS: dict[str, int] = {
 }
 
 
-def _map_run(stepper: _Stepper, data: Mapping[str, Any]) -> dict[str, Any] | None:
+def _map_run(stepper: StepperSurface, data: Mapping[str, Any]) -> dict[str, Any] | None:
     """The Map Run record of a Distributed Map's frame data (None for an inline Map)."""
     arn = data.get("map_run_arn")
     runs = stepper.snap.get("map_runs") or {}
@@ -181,7 +175,7 @@ def _count(run: dict[str, Any] | None, data: Mapping[str, Any], index: int, move
         counts[target] += amount
 
 
-def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
+def _launch_first(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> Outcome:
     data = frame["data"]
     if state.item_batcher is not None:
         try:
@@ -189,8 +183,8 @@ def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outc
         except QueryRuntimeError as problem:
             frame["phase"] = S.ENTER
             frame["data"] = None
-            stepper._fail_state(frame, state, stepper._query_failure(frame, state, problem))
-            return _outcome("next")
+            stepper.fail_state(frame, state, stepper.query_failure(frame, state, problem))
+            return CONTINUE
     count = len(data["items"])
     run = _map_run(stepper, data)
     if run is not None:
@@ -199,17 +193,17 @@ def _launch_first(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outc
             _count(run, data, index, ">total")
     if count == 0:
         _complete_map(stepper, frame, state)
-        return _outcome("next")
+        return CONTINUE
     max_concurrency = data["max"]
     slots = count if max_concurrency <= 0 else min(count, max_concurrency)
     launch_prev = frame["cursor"]
     for _ in range(slots):
         if not _launch_iteration(stepper, frame, state, launch_prev):
-            return _outcome("next")
-    return _outcome("block")
+            return CONTINUE
+    return BLOCK
 
 
-def _batch_items(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> None:
+def _batch_items(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> None:
     """Group the items (each through the ItemSelector first) into the ItemBatcher's batches:
     each child execution gets ``{"BatchInput": ..., "Items": [...]}``, no more items than
     MaxItemsPerBatch and, serialised, no more bytes than MaxInputBytesPerBatch (an item too
@@ -241,11 +235,11 @@ def _batch_items(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> None:
     data["batched"] = True
 
 
-def items_read(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any]) -> None:
+def items_read(stepper: StepperSurface, frame: S.Frame, event: ItemsRead) -> None:
     """The ItemReader answered: run the Map over its items, or fail it."""
     data = frame["data"]
     stepper.waits.pop(data.pop("reading"), None)
-    state = stepper._state(frame)
+    state = stepper.state_of(frame)
     assert isinstance(state, M.MapState)
     if event.get("error") is not None:
         failure = Failure(event.get("error"), event.get("cause"))
@@ -255,11 +249,11 @@ def items_read(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any]) -> N
     data["items"] = items
     data["results"] = [None] * len(items)
     if _launch_first(stepper, frame, state).kind != "block":
-        stepper._schedule(frame)
+        stepper.schedule(frame)
 
 
 def _map_failed(
-    stepper: _Stepper, frame: S.Frame, state: M.MapState, failure: Failure, *, map_run: bool
+    stepper: StepperSurface, frame: S.Frame, state: M.MapState, failure: Failure, *, map_run: bool
 ) -> None:
     """End a Map state waiting on its reader or writer with ``failure`` (``MapRunFailed`` first
     for a Distributed Map's run)."""
@@ -267,22 +261,22 @@ def _map_failed(
         details = {"error": failure.error}
         if failure.cause is not None:
             details["cause"] = failure.cause
-        stepper._emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
+        stepper.emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
         _finish_run(stepper, frame["data"], "FAILED")
     frame["phase"] = S.ENTER
     frame["data"] = None
-    stepper._fail_state(frame, state, failure)
-    stepper._schedule(frame)
+    stepper.fail_state(frame, state, failure)
+    stepper.schedule(frame)
 
 
-def _finish_run(stepper: _Stepper, data: Mapping[str, Any] | None, status: str) -> None:
+def _finish_run(stepper: StepperSurface, data: Mapping[str, Any] | None, status: str) -> None:
     run = _map_run(stepper, data) if data is not None else None
     if run is not None:
         run["status"] = status
         run["stop_ms"] = stepper.now_ms
 
 
-def _map_run_arn(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> str:
+def _map_run_arn(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> str:
     execution = stepper.execution
     new_uuid = stepper.uuid_source(frame)
     # Without a Label, AWS names the run with a generated id.
@@ -294,7 +288,9 @@ def _map_run_arn(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> str:
     )
 
 
-def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev: int) -> bool:
+def _launch_iteration(
+    stepper: StepperSurface, frame: S.Frame, state: M.MapState, prev: int
+) -> bool:
     """Start the next iteration; False if building its input failed the Map state."""
     data = frame["data"]
     index = data["next"]
@@ -309,7 +305,7 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
         _abort_children(stepper, frame, prev)
         frame["phase"] = S.ENTER
         frame["data"] = None
-        stepper._fail_state(frame, state, stepper._query_failure(frame, state, problem))
+        stepper.fail_state(frame, state, stepper.query_failure(frame, state, problem))
         return False
     assert state.processor is not None
     child_id = _child_id(frame, index)
@@ -335,25 +331,25 @@ def _launch_iteration(stepper: _Stepper, frame: S.Frame, state: M.MapState, prev
     stepper.frames[child_id] = child
     data["running"].append(child_id)
     _count(_map_run(stepper, data), data, index, "pending>running")
-    stepper._emit(
+    stepper.emit(
         child,
         "MapIterationStarted",
         "mapIterationStartedEventDetails",
         {"index": index, "name": state.name},
     )
-    stepper._schedule(child)
+    stepper.schedule(child)
     return True
 
 
-def _complete_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> None:
+def _complete_map(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> None:
     data = frame["data"]
     if data.get("writer") is not None:
         _write_results(stepper, frame, state, None)
         return
     if data["distributed"]:
-        stepper._emit(frame, "MapRunSucceeded")
+        stepper.emit(frame, "MapRunSucceeded")
         _finish_run(stepper, data, "SUCCEEDED")
-    stepper._emit(frame, "MapStateSucceeded", advance=False)
+    stepper.emit(frame, "MapStateSucceeded", advance=False)
     result: JSON = data["results"]
     if "records" in data:
         # A ResultWriter with only a WriterConfig: the transformed results are the output.
@@ -365,7 +361,7 @@ def _complete_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> None:
 
 
 def _execution_record(
-    stepper: _Stepper,
+    stepper: StepperSurface,
     parent: S.Frame,
     child: S.Frame,
     status: str,
@@ -375,7 +371,7 @@ def _execution_record(
     """A child execution of a Distributed Map as the ResultWriter exports it (DescribeExecution's
     fields, keys in AWS's sorted order; Input and Output as JSON text)."""
     data = parent["data"]
-    state = stepper._state(parent)
+    state = stepper.state_of(parent)
     assert isinstance(state, M.MapState)
     index = child["index"]
     name = stepper.uuid_source(parent, f"|execution|{index}")()
@@ -437,7 +433,7 @@ def _transformed_results(state: M.MapState, data: Mapping[str, Any]) -> list[JSO
 
 
 def _write_results(
-    stepper: _Stepper, frame: S.Frame, state: M.MapState, failure: Failure | None
+    stepper: StepperSurface, frame: S.Frame, state: M.MapState, failure: Failure | None
 ) -> None:
     """Ask the runtime to export the Map run's results; the Map waits for the answer.
 
@@ -478,11 +474,11 @@ def _write_results(
     )
 
 
-def results_written(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any]) -> None:
+def results_written(stepper: StepperSurface, frame: S.Frame, event: ResultsWritten) -> None:
     """The ResultWriter answered: the Map succeeds with where the results are, or fails."""
     data = frame["data"]
     stepper.waits.pop(data.pop("writing"), None)
-    state = stepper._state(frame)
+    state = stepper.state_of(frame)
     assert isinstance(state, M.MapState)
     failed = data.get("failure")
     if failed is None and event.get("error") is not None:
@@ -491,38 +487,38 @@ def results_written(stepper: _Stepper, frame: S.Frame, event: Mapping[str, Any])
         failure = Failure(failed["error"], failed.get("cause"))
         _map_failed(stepper, frame, state, failure, map_run=True)
         return
-    stepper._emit(frame, "MapRunSucceeded")
+    stepper.emit(frame, "MapRunSucceeded")
     _finish_run(stepper, data, "SUCCEEDED")
     run = _map_run(stepper, data)
     if run is not None:
         for counts in (run["executions"], run["items"]):
             counts["resultsWritten"] = counts["succeeded"] + counts["failed"]
-    stepper._emit(frame, "MapStateSucceeded", advance=False)
+    stepper.emit(frame, "MapStateSucceeded", advance=False)
     result = {"MapRunArn": data["map_run_arn"], "ResultWriterDetails": event.get("details")}
     _finish_fanout(stepper, frame, state, result)
 
 
-def _finish_fanout(stepper: _Stepper, frame: S.Frame, state: Any, result: JSON) -> None:
+def _finish_fanout(stepper: StepperSurface, frame: S.Frame, state: Any, result: JSON) -> None:
     frame["phase"] = S.ENTER
     frame["data"] = None
     try:
         output, assigned = stepper.flow.state_result(frame, state, frame["input"], result)
     except QueryRuntimeError as problem:
-        stepper._fail_state(frame, state, stepper._query_failure(frame, state, problem))
-        stepper._schedule(frame)
+        stepper.fail_state(frame, state, stepper.query_failure(frame, state, problem))
+        stepper.schedule(frame)
         return
-    stepper._exit_state(frame, state, output, assigned)
-    stepper._schedule(frame)
+    stepper.exit_state(frame, state, output, assigned)
+    stepper.schedule(frame)
 
 
 # ---------------------------------------------------------------------- children ending
 
 
-def child_succeeded(stepper: _Stepper, child: S.Frame, output: JSON) -> None:
+def child_succeeded(stepper: StepperSurface, child: S.Frame, output: JSON) -> None:
     """A branch or iteration reached its end with ``output``."""
     parent = stepper.frames[child["parent"]]
     data = parent["data"]
-    state = stepper._state(parent)
+    state = stepper.state_of(parent)
     index = child["index"]
     _drop_frame(stepper, child)
     if data["kind"] == "parallel":
@@ -530,14 +526,14 @@ def child_succeeded(stepper: _Stepper, child: S.Frame, output: JSON) -> None:
         data["remaining"] -= 1
         parent["cursor"] = child["cursor"]
         if data["remaining"] == 0:
-            stepper._emit(parent, "ParallelStateSucceeded", advance=False)
+            stepper.emit(parent, "ParallelStateSucceeded", advance=False)
             results = data["results"]
             # AWS joins the branches' output texts as they are: "[" + ",".join(...) + "]".
             texts = [
                 stepper.text_of(child_id, result)
                 for child_id, result in zip(data["children"], results, strict=True)
             ]
-            stepper.cache.texts[parent["id"]] = (results, "[" + ",".join(texts) + "]")
+            stepper.remember_text(parent["id"], results, "[" + ",".join(texts) + "]")
             _finish_fanout(stepper, parent, state, results)
         return
     data["results"][index] = output
@@ -553,15 +549,15 @@ def child_succeeded(stepper: _Stepper, child: S.Frame, output: JSON) -> None:
 
 
 def _iteration_event(
-    stepper: _Stepper, parent: S.Frame, child: S.Frame, event_type: str, state: M.State
+    stepper: StepperSurface, parent: S.Frame, child: S.Frame, event_type: str, state: M.State
 ) -> int:
     key = event_type[0].lower() + event_type[1:] + "EventDetails"
     details = {"index": child["index"], "name": state.name}
-    return stepper._emit(child, event_type, key, details, advance=False)
+    return stepper.emit(child, event_type, key, details, advance=False)
 
 
 def _after_iteration(
-    stepper: _Stepper, parent: S.Frame, state: Any, child: S.Frame, last_event_id: int
+    stepper: StepperSurface, parent: S.Frame, state: Any, child: S.Frame, last_event_id: int
 ) -> None:
     data = parent["data"]
     total = len(data["items"])
@@ -573,11 +569,11 @@ def _after_iteration(
         _complete_map(stepper, parent, state)
 
 
-def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
+def child_failed(stepper: StepperSurface, child: S.Frame, failure: Failure) -> None:
     """A branch or iteration failed: fail the Parallel/Map state (unless the Map tolerates it)."""
     parent = stepper.frames[child["parent"]]
     data = parent["data"]
-    state = stepper._state(parent)
+    state = stepper.state_of(parent)
     _drop_frame(stepper, child)
     if data["kind"] == "map":
         data["running"].remove(child["id"])
@@ -598,15 +594,15 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
                 data["results"][child["index"]] = record
             _after_iteration(stepper, parent, state, child, failed_id)
             return
-        tolerance_set = (
-            data["tolerated_count"] is not None or data["tolerated_percentage"] is not None
-        )
-        if tolerance_set and data["distributed"]:
+        if (
+            threshold_set(data["tolerated_count"], data["tolerated_percentage"])
+            and data["distributed"]
+        ):
             failure = Failure(
                 E.EXCEED_TOLERATED_FAILURE_THRESHOLD,
                 "The specified tolerated failure threshold was exceeded",
             )
-    elif isinstance(stepper._state(child), M.TaskState) and not child.get("silent"):
+    elif isinstance(stepper.state_of(child), M.TaskState) and not child.get("silent"):
         # AWS records the failed Task of a branch as aborted when the branch takes the
         # Parallel state down with it.
         stepper.history.add("TaskStateAborted", child["cursor"])
@@ -618,7 +614,7 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
         _write_results(stepper, parent, state, failure)
         return
     if data.get("distributed"):
-        stepper._emit(
+        stepper.emit(
             parent,
             "MapRunFailed",
             "mapRunFailedEventDetails",
@@ -629,21 +625,18 @@ def child_failed(stepper: _Stepper, child: S.Frame, failure: Failure) -> None:
         _finish_run(stepper, data, "FAILED")
     parent["phase"] = S.ENTER
     parent["data"] = None
-    stepper._fail_state(parent, state, failure)
-    stepper._schedule(parent)
+    stepper.fail_state(parent, state, failure)
+    stepper.schedule(parent)
 
 
 def _tolerated(data: dict[str, Any]) -> bool:
-    count = data["tolerated_count"]
-    percentage = data["tolerated_percentage"]
-    failed = data["failed"]
-    if count is not None and failed <= count:
-        return True
+    """Whether the Map's failures so far stay within its tolerated failure threshold (items
+    count, not batches)."""
     total = data.get("item_count", len(data["items"]))
-    return percentage is not None and total > 0 and failed * 100 <= percentage * total
+    return tolerated(data["failed"], total, data["tolerated_count"], data["tolerated_percentage"])
 
 
-def _abort_children(stepper: _Stepper, parent: S.Frame, prev: int) -> None:
+def _abort_children(stepper: StepperSurface, parent: S.Frame, prev: int) -> None:
     """Stop every running child of ``parent``; each aborted state is recorded."""
     data = parent["data"]
     if data is None:
@@ -654,7 +647,7 @@ def _abort_children(stepper: _Stepper, parent: S.Frame, prev: int) -> None:
         if child is None:
             continue
         if child["phase"] != S.ENTER and child["entered"] and not child.get("silent"):
-            child_state = stepper._state(child)
+            child_state = stepper.state_of(child)
             stepper.history.add(child_state.type + "StateAborted", prev)
         if "records" in data:
             data["records"][str(child["index"])] = _execution_record(
@@ -667,19 +660,18 @@ def _abort_children(stepper: _Stepper, parent: S.Frame, prev: int) -> None:
                 "MapIterationAborted",
                 prev,
                 "mapIterationAbortedEventDetails",
-                {"index": child["index"], "name": stepper._state(parent).name},
+                {"index": child["index"], "name": stepper.state_of(parent).name},
             )
         _drop_frame(stepper, child)
     if data["kind"] == "map":
         data["running"] = []
 
 
-def _drop_frame(stepper: _Stepper, frame: S.Frame) -> None:
+def _drop_frame(stepper: StepperSurface, frame: S.Frame) -> None:
     """Remove a frame and everything below it; their pending keys go stale."""
     frame_id = frame["id"]
     stepper.frames.pop(frame_id, None)
-    stepper.forget_variables(frame)
-    stepper.cache.variables.pop(frame_id, None)
+    stepper.forget_frame(frame)
     data = frame.get("data")
     if frame["phase"] == S.CHILDREN and data is not None:
         children = data["children"] if data["kind"] == "parallel" else data["running"]

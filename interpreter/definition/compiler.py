@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from interpreter.definition import model as M
+from interpreter.definition.resources import parse_task_resource
 from interpreter.json_types import JSON
 from interpreter.query.errors import QuerySyntaxError
 
@@ -213,8 +214,14 @@ class _Compiler:
     def state_Task(
         self, spec: Mapping[str, Any], location: str, language: str, common: dict[str, Any]
     ) -> M.TaskState:
+        arn = str(spec.get("Resource", ""))
+        resource = parse_task_resource(arn)
+        if resource is None:
+            raise DefinitionError(
+                f"The resource provided {arn} is not recognized", f"{location}/Resource"
+            )
         fields: dict[str, Any] = {
-            "resource": spec.get("Resource", ""),
+            "resource": resource,
             "retry": self.retriers(spec),
             "catch": self.catchers(spec, language, location),
         }

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
+from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
 
 JSONPATH: Final = "JSONPath"
@@ -115,11 +116,12 @@ class PassState(State):
     result_path: PathField = IDENTITY
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TaskState(State):
     """``"Type": "Task"``."""
 
-    resource: str = ""
+    #: The ``Resource``, parsed when the definition is compiled (its text is ``resource.arn``).
+    resource: TaskResource
     parameters: Template | None = None
     #: JSONata ``Arguments``.
     arguments: JsonataTemplate | None = None

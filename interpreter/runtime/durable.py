@@ -1,6 +1,6 @@
 """The durable runtime: a decider and a task runner over a store, a queue and a clock.
 
-Two kinds of work message travel on one queue:
+Three kinds of work message travel on one queue (:data:`interpreter.core.messages.Message`):
 
 * ``{"kind": "decide", "arn"}`` — the *decider* loads the execution record and its inbox (task
   results, callbacks, a stop request) plus any timer that is due, calls the pure core's ``step``
@@ -12,6 +12,9 @@ Two kinds of work message travel on one queue:
 * ``{"kind": "task", "arn", "key", "command"}`` — the *task runner* invokes the resource (at
   least once; the key is the idempotency key), puts the outcome into the inbox under the task's
   key (first write wins) and sends a ``decide``.
+* ``{"kind": "deliver", "arn", "key", "event"}`` — a task outcome whose simulated duration (a
+  local handler that called ``interpreter.sleep`` on the virtual clock) has passed: it goes into
+  the inbox, then a ``decide``.
 
 A duplicated or late message is a no-op: the snapshot knows which task attempt and which timer it
 waits for. A transition happens once (the compare-and-set); a crash anywhere loses nothing,
@@ -23,21 +26,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
+from interpreter import arns
+from interpreter.core import messages
 from interpreter.core import snapshot as S
 from interpreter.core.engine import Transition, start, step
+from interpreter.core.messages import Event, Message, TaskWork
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.json_types import JSON
-from interpreter.runtime.local import LocalTaskRunner, io_command_event
+from interpreter.runtime.executions import new_execution
 from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachineRecord, Store
+from interpreter.runtime.tasks import TaskRunner
 
 #: The longest delay SQS accepts; longer timers re-arm themselves.
 MAX_QUEUE_DELAY_MS = 900_000
@@ -49,8 +55,7 @@ COMMIT_ATTEMPTS = 5
 REDISPATCH_AFTER_MS = 2 * 3_600_000
 
 
-#: Commands a task message carries out, and the events that answer them (an answered one is done).
-_WORK = ("invoke", "read_items", "write_results")
+#: The events that answer a task command (an answered one is done).
 _ANSWERS = ("task_succeeded", "task_failed", "items_read", "results_written")
 #: Order of delivery for events that reached the inbox before one decision took them.
 _DELIVERY_ORDER = {
@@ -101,7 +106,7 @@ class DurableRuntime:
         store: Store,
         queue: Queue,
         clock: Clock,
-        tasks: LocalTaskRunner,
+        tasks: TaskRunner,
         *,
         account: str = "123456789012",
         region: str = "us-east-1",
@@ -143,10 +148,9 @@ class DurableRuntime:
         """The ARN for an execution named ``name`` of ``machine_record``. An Express
         execution's carries a new id after its name (``...:express:<machine>:<name>:<id>``),
         as AWS's do: Express names need not be unique."""
-        prefix = f"arn:aws:states:{self.identity.region}:{self.identity.account}"
-        if machine_record.type == "EXPRESS":
-            return f"{prefix}:express:{machine_record.name}:{name}:{uuid.uuid4()}"
-        return f"{prefix}:execution:{machine_record.name}:{name}"
+        express_id = str(uuid.uuid4()) if machine_record.type == "EXPRESS" else None
+        region, account = self.identity.region, self.identity.account
+        return arns.execution_arn(region, account, machine_record.name, name, express_id)
 
     def start_execution(
         self,
@@ -168,19 +172,18 @@ class DurableRuntime:
                 return existing
             raise ExecutionAlreadyExistsError(f"Execution Already Exists: '{arn}'")
         now = self.clock.now_ms()
-        execution = {
-            "arn": arn,
-            "name": name,
-            "input": execution_input,
-            "input_text": input_text,
-            "start_ms": now,
-            "role_arn": machine_record.role_arn,
-            "state_machine_arn": machine_record.arn,
-            "state_machine_name": machine_record.name,
-            "region": self.identity.region,
-            "account": self.identity.account,
-            "secret": secrets.token_hex(16),
-        }
+        execution = new_execution(
+            arn=arn,
+            name=name,
+            execution_input=execution_input,
+            input_text=input_text,
+            start_ms=now,
+            role_arn=machine_record.role_arn,
+            state_machine_arn=machine_record.arn,
+            state_machine_name=machine_record.name,
+            region=self.identity.region,
+            account=self.identity.account,
+        )
         transition = start(self.machine(machine_record), execution, now)
         record = ExecutionRecord(
             arn=arn,
@@ -210,7 +213,8 @@ class DurableRuntime:
         if record is None:
             raise ExecutionDoesNotExistError(arn)
         if record.status == S.RUNNING:
-            self.store.put_inbox(arn, "stop", {"type": "stop", "error": error, "cause": cause})
+            stop: Event = {"type": "stop", "error": error, "cause": cause}
+            self.store.put_inbox(arn, "stop", stop)
             self.decide(arn)
         stopped = self.store.get_execution(arn)
         assert stopped is not None
@@ -234,23 +238,26 @@ class DurableRuntime:
         record = self.store.get_execution(arn)
         if record is None or record.status != S.RUNNING or key not in record.tasks:
             raise TaskTokenError(token)
-        entry = {**event, "key": key}
-        if event.get("type") == "task_heartbeat":
+        entry = messages.parse_event({**event, "key": key})
+        if entry["type"] == "task_heartbeat":
             # Heartbeats may repeat: each gets its own inbox key.
             self.store.put_inbox(arn, f"{key}#heartbeat#{self.clock.now_ms()}", entry)
         else:
             self.store.put_inbox(arn, _inbox_key(key, entry), entry)
-        self.queue.send({"kind": "decide", "arn": arn})
+        self.queue.send(messages.decide(arn))
 
     # ------------------------------------------------------------------ the two workers
 
-    def handle(self, message: Mapping[str, Any]) -> None:
-        """Process one work message (a decision or a task)."""
-        if message.get("kind") == "decide":
-            wake_ms = message.get("wake_ms")
-            self.decide(str(message["arn"]), wake_ms if isinstance(wake_ms, int) else None)
-        elif message.get("kind") == "task":
-            self.run_task(str(message["arn"]), str(message["key"]), message["command"])
+    def handle(self, message: Message) -> None:
+        """Process one work message: a decision, a task, or a delayed task outcome."""
+        if message["kind"] == "decide":
+            self.decide(message["arn"], message.get("wake_ms"))
+        elif message["kind"] == "task":
+            self.run_task(message["arn"], message["key"], message["command"])
+        elif message["kind"] == "deliver":
+            self.deliver(message["arn"], message["key"], message["event"])
+        else:
+            assert_never(message)
 
     def decide(self, arn: str, wake_ms: int | None = None) -> None:
         """Advance one execution by what its inbox and its due timers hold.
@@ -270,8 +277,8 @@ class DurableRuntime:
             inbox = self.store.inbox(arn)
             # Inbox entries are core events. A callback's "submitted" precedes its answer even
             # when both arrived before this decision.
-            events = [
-                entry
+            events: list[Event] = [
+                messages.parse_event(entry)
                 for _, entry in sorted(
                     inbox.items(),
                     key=lambda item: (_DELIVERY_ORDER.get(str(item[1].get("type")), 9), item[0]),
@@ -308,33 +315,32 @@ class DurableRuntime:
                 return
         # Lost every race: another worker is advancing this execution; it will see our inbox.
 
-    def run_task(self, arn: str, key: str, command: Mapping[str, Any]) -> None:
-        """Invoke a task and deliver its outcome (at least once; first result wins)."""
+    def run_task(self, arn: str, key: str, command: TaskWork) -> None:
+        """Carry out a task command and deliver its outcome (at least once; first result
+        wins)."""
         record = self.store.get_execution(arn)
         if record is None or record.status != S.RUNNING or key not in record.tasks:
             return
-        now = self.clock.now_ms()
-        event = io_command_event(self.tasks.invokers, command, self.identity.region)
-        if event is not None:
-            self.store.put_inbox(arn, key, event)
-            self.queue.send({"kind": "decide", "arn": arn})
+        if command["type"] != "invoke":
+            answer = self.tasks.carry_out(command, self.identity.region)
+            self.store.put_inbox(arn, key, answer)
+            self.queue.send(messages.decide(arn))
             return
+        now = self.clock.now_ms()
         outcome = self.tasks.run(command, now)
         finished = now + round(outcome.duration_seconds * 1000)
         for event in outcome.events(key):
             delay = 0 if event["type"] in _STEP_SUFFIXES else finished - self.clock.now_ms()
             if delay > 0:
-                message = {"kind": "deliver", "arn": arn, "key": key, "event": event}
-                self.queue.send(message, delay)
+                self.queue.send(messages.deliver(arn, key, event), delay)
                 continue
             self.store.put_inbox(arn, _inbox_key(key, event), event)
-        self.queue.send({"kind": "decide", "arn": arn})
+        self.queue.send(messages.decide(arn))
 
-    def deliver(self, message: Mapping[str, Any]) -> None:
+    def deliver(self, arn: str, key: str, event: Event) -> None:
         """A task outcome whose simulated duration has passed (virtual clock)."""
-        arn, key, event = str(message["arn"]), str(message["key"]), message["event"]
         self.store.put_inbox(arn, _inbox_key(key, event), event)
-        self.queue.send({"kind": "decide", "arn": arn})
+        self.queue.send(messages.decide(arn))
 
     def recover(self) -> int:
         """Resume every RUNNING execution after a restart: a decision for each (it delivers its
@@ -349,16 +355,16 @@ class DurableRuntime:
                 # A callback already submitted waits for its answer, not for a new call; an
                 # activity task is queued again for its workers (that queue was in memory).
                 if key in record.task_sent_ms or command.get("activity"):
-                    self.queue.send({"kind": "task", "arn": arn, "key": key, "command": command})
+                    self.queue.send(messages.run_task(arn, messages.parse_task_work(command)))
             # As a wake-up for its current time: it re-arms the execution's timers.
-            self.queue.send({"kind": "decide", "arn": arn, "wake_ms": record.wake_ms})
+            self.queue.send(messages.decide(arn, record.wake_ms))
         return len(running)
 
     def sweep(self) -> int:
         """Re-send decisions for executions whose wake-up time passed; returns how many."""
         due = self.store.due_executions(self.clock.now_ms())
         for arn in due:
-            self.queue.send({"kind": "decide", "arn": arn})
+            self.queue.send(messages.decide(arn))
         return len(due)
 
     # ------------------------------------------------------------------ internals
@@ -371,7 +377,7 @@ class DurableRuntime:
         for command in transition.commands:
             if command["type"] == "timer":
                 record.timers[command["key"]] = int(command["at_ms"])
-            elif command["type"] in _WORK:
+            else:
                 record.tasks[command["key"]] = dict(command)
                 record.task_sent_ms[command["key"]] = now
         if record.status != S.RUNNING:
@@ -418,7 +424,7 @@ class DurableRuntime:
             token = command.get("task_token")
             if token:
                 self.store.put_task_token(str(token), record.arn, key)
-            self.queue.send({"kind": "task", "arn": record.arn, "key": key, "command": command})
+            self.queue.send(messages.run_task(record.arn, messages.parse_task_work(command)))
         self._arm(record, now)
         return True
 
@@ -433,14 +439,11 @@ class DurableRuntime:
         if consumed:
             self.store.delete_inbox(record.arn, list(consumed))
         for command in transition.commands:
-            if command["type"] not in _WORK:
+            if command["type"] == "timer":
                 continue
-            token = command.get("task_token")
-            if token:
-                self.store.put_task_token(str(token), record.arn, command["key"])
-            self.queue.send(
-                {"kind": "task", "arn": record.arn, "key": command["key"], "command": command}
-            )
+            if command["type"] == "invoke" and "task_token" in command:
+                self.store.put_task_token(command["task_token"], record.arn, command["key"])
+            self.queue.send(messages.run_task(record.arn, command))
         if record.status == S.RUNNING:
             self._arm(record, self.clock.now_ms())
 
@@ -451,8 +454,7 @@ class DurableRuntime:
         if record.wake_ms is None:
             return
         delay = min(max(0, record.wake_ms - now), MAX_QUEUE_DELAY_MS)
-        message = {"kind": "decide", "arn": record.arn, "wake_ms": record.wake_ms}
-        self.queue.send(message, delay)
+        self.queue.send(messages.decide(record.arn, record.wake_ms), delay)
 
 
 class Worker:
@@ -469,11 +471,13 @@ class Worker:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def _handle(self, message: Mapping[str, Any]) -> None:
-        if message.get("kind") == "deliver":
-            self.runtime.deliver(message)
-        else:
-            self.runtime.handle(message)
+    @property
+    def virtual(self) -> bool:
+        """Whether the clock is virtual (time jumps to the next due message)."""
+        return hasattr(self.clock, "advance_to")
+
+    def _handle(self, raw: Mapping[str, Any]) -> None:
+        self.runtime.handle(messages.parse_message(raw))
 
     def run_until_idle(self, until: Callable[[], bool] | None = None) -> None:
         """Process every message, advancing a virtual clock, until the queue is empty."""

@@ -1,8 +1,15 @@
-"""The ports of the durable runtime: what it needs from storage, queues and clocks.
+"""The runtime's ports: what it needs from storage, queues, clocks and the world tasks act on.
 
-The runtime (:mod:`interpreter.runtime.durable`) drives executions through these protocols only,
-so the same code runs on an in-memory store and queue (local runs, ``asl serve``, tests) and on
-DynamoDB and SQS (AWS). Records are plain data; a store keeps them as it likes.
+The runtime drives executions through these protocols only; the adapters
+(:mod:`interpreter.adapters`) implement them and :mod:`interpreter.app` chooses which. So the same
+code runs on an in-memory store and queue (local runs, ``asl serve``, tests) and on DynamoDB and
+SQS (AWS), with tasks served by local Python handlers, mock configurations, activity workers or
+AWS services through boto3. Records are plain data; a store keeps them as it likes.
+
+* :class:`Store`, :class:`Queue`, :class:`Clock` — the durable runtime's state, work and time.
+* :class:`TaskInvoker` — runs a Task's resource and answers with a :class:`TaskOutcome` (or None:
+  not its business, ask the next one).
+* :class:`ItemSource` / :class:`ResultSink` — a Distributed Map's ItemReader and ResultWriter.
 
 Consistency the runtime relies on:
 
@@ -15,9 +22,87 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from interpreter.core.messages import Event, InvokeTask, Message
+from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutcome:
+    """The result of one task invocation, as the core consumes it."""
+
+    succeeded: bool
+    output: JSON = None
+    error: str | None = None
+    cause: str | None = None
+    #: Simulated seconds the invocation took (virtual clock only).
+    duration_seconds: float = 0.0
+    #: The submitting call's response, for integrations that report ``TaskSubmitted`` first
+    #: (``.sync`` jobs, ``.waitForTaskToken`` requests).
+    submitted_output: JSON = None
+    #: A ``.waitForTaskToken`` request went out: only a callback (SendTaskSuccess/Failure) can
+    #: complete the task, so the outcome has no completion.
+    awaiting_callback: bool = False
+    #: An activity task was queued for its workers (``ActivityScheduled`` is recorded then).
+    activity_scheduled: bool = False
+    #: The worker that took an activity task (``ActivityStarted``), when one did.
+    worker_name: str | None = None
+
+    def as_event(self, key: str) -> Event:
+        """The core event that delivers this outcome's completion for task ``key``."""
+        if self.succeeded:
+            return {"type": "task_succeeded", "key": key, "output": self.output}
+        return {"type": "task_failed", "key": key, "error": self.error, "cause": self.cause}
+
+    def events(self, key: str) -> list[Event]:
+        """The core events this outcome delivers, in order: scheduling or submission, the
+        worker's start, then completion."""
+        events: list[Event] = []
+        if self.activity_scheduled:
+            events.append({"type": "activity_scheduled", "key": key})
+        if self.worker_name is not None:
+            events.append({"type": "task_started", "key": key, "worker_name": self.worker_name})
+        elif self.submitted_output is not None or (
+            self.awaiting_callback and not self.activity_scheduled
+        ):
+            events.append({"type": "task_submitted", "key": key, "output": self.submitted_output})
+        if not self.awaiting_callback:
+            events.append(self.as_event(key))
+        return events
+
+
+class TaskInvoker(Protocol):
+    """Runs Task resources: local handlers, mocks, activity workers, AWS services..."""
+
+    def invoke(
+        self, resource: TaskResource, command: InvokeTask, now_ms: int
+    ) -> TaskOutcome | None:
+        """The outcome of the task ``command`` asks for, or None if this invoker does not serve
+        ``resource`` (the next one is asked)."""
+        ...
+
+
+@runtime_checkable
+class ItemSource(Protocol):
+    """Reads a Distributed Map's items (its ``ItemReader``, from S3)."""
+
+    def read_items(self, reader: Mapping[str, Any], region: str) -> Any:
+        """The items (a list), or a failure with ``error`` and ``cause`` attributes."""
+        ...
+
+
+@runtime_checkable
+class ResultSink(Protocol):
+    """Exports a Distributed Map's results (its ``ResultWriter``, to S3)."""
+
+    def write_results(
+        self, writer: Mapping[str, Any], map_run_arn: str, results: Mapping[str, Any], region: str
+    ) -> Any:
+        """The ``ResultWriterDetails`` (a dict), or a failure with ``error`` and ``cause``
+        attributes."""
+        ...
 
 
 @dataclass(slots=True)
@@ -175,9 +260,9 @@ class Store(Protocol):
 
 
 class Queue(Protocol):
-    """Work messages, optionally delayed."""
+    """Work messages (:data:`interpreter.core.messages.Message`), optionally delayed."""
 
-    def send(self, message: Mapping[str, JSON], delay_ms: int = 0) -> None:
+    def send(self, message: Message, delay_ms: int = 0) -> None:
         """Queue ``message`` to be delivered ``delay_ms`` from now (at least once)."""
         ...
 

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from interpreter.api.errors import StepFunctionsError
 from interpreter.api.server import make_server
 from interpreter.api.service import StepFunctionsService
+from interpreter.app import local_service
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 
@@ -30,7 +31,7 @@ def service() -> Iterator[StepFunctionsService]:
     def ask(event: Any, context: Any) -> Any:
         return {"token": event["token"]}
 
-    service = StepFunctionsService(lambdas={"Ask": ask}, clock="real")
+    service = local_service(lambdas={"Ask": ask}, clock="real")
     service.start_workers()
     yield service
     service.stop_workers()
@@ -333,7 +334,7 @@ def test_mock_test_cases_through_the_endpoint() -> None:
             },
         }
     )
-    service = StepFunctionsService(clock="virtual", mock_config=config)
+    service = local_service(clock="virtual", mock_config=config)
     definition = {
         "StartAt": "Greet",
         "States": {
@@ -449,7 +450,7 @@ def test_tags_on_state_machines_and_activities(client: Any) -> None:
 def test_express_executions_have_express_arns() -> None:
     from interpreter import StateMachine
 
-    service = StepFunctionsService(clock="virtual")
+    service = local_service(clock="virtual")
     arn = service.call(
         "CreateStateMachine",
         {"name": "fast", "definition": json.dumps(HELLO), "roleArn": ROLE, "type": "EXPRESS"},
@@ -504,7 +505,7 @@ def _negatives_fail(variable: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_map_runs_are_listed_and_described() -> None:
-    service = StepFunctionsService(clock="virtual")
+    service = local_service(clock="virtual")
     definition = _negatives_fail("$", Label="Checks", ToleratedFailureCount=1, MaxConcurrency=2)
     arn = service.call(
         "CreateStateMachine",
@@ -538,7 +539,7 @@ def test_map_runs_are_listed_and_described() -> None:
 
 
 def test_a_failed_batched_map_run_counts_items_and_executions() -> None:
-    service = StepFunctionsService(clock="virtual")
+    service = local_service(clock="virtual")
     definition = _negatives_fail(
         "$.Items[0]", MaxConcurrency=1, ItemBatcher={"MaxItemsPerBatch": 2}
     )

@@ -39,8 +39,8 @@ from moto import mock_aws
 
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
 from interpreter.adapters.local_sfn import ExecutionRecord, ExecutionRequest, LocalStepFunctions
+from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
-from interpreter.runtime.local import LocalRunner
 
 #: The machines the recording harness created are named like this (with their account/region).
 _HARNESS_MACHINE = re.compile(
@@ -200,7 +200,7 @@ def emulated_aws(
         holder: dict[str, Boto3ServiceInvoker] = {}
 
         def execute(request: ExecutionRequest) -> ExecutionRecord:
-            runner = LocalRunner(
+            runner = local_runner(
                 lambdas=lambdas,
                 clock="virtual",
                 region=region,

@@ -196,7 +196,7 @@ def skip_reason(case: dict[str, Any]) -> str | None:
     if kind == "api_error":
         return "api_error cases are checked by tests/conformance/test_api_errors.py"
     if kind == "test_state":
-        # TestState cases run through interpreter.api.test_state (runner.run_test_state_case):
+        # TestState cases run through interpreter.app.run_test_state (runner.run_test_state_case):
         # their services are mocked, and Lambda functions run as local handlers.
         return None
     missing = [s for s in case.get("needs_services", []) if s not in EMULATED_SERVICES]

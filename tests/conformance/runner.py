@@ -17,8 +17,8 @@ from typing import Any
 from compare import history_reverse_order
 
 from interpreter.adapters.lambda_local import sleep
+from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
-from interpreter.runtime.local import LocalRunner
 
 
 class CustomException(Exception):
@@ -184,7 +184,7 @@ def _run(
         services.prepare(definition, execution_input)
     account = context.get("account", "111111111111")
     region = context.get("region", "us-east-1")
-    runner = LocalRunner(
+    runner = local_runner(
         lambdas=handlers,
         clock="virtual",
         region=region,
@@ -223,7 +223,7 @@ def _run(
 
 
 # ---------------------------------------------------------------------------------------------
-# TestState cases (kind "test_state"): interpreter.api.test_state, as the recording called it.
+# TestState cases (kind "test_state"): interpreter.app.run_test_state, as the recording called it.
 # ---------------------------------------------------------------------------------------------
 
 #: The role the recording passed to TestState: its context objects show
@@ -240,7 +240,7 @@ def run_test_state_case(case: Mapping[str, Any]) -> dict[str, Any]:
     the recording sent them (``json.dumps`` text), Lambda functions are local handlers with the
     recorded behaviours.
     """
-    from interpreter.api.test_state import test_state as run_test_state
+    from interpreter.app import run_test_state
 
     request = case.get("test_state_request") or {}
     response = run_test_state(

@@ -12,7 +12,7 @@ Two directions, both over every recorded case:
   when they are one) must get zero ERROR diagnostics: no false rejections.
 
 * **TestState refusals** — every ``api_error`` case of the TestState API is sent to
-  :func:`interpreter.api.test_state` as the recording sent it, which must raise AWS's error
+  :func:`interpreter.app.run_test_state` as the recording sent it, which must raise AWS's error
   code with exactly AWS's message.
 
 Other ``api_error`` cases that are not about the definition are known gaps, skipped by the rules
@@ -32,7 +32,7 @@ import pytest
 from known_failures import KNOWN_FAILURES
 
 from interpreter.api import StepFunctionsError
-from interpreter.api import test_state as run_test_state
+from interpreter.app import run_test_state
 from interpreter.definition.diagnostics import (
     INVALID_DEFINITION_PREFIX,
     Diagnostic,
@@ -189,7 +189,7 @@ def test_aws_accepted_definition_validates_clean(case: Case) -> None:
 
 
 def _test_state_arguments(case: Case) -> dict[str, Any]:
-    """The TestState request of a case, as :func:`interpreter.api.test_state` takes it.
+    """The TestState request of a case, as :func:`interpreter.app.run_test_state` takes it.
 
     The definition and the input are sent as the recording sent them (``json.dumps`` text); the
     recorded requests carry no ``roleArn``, so none is sent.
@@ -221,9 +221,9 @@ def test_test_state_refusal_is_reproduced(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CREATE_REQUEST_REFUSALS, ids=_case_id)
 def test_create_state_machine_request_refusal_is_reproduced(case: Case) -> None:
-    from interpreter.api.service import StepFunctionsService
+    from interpreter.app import local_service
 
-    service = StepFunctionsService(clock="virtual", account="111111111111")
+    service = local_service(clock="virtual", account="111111111111")
     with pytest.raises(StepFunctionsError) as refused:
         service.create_state_machine(
             name="refused",

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interpreter.api.errors import StepFunctionsError
-from interpreter.api.service import _ACTIONS, StepFunctionsService
+from interpreter.api.service import _ACTIONS
 from interpreter.api.versions import split_arn
+from interpreter.app import local_service
 
-SERVICE = StepFunctionsService(clock="virtual", activity_poll_seconds=0)
+SERVICE = local_service(clock="virtual", activity_poll_seconds=0)
 ROLE = "arn:aws:iam::123456789012:role/r"
 MACHINE = SERVICE.call(
     "CreateStateMachine",

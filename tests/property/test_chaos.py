@@ -29,8 +29,8 @@ import pytest
 from interpreter.adapters.lambda_local import LocalLambdaFunctions
 from interpreter.adapters.memory import MemoryQueue, MemoryStore, VirtualClock
 from interpreter.runtime.durable import DurableRuntime, ExecutionAlreadyExistsError
-from interpreter.runtime.local import LocalTaskRunner
 from interpreter.runtime.ports import StateMachineRecord
+from interpreter.runtime.tasks import TaskRunner
 
 CONFORMANCE = Path(__file__).resolve().parents[1] / "conformance"
 sys.path.insert(0, str(CONFORMANCE))
@@ -128,7 +128,7 @@ def _run(case: dict[str, Any], rng: random.Random | None, rate: float) -> tuple[
         store = FaultyStore(rng, rate)
         queue = FaultyQueue(clock, rng, rate)
     functions = LocalLambdaFunctions(lambda_handlers(case), account=ACCOUNT)
-    runtime = DurableRuntime(store, queue, clock, LocalTaskRunner(functions), account=ACCOUNT)
+    runtime = DurableRuntime(store, queue, clock, TaskRunner([functions]), account=ACCOUNT)
     machine = StateMachineRecord(
         arn=f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:sm",
         name="sm",

@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
-from interpreter.runtime.local import LocalRunner
 
 CONFORMANCE = Path(__file__).resolve().parents[1] / "conformance"
 sys.path.insert(0, str(CONFORMANCE))
@@ -79,7 +79,7 @@ def test_there_are_definitions_to_fuzz() -> None:
 @given(index=st.integers(min_value=0, max_value=len(CASES) - 1), execution_input=json_values)
 def test_any_input_ends_in_a_terminal_status(index: int, execution_input: Any) -> None:
     case = CASES[index]
-    runner = LocalRunner(lambdas=lambda_handlers(case), clock="virtual")
+    runner = local_runner(lambdas=lambda_handlers(case), clock="virtual")
     result = runner.run(compile_state_machine(case["definition"]), execution_input)
     assert result.status in TERMINAL, case["name"]
     if result.status != "SUCCEEDED" and result.error is None:

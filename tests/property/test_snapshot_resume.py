@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
-from interpreter.runtime.local import LocalRunner
 
 CASES = Path(__file__).resolve().parents[1] / "conformance" / "cases"
 sys.path.insert(0, str(CASES.parent))
@@ -34,7 +34,7 @@ def _cases() -> list[Path]:
 
 
 def _run(case: dict[str, Any], *, store: bool) -> str:
-    runner = LocalRunner(
+    runner = local_runner(
         lambdas=lambda_handlers(case),
         clock="virtual",
         start_ms=1_700_000_000_000,

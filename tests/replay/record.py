@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from interpreter.app import local_runner
 from interpreter.core.engine import Transition
 from interpreter.definition.compiler import compile_state_machine
-from interpreter.runtime.local import LocalRunner
 
 HERE = Path(__file__).resolve().parent
 START_MS = 1_700_000_000_000
@@ -143,7 +143,7 @@ def record(name: str, scenario: dict[str, Any]) -> dict[str, Any]:
         )
 
     lambdas = {fn: factory() for fn, factory in scenario["lambdas"].items()}
-    runner = LocalRunner(lambdas=lambdas, clock="virtual", start_ms=START_MS)
+    runner = local_runner(lambdas=lambdas, clock="virtual", start_ms=START_MS)
     runner.run(
         compile_state_machine(scenario["definition"]),
         scenario["input"],

@@ -117,9 +117,9 @@ def test_an_activity_without_a_worker_does_not_exist() -> None:
 
 
 def test_an_unclaimed_activity_task_times_out_and_is_not_handed_out_late() -> None:
-    from interpreter.api.service import StepFunctionsService
+    from interpreter.app import local_service
 
-    service = StepFunctionsService(clock="virtual", activity_poll_seconds=0)
+    service = local_service(clock="virtual", activity_poll_seconds=0)
     arn = service.call("CreateActivity", {"name": "slow"})["activityArn"]
     definition = {
         "StartAt": "Work",

@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 from interpreter.api.errors import StepFunctionsError
-from interpreter.api.service import StepFunctionsService
+from interpreter.app import local_service
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 DEFINITION = '{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}'
 
 
 def _refusal(action: str, request: dict[str, Any]) -> StepFunctionsError:
-    service = StepFunctionsService(clock="virtual")
+    service = local_service(clock="virtual")
     with pytest.raises(StepFunctionsError) as refused:
         service.call(action, request)
     return refused.value
@@ -70,7 +70,7 @@ def test_a_value_outside_its_enumeration() -> None:
 
 
 def test_a_well_formed_request_still_runs() -> None:
-    service = StepFunctionsService(clock="virtual")
+    service = local_service(clock="virtual")
     created = service.call(
         "CreateStateMachine", {"name": "m", "definition": DEFINITION, "roleArn": ROLE}
     )

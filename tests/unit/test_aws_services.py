@@ -7,6 +7,7 @@ own queues, tables and buckets, so tests do not see each other's data.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -21,11 +22,11 @@ from moto import mock_aws
 from interpreter.adapters import aws_shapes
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
 from interpreter.adapters.local_sfn import ExecutionRecord, ExecutionRequest, LocalStepFunctions
-from interpreter.core.resources import parse_resource
+from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
+from interpreter.definition.resources import TaskResource, parse_task_resource
 from interpreter.machine import StateMachine
-from interpreter.runtime.integrations import TaskOutcome
-from interpreter.runtime.local import LocalRunner
+from interpreter.runtime.ports import TaskOutcome
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -64,9 +65,16 @@ def _name() -> str:
     return "t" + uuid.uuid4().hex[:12]
 
 
+def parse_resource(arn: str) -> TaskResource:
+    """The resource as the task runner hands it to invokers: with the region to call."""
+    resource = parse_task_resource(arn)
+    assert resource is not None
+    return dataclasses.replace(resource, region=resource.region or REGION)
+
+
 def invoke(invoker: Boto3ServiceInvoker, resource: str, parameters: Any) -> TaskOutcome:
     outcome = invoker.invoke(
-        parse_resource(resource, REGION),
+        parse_resource(resource),
         {"resource": resource, "input": parameters, "key": "k"},
         NOW_MS,
     )
@@ -454,7 +462,7 @@ def _step_functions(aws: None) -> tuple[Boto3ServiceInvoker, LocalStepFunctions]
     holder: dict[str, Boto3ServiceInvoker] = {}
 
     def execute(request: ExecutionRequest) -> ExecutionRecord:
-        runner = LocalRunner(
+        runner = local_runner(
             start_ms=request.start_ms, region=REGION, account=ACCOUNT, invokers=[holder["i"]]
         )
         result = runner.run(

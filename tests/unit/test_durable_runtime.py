@@ -12,6 +12,7 @@ import pytest
 
 from interpreter.adapters.lambda_local import LocalLambdaFunctions
 from interpreter.adapters.memory import MemoryQueue, MemoryStore, VirtualClock
+from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.runtime.durable import (
     DurableRuntime,
@@ -19,8 +20,8 @@ from interpreter.runtime.durable import (
     TaskTokenError,
     Worker,
 )
-from interpreter.runtime.local import LocalRunner, LocalTaskRunner
 from interpreter.runtime.ports import StateMachineRecord
+from interpreter.runtime.tasks import TaskRunner
 
 CASES = Path(__file__).resolve().parents[1] / "conformance" / "cases"
 sys.path.insert(0, str(CASES.parent))
@@ -40,7 +41,7 @@ class Deployment:
         self.queue = MemoryQueue(self.clock)
         functions = LocalLambdaFunctions(lambdas or {}, account=ACCOUNT)
         self.runtime = DurableRuntime(
-            self.store, self.queue, self.clock, LocalTaskRunner(functions), account=ACCOUNT
+            self.store, self.queue, self.clock, TaskRunner([functions]), account=ACCOUNT
         )
         self.worker = Worker(self.runtime, self.queue, self.clock)
 
@@ -93,7 +94,7 @@ def test_the_durable_runtime_matches_the_in_process_runner(path: Path) -> None:
         deployment.store.history(started.arn),
     ]
 
-    runner = LocalRunner(
+    runner = local_runner(
         lambdas=lambda_handlers(case),
         clock="virtual",
         account=ACCOUNT,
@@ -296,7 +297,7 @@ def test_a_distributed_map_reads_and_writes_through_the_durable_runtime() -> Non
     clock = VirtualClock(START_MS)
     store = MemoryStore()
     queue = MemoryQueue(clock)
-    tasks = LocalTaskRunner(LocalLambdaFunctions({}, account=ACCOUNT), [bucket])
+    tasks = TaskRunner([LocalLambdaFunctions({}, account=ACCOUNT), bucket])
     runtime = DurableRuntime(store, queue, clock, tasks, account=ACCOUNT)
     worker = Worker(runtime, queue, clock)
     record = StateMachineRecord(

@@ -15,6 +15,7 @@ from interpreter.adapters.dynamodb_store import DynamoDbStore, table_definition
 from interpreter.adapters.memory import MemoryStore
 from interpreter.adapters.sqlite_store import SqliteStore
 from interpreter.api.service import StepFunctionsService
+from interpreter.app import local_service
 from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord, Store
 
 START_MS = 1_700_000_000_000
@@ -124,7 +125,7 @@ def test_inboxes_history_tokens_and_activities(store: Store) -> None:
 
 
 def _service(path: Path) -> StepFunctionsService:
-    return StepFunctionsService(
+    return local_service(
         clock="virtual", start_ms=START_MS, store=SqliteStore(path), activity_poll_seconds=0
     )
 
@@ -206,7 +207,7 @@ def test_a_task_in_flight_when_the_endpoint_died_runs_again(tmp_path: Path) -> N
 
     def service_with(handler: Callable[[Any, Any], Any] | None) -> StepFunctionsService:
         lambdas = {"Record": handler} if handler is not None else {}
-        return StepFunctionsService(
+        return local_service(
             clock="virtual", start_ms=START_MS, store=SqliteStore(path), lambdas=lambdas
         )
 

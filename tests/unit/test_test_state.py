@@ -1,4 +1,4 @@
-"""The TestState API (interpreter.api.test_state): statuses, inspection data, mocks, requests."""
+"""The TestState API (interpreter.api.teststate): statuses, inspection data, mocks, requests."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from interpreter.api import InvalidDefinition, StepFunctionsError, ValidationException
-from interpreter.api import test_state as run_test_state
+from interpreter.app import local_runner, run_test_state
 from interpreter.definition.compiler import compile_state_machine
-from interpreter.runtime.local import LocalRunner
 
 ROLE = "arn:aws:iam::111111111111:role/Tester"
 NOW_MS = 1_700_000_000_000
@@ -98,7 +97,7 @@ def test_an_execution_also_gives_pass_result_precedence_over_parameters() -> Non
             },
         }
     )
-    result = LocalRunner().run(machine, {})
+    result = local_runner().run(machine, {})
     assert result.output == {"r": 2}
 
 

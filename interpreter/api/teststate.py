@@ -1,8 +1,8 @@
 """The TestState API: run one state on its own, with mocks, and see how its data flowed.
 
-:func:`test_state` takes what AWS's ``TestState`` action takes — a state's definition (or a whole
-state machine's, with ``state_name``), an input, an inspection level, a mocked result or error,
-a state configuration, a context object, variables — and answers as AWS does: a dict with
+:func:`execute_test_state` takes what AWS's ``TestState`` action takes — a state's definition
+(or a whole state machine's, with ``state_name``), an input, an inspection level, a mocked result
+or error, a state configuration, a context object, variables — and answers as AWS does: a dict with
 ``status`` (``SUCCEEDED``, ``FAILED``, ``RETRIABLE``, ``CAUGHT_ERROR``), ``output`` (JSON
 text), ``error``, ``cause``, ``nextState`` and, at ``DEBUG`` and ``TRACE``, ``inspectionData``
 (its payload members as JSON text). A refused request raises
@@ -10,9 +10,9 @@ text), ``error``, ``cause``, ``nextState`` and, at ``DEBUG`` and ``TRACE``, ``in
 :class:`~interpreter.api.errors.InvalidDefinition` with AWS's message.
 
 The state runs through the engine's own data flow (:class:`interpreter.core.dataflow.DataFlow`,
-with its inspection recorder on), its Retry and Catch rules (:mod:`interpreter.core.retry`,
-:mod:`interpreter.core.errors`) and the local task runner for Tasks that are not mocked (Lambda
-through local handlers, other resources through ``invokers``). What is TestState's own:
+with its inspection recorder on), its Retry and Catch rule (:func:`interpreter.core.failures.
+route_failure`), its Map tolerance rule (:mod:`interpreter.core.tolerance`) and the deployment's
+task runner for Tasks that are not mocked. What is TestState's own:
 
 * the state is tested under the name ``StateName`` (AWS's error locations and context objects
   say so, also when ``state_name`` picks it from a machine); ``nextState`` names the real next
@@ -36,7 +36,6 @@ the style of the recorded ones. ``stateConfiguration.errorCausedByState`` is acc
 checked. ``revealSecrets`` only matters to HTTP Tasks, which are not run locally.
 """
 
-# ruff: noqa: PT028 - ``test_state`` is the API action's name, not a test: its defaults stay.
 from __future__ import annotations
 
 import json
@@ -46,7 +45,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from interpreter.api.errors import InvalidDefinition, ValidationException
 from interpreter.api.mock_validation import FIELD_VALIDATION_MODES, STRICT, validate_mock_result
@@ -55,11 +54,13 @@ from interpreter.core import snapshot as S
 from interpreter.core.context import execution_context, state_context
 from interpreter.core.dataflow import DataFlow
 from interpreter.core.errors import Failure
-from interpreter.core.resources import SYNC, SYNC_JSON, WAIT_FOR_TASK_TOKEN, parse_resource
-from interpreter.core.retry import find_retrier, retry_delay_seconds
+from interpreter.core.failures import RetryAfter, Unhandled, route_failure
+from interpreter.core.messages import InvokeTask
+from interpreter.core.tolerance import threshold_set, tolerated
 from interpreter.definition import model as M
 from interpreter.definition.compiler import DefinitionError, compile_state_machine
 from interpreter.definition.diagnostics import has_errors, invalid_definition_message
+from interpreter.definition.resources import REQUEST_RESPONSE, SYNC, WAIT_FOR_TASK_TOKEN
 from interpreter.definition.validation import (
     SINGLE_STATE_NAME,
     validate_definition,
@@ -67,17 +68,9 @@ from interpreter.definition.validation import (
 )
 from interpreter.json_types import JSON, parse_json
 from interpreter.query.errors import QueryRuntimeError
+from interpreter.runtime.tasks import TaskRunner
 
-if TYPE_CHECKING:
-    # The task runner is imported when a Task actually runs: most TestState calls are mocked.
-    from interpreter.adapters.lambda_local import LambdaHandler
-    from interpreter.runtime.local import TaskInvoker
-
-__all__ = ["test_state"]
-
-# pytest collects functions named ``test_*``: this module and its function are an API, not tests
-# (the function is marked too, for test modules that import it).
-__test__ = False
+__all__ = ["execute_test_state"]
 
 INFO: Final = "INFO"
 DEBUG: Final = "DEBUG"
@@ -117,7 +110,7 @@ _NO_CHOICE_DETAIL: Final = (
 _NO_OUTPUT: Any = object()
 
 
-def test_state(
+def execute_test_state(
     definition: str | Mapping[str, Any],
     input: JSON | str = None,
     *,
@@ -129,8 +122,7 @@ def test_state(
     variables: Mapping[str, Any] | str | None = None,
     reveal_secrets: bool = False,
     role_arn: str | None = None,
-    lambdas: Mapping[str, LambdaHandler] | None = None,
-    invokers: Sequence[TaskInvoker] = (),
+    tasks: TaskRunner | None = None,
     region: str = "us-east-1",
     account: str = "123456789012",
     now_ms: int | None = None,
@@ -145,10 +137,9 @@ def test_state(
     ``state_configuration`` its ``TestStateConfiguration`` (``retrierRetryCount``,
     ``mapIterationFailureCount``, ``mapItemReaderData``, ``errorCausedByState``).
 
-    A Task that is not mocked needs ``role_arn`` (as AWS requires) and runs: Lambda functions
-    through the local ``lambdas`` handlers (name or ARN -> ``handler(event, context)``), other
-    resources through ``invokers``. ``region`` and ``account`` build the ARNs of the default
-    context object; ``now_ms`` (epoch milliseconds) fixes its times.
+    A Task that is not mocked needs ``role_arn`` (as AWS requires) and runs through ``tasks``
+    (without one it fails as a resource nobody serves). ``region`` and ``account`` build the ARNs
+    of the default context object; ``now_ms`` (epoch milliseconds) fixes its times.
 
     Raises :class:`ValidationException` or :class:`InvalidDefinition` as AWS does for a request
     it refuses.
@@ -174,13 +165,9 @@ def test_state(
         region=region,
         account=account,
         now_ms=clock,
-        lambdas=lambdas or {},
-        invokers=invokers,
+        tasks=tasks or TaskRunner(region=region),
     )
     return run.execute().response(request, state)
-
-
-test_state.__test__ = False  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------------------ the request
@@ -339,19 +326,15 @@ def _find_state(machine: Mapping[str, Any], name: str) -> Mapping[str, Any] | No
 def _check_request(request: _Request, state: M.State, role_arn: str | None) -> JSON:
     """The request rules that depend on the state; returns the parsed mocked result."""
     _check_mock_rules(request, state)
-    resource = parse_resource(state.resource) if isinstance(state, M.TaskState) else None
+    resource = state.resource if isinstance(state, M.TaskState) else None
     if request.context is not None and "Task" in request.context:
-        callback = resource is not None and resource.pattern in (
-            WAIT_FOR_TASK_TOKEN,
-            SYNC,
-            SYNC_JSON,
-        )
+        callback = resource is not None and resource.pattern in (WAIT_FOR_TASK_TOKEN, SYNC)
         if not callback:
             raise ValidationException(_CONTEXT_TASK)
     if resource is not None and request.mock is None:
         if role_arn is None:
             raise ValidationException("RoleArn must be specified when testing a Task state")
-        if resource.kind == "activity" or resource.pattern:
+        if resource.kind == "activity" or resource.pattern != REQUEST_RESPONSE:
             raise InvalidDefinition(_PATTERN_WITHOUT_MOCK)
     if request.mock is None or request.mock.get("result") is None:
         return None
@@ -546,16 +529,14 @@ class _Run:
         region: str,
         account: str,
         now_ms: int,
-        lambdas: Mapping[str, LambdaHandler],
-        invokers: Sequence[TaskInvoker],
+        tasks: TaskRunner,
     ) -> None:
         self.request = request
         self.state = state
         self.mock_value = mock_value
         self.region = region
         self.account = account
-        self.lambdas = lambdas
-        self.invokers = invokers
+        self.tasks = tasks
         self.now_ms = now_ms
         retriable = isinstance(state, (M.TaskState, M.ParallelState, M.MapState))
         retries = request.retrier_retry_count
@@ -629,20 +610,21 @@ class _Run:
     # -------------------------------------------------------------------------- Task
 
     def _run_task(self, state: M.TaskState) -> _Outcome:
-        resource = parse_resource(state.resource, self.region)
+        resource = state.resource
         token = secrets.token_urlsafe(48) if resource.waits_for_task_token else None
         resource_arn, payload, timeout, heartbeat, credentials = self.flow.task_request(
             self.frame, state, token
         )
         if self.request.mock is not None:
             return self._mocked_result(state, self.mock_value)
-        command: dict[str, Any] = {
+        command: InvokeTask = {
             "type": "invoke",
             "key": f"{S.ROOT_FRAME}/{state.name}/{_ENTERED_EVENT_ID}/0",
             "resource": resource_arn,
             "input": payload,
             "state": state.name,
             "frame": S.ROOT_FRAME,
+            "execution": "",
         }
         if timeout is not None:
             command["timeout_seconds"] = timeout
@@ -650,13 +632,7 @@ class _Run:
             command["heartbeat_seconds"] = heartbeat
         if credentials is not None:
             command["credentials"] = credentials
-        from interpreter.adapters.lambda_local import LocalLambdaFunctions
-        from interpreter.runtime.local import LocalTaskRunner
-
-        functions = LocalLambdaFunctions(
-            self.lambdas, region=self.region, account=self.account, simulate_time=False
-        )
-        outcome = LocalTaskRunner(functions, self.invokers).run(command, self.now_ms)
+        outcome = self.tasks.run(command, self.now_ms)
         if not outcome.succeeded:
             return self._failed(Failure(outcome.error, outcome.cause))
         return self._result(state, outcome.output)
@@ -721,61 +697,42 @@ class _Run:
         """Route a failure through the state's Retry, then its Catch (one attempt only)."""
         state = self.state
         retriers: tuple[M.Retrier, ...] = getattr(state, "retry", ())
-        catchers: tuple[M.Catcher, ...] = getattr(state, "catch", ())
+        # The request says how many retries this attempt follows, whichever Retrier matches.
+        attempts = [self.request.retrier_retry_count] * len(retriers)
+        route = route_failure(state, failure.error, attempts, secrets.token_hex(8))
         details: dict[str, int] = {}
-        terminal = failure.error in E.NOT_MATCHED_BY_ALL
-        if retriers and not terminal:
-            index = find_retrier(retriers, failure.error)
-            if index is not None:
-                details["retryIndex"] = index
-                retrier = retriers[index]
-                done = self.request.retrier_retry_count
-                if done < retrier.max_attempts:
-                    seed = secrets.token_hex(8)
-                    delay = retry_delay_seconds(retrier, done, seed)
-                    details["retryBackoffIntervalSeconds"] = int(delay)
-                    return _Outcome(RETRIABLE, failure=failure, error_details=details)
-        if catchers and not terminal:
-            for index, catcher in enumerate(catchers):
-                if E.matches(catcher.error_equals, failure.error):
-                    details["catchIndex"] = index
-                    try:
-                        output, assigned = self.flow.catch_output(
-                            self.frame, state, catcher, failure
-                        )
-                    except QueryRuntimeError as problem:
-                        return _Outcome(
-                            FAILED, failure=self._query_failure(problem), error_details=details
-                        )
-                    return _Outcome(
-                        CAUGHT_ERROR,
-                        output=output,
-                        next_state=catcher.next,
-                        failure=failure,
-                        error_details=details,
-                        assigned=assigned,
-                    )
-        return _Outcome(FAILED, failure=failure, error_details=details)
+        if route.retrier is not None:
+            details["retryIndex"] = route.retrier
+        if isinstance(route, RetryAfter):
+            details["retryBackoffIntervalSeconds"] = int(route.delay_seconds)
+            return _Outcome(RETRIABLE, failure=failure, error_details=details)
+        if isinstance(route, Unhandled):
+            return _Outcome(FAILED, failure=failure, error_details=details)
+        details["catchIndex"] = route.catcher
+        catcher = state.catch[route.catcher]  # type: ignore[attr-defined]
+        try:
+            output, assigned = self.flow.catch_output(self.frame, state, catcher, failure)
+        except QueryRuntimeError as problem:
+            return _Outcome(FAILED, failure=self._query_failure(problem), error_details=details)
+        return _Outcome(
+            CAUGHT_ERROR,
+            output=output,
+            next_state=catcher.next,
+            failure=failure,
+            error_details=details,
+            assigned=assigned,
+        )
 
 
 def _threshold_exceeded(
     failed: int, total: int, tolerated_count: int | None, tolerated_percentage: float | None
 ) -> bool:
-    """Whether ``failed`` of ``total`` iterations exceed the Map's tolerated failure threshold.
-
-    The threshold rule is the engine's (:mod:`interpreter.core.fanout`): at most the count, or
-    at most the percentage. A Map that sets no threshold is not judged (AWS answers its mocked
-    result whatever the failure count).
-    """
-    if tolerated_count is None and tolerated_percentage is None:
+    """Whether ``failed`` of ``total`` iterations exceed the Map's tolerated failure threshold
+    (the engine's rule, :func:`interpreter.core.tolerance.tolerated`). A Map that sets no
+    threshold is not judged: AWS answers its mocked result whatever the failure count."""
+    if not threshold_set(tolerated_count, tolerated_percentage):
         return False
-    if tolerated_count is not None and failed <= tolerated_count:
-        return False
-    return not (
-        tolerated_percentage is not None
-        and total > 0
-        and failed * 100 <= tolerated_percentage * total
-    )
+    return not tolerated(failed, total, tolerated_count, tolerated_percentage)
 
 
 def _reader_items(data: str | None, reader: Any) -> list[JSON]:

@@ -1,67 +1,47 @@
-"""Service integrations: what a Task's resource call returns to the state machine.
+"""What a Lambda invocation returns to the state machine, whoever invoked the function.
 
-The invokers (adapters) return raw service responses; this module turns them into the outcome
-Step Functions reports for each integration form — a Lambda function ARN (the function's payload
-as the result, its ``errorType`` as the error and the payload text as the cause) or
-``arn:aws:states:::lambda:invoke`` (the Invoke API response wrapped as AWS wraps it).
+Local handlers (:mod:`.lambda_local`) and the Lambda service through boto3 (:mod:`.aws_services`)
+both produce a Lambda Invoke response; this module turns it into the outcome Step Functions reports
+for each integration form — a Lambda function ARN (the function's payload as the result, its
+``errorType`` as the error and the payload text as the cause) or
+``arn:aws:states:::lambda:invoke`` (the Invoke API response wrapped as AWS wraps it; with
+``.waitForTaskToken`` the call only submits the work).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import email.utils
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from interpreter.adapters.lambda_local import LambdaResponse
 from interpreter.core.history import to_json_text
-from interpreter.core.resources import TaskResource
+from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON, parse_json
+from interpreter.runtime.ports import TaskOutcome
 
 
 @dataclass(frozen=True, slots=True)
-class TaskOutcome:
-    """The result of one task invocation, as the core consumes it."""
+class LambdaResponse:
+    """What the Lambda Invoke API returns: the payload bytes and ``FunctionError`` if any."""
 
-    succeeded: bool
-    output: JSON = None
-    error: str | None = None
-    cause: str | None = None
-    #: Simulated seconds the invocation took (virtual clock only).
+    payload: bytes
+    function_error: str | None
+    request_id: str
+    executed_version: str = "$LATEST"
     duration_seconds: float = 0.0
-    #: The submitting call's response, for integrations that report ``TaskSubmitted`` first
-    #: (``.sync`` jobs, ``.waitForTaskToken`` requests).
-    submitted_output: JSON = None
-    #: A ``.waitForTaskToken`` request went out: only a callback (SendTaskSuccess/Failure) can
-    #: complete the task, so the outcome has no completion.
-    awaiting_callback: bool = False
-    #: An activity task was queued for its workers (``ActivityScheduled`` is recorded then).
-    activity_scheduled: bool = False
-    #: The worker that took an activity task (``ActivityStarted``), when one did.
-    worker_name: str | None = None
 
-    def as_event(self, key: str) -> dict[str, Any]:
-        """The core event that delivers this outcome's completion for task ``key``."""
-        if self.succeeded:
-            return {"type": "task_succeeded", "key": key, "output": self.output}
-        return {"type": "task_failed", "key": key, "error": self.error, "cause": self.cause}
 
-    def events(self, key: str) -> list[dict[str, Any]]:
-        """The core events this outcome delivers, in order: scheduling or submission, the
-        worker's start, then completion."""
-        events: list[dict[str, Any]] = []
-        if self.activity_scheduled:
-            events.append({"type": "activity_scheduled", "key": key})
-        if self.worker_name is not None:
-            events.append({"type": "task_started", "key": key, "worker_name": self.worker_name})
-        elif self.submitted_output is not None or (
-            self.awaiting_callback and not self.activity_scheduled
-        ):
-            events.append({"type": "task_submitted", "key": key, "output": self.submitted_output})
-        if not self.awaiting_callback:
-            events.append(self.as_event(key))
-        return events
+def submitted_only(resource: TaskResource, outcome: TaskOutcome) -> TaskOutcome:
+    """For a ``.waitForTaskToken`` resource, a call that succeeded only submitted the work: its
+    response is the ``TaskSubmitted`` output, and a callback completes the task."""
+    if resource.waits_for_task_token and outcome.succeeded and not outcome.awaiting_callback:
+        return dataclasses.replace(
+            outcome, output=None, submitted_output=outcome.output, awaiting_callback=True
+        )
+    return outcome
 
 
 def _decode_payload(payload: bytes) -> JSON:

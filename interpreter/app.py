@@ -1,0 +1,286 @@
+"""Composition: the one place that chooses adapters and wires a deployment together.
+
+The runtime owns its ports (:mod:`interpreter.runtime.ports`) and imports no adapter; the API
+drives a runtime it is given. This module picks the adapters for each way the interpreter runs
+and builds the parts, with no I/O in any constructor (reading what a store already holds —
+activities, executions to resume — is an explicit step here):
+
+* :func:`local_runner` — the in-process driver of ``asl run`` and ``StateMachine.run``;
+* :func:`local_deployment` / :func:`local_service` — ``asl serve`` and the test fixtures: the
+  durable runtime over an in-memory or SQLite store, an in-memory queue, a virtual or real clock;
+* :func:`serverless_deployment` — the Lambda handlers: DynamoDB and SQS;
+* :func:`local_task_runner` — the invokers in the order every deployment uses: mock test cases
+  first, then local Lambda handlers, activity workers, and AWS services last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from interpreter.adapters.activities import ActivityBroker, LocalActivityWorkers, MissingActivities
+from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
+from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, VirtualClock
+from interpreter.adapters.mock_config import (
+    MockConfig,
+    MockedTestCase,
+    MockInvoker,
+    MockTestCases,
+)
+from interpreter.api.service import StepFunctionsService
+from interpreter.api.teststate import execute_test_state
+from interpreter.json_types import JSON
+from interpreter.runtime.activities import ActivityWorker, ActivityWorkerFunction
+from interpreter.runtime.durable import DurableRuntime, Worker
+from interpreter.runtime.local import LocalRunner
+from interpreter.runtime.ports import Queue, Store, TaskInvoker
+from interpreter.runtime.tasks import TaskRunner
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+def local_task_runner(
+    *,
+    lambdas: Mapping[str, LambdaHandler] | None = None,
+    invokers: Sequence[TaskInvoker] = (),
+    activities: Mapping[str, ActivityWorkerFunction | ActivityWorker] | None = None,
+    activity_broker: ActivityBroker | None = None,
+    mocks: Callable[[str], MockedTestCase | None] | None = None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    simulate_time: bool = True,
+) -> TaskRunner:
+    """A task runner whose invokers are asked in this order: the execution's mock test case
+    (``mocks`` maps an execution ARN to it), local Lambda handlers, in-process activity workers,
+    the deployment's activities, then ``invokers`` (AWS services). Without ``invokers`` a
+    Lambda function with no local handler fails as a missing function does on AWS."""
+    chain: list[TaskInvoker] = []
+    if mocks is not None:
+        chain.append(MockInvoker(mocks))
+    chain.append(
+        LocalLambdaFunctions(
+            lambdas or {},
+            region=region,
+            account=account,
+            simulate_time=simulate_time,
+            answers_missing=not invokers,
+        )
+    )
+    chain.append(LocalActivityWorkers(activities))
+    if activity_broker is not None:
+        chain.append(activity_broker)
+    chain.append(MissingActivities())
+    chain.extend(invokers)
+    return TaskRunner(chain, region=region)
+
+
+def local_runner(
+    *,
+    lambdas: Mapping[str, LambdaHandler] | None = None,
+    clock: str = "virtual",
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    role_arn: str | None = None,
+    start_ms: int | None = None,
+    store_snapshots: bool = False,
+    invokers: Sequence[TaskInvoker] = (),
+    activities: Mapping[str, ActivityWorkerFunction | ActivityWorker] | None = None,
+    mocks: MockedTestCase | None = None,
+) -> LocalRunner:
+    """The in-process runner: local Lambda handlers, in-process activity workers, one mock test
+    case for every execution it runs, and ``invokers`` for the rest."""
+    if clock not in ("virtual", "real"):
+        raise ValueError("clock must be 'virtual' or 'real'")
+    tasks = local_task_runner(
+        lambdas=lambdas,
+        invokers=invokers,
+        activities=activities,
+        mocks=None if mocks is None else (lambda execution_arn: mocks),
+        region=region,
+        account=account,
+        simulate_time=clock == "virtual",
+    )
+    return LocalRunner(
+        tasks,
+        clock=clock,
+        region=region,
+        account=account,
+        role_arn=role_arn,
+        start_ms=start_ms,
+        store_snapshots=store_snapshots,
+    )
+
+
+@dataclass(slots=True)
+class Deployment:
+    """The parts of one durable deployment."""
+
+    store: Store
+    queue: Queue
+    clock: RealClock | VirtualClock
+    tasks: TaskRunner
+    runtime: DurableRuntime
+    activities: ActivityBroker
+    mocks: MockTestCases
+    #: Runs TestState's Tasks that are not mocked (real time, no mocks, no activities).
+    test_state_tasks: TaskRunner
+    #: The in-process worker (local deployments); None where Lambda runs the work.
+    worker: Worker | None = None
+
+
+def local_deployment(
+    *,
+    lambdas: Mapping[str, LambdaHandler] | None = None,
+    invokers: Sequence[TaskInvoker] = (),
+    clock: str = "real",
+    account: str = DEFAULT_ACCOUNT,
+    region: str = DEFAULT_REGION,
+    start_ms: int | None = None,
+    store: Store | None = None,
+    mock_config: MockConfig | None = None,
+) -> Deployment:
+    """``asl serve``'s deployment: the durable runtime over ``store`` (in memory by default),
+    an in-memory queue and worker, a virtual or real clock."""
+    time_source = VirtualClock(start_ms) if clock == "virtual" else RealClock()
+    chosen_store: Store = store if store is not None else MemoryStore()
+    queue = MemoryQueue(time_source)
+    broker = ActivityBroker(region=region, account=account, registry=chosen_store)
+    mocks = MockTestCases(mock_config)
+    tasks = local_task_runner(
+        lambdas=lambdas,
+        invokers=invokers,
+        activity_broker=broker,
+        mocks=mocks.test_case_of,
+        region=region,
+        account=account,
+        simulate_time=clock == "virtual",
+    )
+    runtime = DurableRuntime(
+        chosen_store, queue, time_source, tasks, account=account, region=region
+    )
+    return Deployment(
+        store=chosen_store,
+        queue=queue,
+        clock=time_source,
+        tasks=tasks,
+        runtime=runtime,
+        activities=broker,
+        mocks=mocks,
+        test_state_tasks=_test_state_tasks(lambdas, invokers, region, account),
+        worker=Worker(runtime, queue, time_source),
+    )
+
+
+def _test_state_tasks(
+    lambdas: Mapping[str, LambdaHandler] | None,
+    invokers: Sequence[TaskInvoker],
+    region: str,
+    account: str,
+) -> TaskRunner:
+    return local_task_runner(
+        lambdas=lambdas, invokers=invokers, region=region, account=account, simulate_time=False
+    )
+
+
+def local_service(
+    *,
+    lambdas: Mapping[str, LambdaHandler] | None = None,
+    invokers: Sequence[TaskInvoker] = (),
+    clock: str = "real",
+    account: str = DEFAULT_ACCOUNT,
+    region: str = DEFAULT_REGION,
+    start_ms: int | None = None,
+    store: Store | None = None,
+    mock_config: MockConfig | None = None,
+    activity_poll_seconds: float = 60.0,
+    recover: bool = True,
+) -> StepFunctionsService:
+    """The Step Functions API over a :func:`local_deployment`. With ``recover`` (a store that
+    outlived an earlier endpoint) its running executions carry on: ``service.recovered`` says
+    how many."""
+    deployment = local_deployment(
+        lambdas=lambdas,
+        invokers=invokers,
+        clock=clock,
+        account=account,
+        region=region,
+        start_ms=start_ms,
+        store=store,
+        mock_config=mock_config,
+    )
+    return open_service(deployment, activity_poll_seconds=activity_poll_seconds, recover=recover)
+
+
+def open_service(
+    deployment: Deployment, *, activity_poll_seconds: float = 60.0, recover: bool = False
+) -> StepFunctionsService:
+    """The API over ``deployment``, after reading what its store already holds: its activities
+    and, with ``recover``, its running executions (resumed)."""
+    deployment.activities.load()
+    service = StepFunctionsService(
+        deployment.runtime,
+        activities=deployment.activities,
+        mocks=deployment.mocks,
+        worker=deployment.worker,
+        test_state_tasks=deployment.test_state_tasks,
+        activity_poll_seconds=activity_poll_seconds,
+    )
+    if recover:
+        service.recovered = deployment.runtime.recover()
+    return service
+
+
+def serverless_deployment(
+    *,
+    store: Store,
+    queue: Queue,
+    account: str,
+    region: str,
+    invokers: Sequence[TaskInvoker],
+) -> Deployment:
+    """The deployment of ``template.yaml`` as one Lambda container sees it: the DynamoDB store
+    and SQS queue it is given, AWS services for every task, a real clock, no worker (the worker
+    function consumes the queue)."""
+    clock = RealClock()
+    # Waiting activity tasks live in one container's memory: not served here yet.
+    broker = ActivityBroker(region=region, account=account, registry=store, serves_tasks=False)
+    mocks = MockTestCases(None)
+    tasks = local_task_runner(
+        invokers=invokers, activity_broker=broker, region=region, account=account
+    )
+    runtime = DurableRuntime(store, queue, clock, tasks, account=account, region=region)
+    return Deployment(
+        store=store,
+        queue=queue,
+        clock=clock,
+        tasks=tasks,
+        runtime=runtime,
+        activities=broker,
+        mocks=mocks,
+        test_state_tasks=_test_state_tasks(None, invokers, region, account),
+    )
+
+
+def run_test_state(
+    definition: str | Mapping[str, Any],
+    input: JSON | str = None,
+    *,
+    lambdas: Mapping[str, LambdaHandler] | None = None,
+    invokers: Sequence[TaskInvoker] = (),
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    **options: Any,
+) -> dict[str, Any]:
+    """AWS's TestState API (:func:`interpreter.api.teststate.execute_test_state`, whose options
+    it takes) with a Task that is not mocked served by local Lambda ``lambdas`` (name or ARN ->
+    ``handler(event, context)``) and then ``invokers``. Public as ``interpreter.test_state``."""
+    tasks = _test_state_tasks(lambdas, invokers, region, account)
+    return execute_test_state(
+        definition, input, tasks=tasks, region=region, account=account, **options
+    )
+
+
+# Users import it into their test modules as ``test_state``: pytest must not collect it.
+run_test_state.__test__ = False  # type: ignore[attr-defined]

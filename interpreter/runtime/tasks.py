@@ -1,0 +1,128 @@
+"""The task runner: carries out the core's task commands through the task ports.
+
+One :class:`TaskRunner` serves both drivers — the in-process runner (:mod:`.local`) and the
+durable runtime (:mod:`.durable`). It asks its invokers in order (a mock configuration first,
+then local handlers and activity workers, then AWS services — the composition in
+:mod:`interpreter.app` decides the order); a resource nobody serves fails the task with
+``States.TaskFailed`` and a cause that says so. A Distributed Map's reader and writer commands go
+to the item source and the result sink.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Final, assert_never
+
+from interpreter.core.errors import ITEM_READER_FAILED, RESULT_WRITER_FAILED, TASK_FAILED
+from interpreter.core.messages import (
+    Event,
+    InvokeTask,
+    ItemsRead,
+    ReadItems,
+    ResultsWritten,
+    TaskWork,
+    WriteResults,
+)
+from interpreter.definition.resources import TaskResource, parse_task_resource
+from interpreter.runtime.ports import ItemSource, ResultSink, TaskInvoker, TaskOutcome
+
+_NO_S3: Final = (
+    "No S3 client is configured for {field} in this local run: pass an invoker that can {ability} "
+    "(interpreter.adapters.aws_services.Boto3ServiceInvoker)."
+)
+
+
+def resource_of(command: InvokeTask) -> TaskResource:
+    """The parsed resource of a task command (commands are built from validated definitions;
+    one that names no resource AWS knows is a bug upstream)."""
+    resource = parse_task_resource(command["resource"])
+    if resource is None:
+        raise ValueError(f"not a Task resource: {command['resource']!r}")
+    return resource
+
+
+class TaskRunner:
+    """Runs task commands with the first invoker that serves each one.
+
+    ``items`` and ``results`` default to the first invoker that can read items / write results
+    (a boto3 service invoker does both).
+    """
+
+    def __init__(
+        self,
+        invokers: Sequence[TaskInvoker] = (),
+        *,
+        region: str = "us-east-1",
+        items: ItemSource | None = None,
+        results: ResultSink | None = None,
+    ) -> None:
+        self.invokers = tuple(invokers)
+        #: The deployment's region: where integrations whose ARN names none are called.
+        self.region = region
+        self.items = items or next((i for i in invokers if isinstance(i, ItemSource)), None)
+        self.results = results or next((i for i in invokers if isinstance(i, ResultSink)), None)
+
+    def run(self, command: InvokeTask, now_ms: int) -> TaskOutcome:
+        """Invoke the resource ``command`` names and return what Step Functions would see."""
+        resource = resource_of(command)
+        if resource.region is None:
+            resource = dataclasses.replace(resource, region=self.region)
+        for invoker in self.invokers:
+            outcome = invoker.invoke(resource, command, now_ms)
+            if outcome is not None:
+                return outcome
+        return TaskOutcome(
+            False,
+            error=TASK_FAILED,
+            cause=(
+                f"The resource '{command['resource']}' cannot be run locally: register a local "
+                "handler for it"
+            ),
+        )
+
+    def carry_out(self, command: ReadItems | WriteResults, region: str) -> Event:
+        """Read a Distributed Map's items or write its results; the event that answers."""
+        if command["type"] == "read_items":
+            return self._read(command, region)
+        if command["type"] == "write_results":
+            return self._write(command, region)
+        assert_never(command)
+
+    def _read(self, command: ReadItems, region: str) -> ItemsRead:
+        key = command["key"]
+        if self.items is None:
+            missing = _NO_S3.format(field="ItemReader", ability="read items")
+            return {"type": "items_read", "key": key, "error": ITEM_READER_FAILED, "cause": missing}
+        result = self.items.read_items(command["reader"], region)
+        if isinstance(result, list):
+            return {"type": "items_read", "key": key, "items": result}
+        error, cause = _failure_of(result, ITEM_READER_FAILED)
+        return {"type": "items_read", "key": key, "error": error, "cause": cause}
+
+    def _write(self, command: WriteResults, region: str) -> ResultsWritten:
+        key = command["key"]
+        if self.results is None:
+            missing = _NO_S3.format(field="ResultWriter", ability="write results")
+            return {
+                "type": "results_written",
+                "key": key,
+                "error": RESULT_WRITER_FAILED,
+                "cause": missing,
+            }
+        result = self.results.write_results(
+            command["writer"], command["map_run_arn"], command["results"], region
+        )
+        if isinstance(result, dict):
+            return {"type": "results_written", "key": key, "details": result}
+        error, cause = _failure_of(result, RESULT_WRITER_FAILED)
+        return {"type": "results_written", "key": key, "error": error, "cause": cause}
+
+
+def is_io(command: TaskWork) -> bool:
+    """Whether ``command`` is a reader or writer command (not a task invocation)."""
+    return command["type"] != "invoke"
+
+
+def _failure_of(result: Any, default_error: str) -> tuple[str | None, str | None]:
+    return getattr(result, "error", default_error), getattr(result, "cause", None)
