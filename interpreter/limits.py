@@ -18,6 +18,8 @@ MAX_WAIT_SECONDS: Final = 2_147_483_647
 MAX_VARIABLE_BYTES: Final = 262_144
 #: Maximum total size of all variables of one execution, in bytes.
 MAX_EXECUTION_VARIABLES_BYTES: Final = 10_485_760
+#: The longest delay an SQS message may carry (15 minutes); longer timers re-arm themselves.
+MAX_QUEUE_DELAY_MS: Final = 900_000
 
 
 def utf8_size(text: str) -> int:

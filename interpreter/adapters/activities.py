@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from interpreter import arns
 from interpreter.core.history import to_json_text
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import TaskResource
@@ -146,7 +147,7 @@ class ActivityBroker:
 
     def arn_of(self, name: str) -> str:
         """The ARN of the activity ``name`` in this deployment."""
-        return f"arn:aws:states:{self.region}:{self.account}:activity:{name}"
+        return arns.activity_arn(self.region, self.account, name)
 
     def create(self, name: str, now_ms: int) -> ActivityRecord:
         """Create the activity ``name``, or return it if it exists (as CreateActivity does)."""

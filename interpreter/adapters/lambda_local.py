@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from interpreter import arns
 from interpreter.adapters.lambda_outcomes import (
     LambdaResponse,
     invoke_payload,
@@ -168,8 +169,7 @@ class LocalLambdaFunctions:
 
     def arn_of(self, reference: str) -> str:
         """The unqualified function ARN for a name or ARN."""
-        name = function_name_of(reference)
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
+        return arns.lambda_function_arn(self.region, self.account, function_name_of(reference))
 
     def call(self, reference: str, payload: bytes, request_id: str) -> LambdaResponse:
         """Invoke a handler with ``payload``; raises FunctionNotFoundError for unknown names."""

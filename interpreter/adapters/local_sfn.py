@@ -8,7 +8,7 @@ nothing), so DescribeExecution already sees how it ended and a ``.sync`` parent 
 without polling.
 
 The backend does not run executions itself (adapters sit below the runtime): it is given an
-:data:`ExecuteFn` that runs a compiled machine and returns an :class:`ExecutionRecord`; the
+:data:`ExecuteFn` that runs a compiled machine and returns an :class:`ChildOutcome`; the
 runtime's ``LocalRunner`` is the natural one.
 
 No callbacks wait here, so SendTaskSuccess/Failure/Heartbeat always answer ``InvalidToken``.
@@ -24,13 +24,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from interpreter import arns
 from interpreter.adapters.aws_services import ServiceError
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
 
 
 @dataclass(slots=True)
-class ExecutionRecord:
+class ChildOutcome:
     """How a child execution ended, in DescribeExecution's terms."""
 
     status: str
@@ -55,13 +56,13 @@ class ExecutionRequest:
 
 
 #: Runs one execution to its end (e.g. with ``interpreter.runtime.local.LocalRunner``).
-ExecuteFn = Callable[[ExecutionRequest], ExecutionRecord]
+ExecuteFn = Callable[[ExecutionRequest], ChildOutcome]
 
 
 @dataclass(slots=True)
 class _Execution:
     request: ExecutionRequest
-    record: ExecutionRecord
+    record: ChildOutcome
 
 
 def _datetime(epoch_ms: int) -> datetime.datetime:
@@ -81,7 +82,7 @@ class LocalStepFunctions:
 
     def register(self, name: str, machine: M.StateMachine) -> str:
         """Register a compiled state machine under ``name``; returns its ARN."""
-        arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
+        arn = arns.state_machine_arn(self.region, self.account, name)
         with self._lock:
             self._machines[arn] = (name, machine)
         return arn

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from interpreter import arns
 from interpreter.adapters.activities import ActivityBroker
 from interpreter.adapters.mock_config import MockConfigError, MockTestCases
 from interpreter.api.errors import api_error
@@ -145,7 +146,7 @@ class StepFunctionsService(VersionActions):
         if errors:
             raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
         del parsed
-        arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
+        arn = arns.state_machine_arn(self.region, self.account, name)
         now = self.clock.now_ms()
         record = StateMachineRecord(
             arn=arn,

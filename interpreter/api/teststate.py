@@ -47,6 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from interpreter import arns
 from interpreter.api.errors import InvalidDefinition, ValidationException
 from interpreter.api.mock_validation import FIELD_VALIDATION_MODES, STRICT, validate_mock_result
 from interpreter.core import errors as E
@@ -771,7 +772,7 @@ def _default_context(
         "start_ms": now_ms,
         "name": execution_name,
         "role_arn": role_arn,
-        "state_machine_arn": f"arn:aws:states:{region}:{account}:stateMachine:{machine_name}",
+        "state_machine_arn": arns.state_machine_arn(region, account, machine_name),
         "state_machine_name": machine_name,
     }
     execution, machine = execution_context(details)

@@ -53,6 +53,7 @@ from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
 from interpreter.limits import (
     MAX_EXECUTION_VARIABLES_BYTES,
+    MAX_HISTORY_EVENTS,
     MAX_PAYLOAD_BYTES,
     MAX_VARIABLE_BYTES,
     MAX_WAIT_SECONDS,
@@ -60,7 +61,9 @@ from interpreter.limits import (
 )
 from interpreter.query.errors import QueryRuntimeError
 
-_HISTORY_LIMIT_CAUSE = "The execution reached the maximum number of history events (25000)."
+_HISTORY_LIMIT_CAUSE = (
+    f"The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."
+)
 #: History event prefix by task resource kind (service integrations use ``Task``).
 _TASK_EVENT_PREFIXES = {"lambda_function": "LambdaFunction", "activity": "Activity"}
 _RETRIABLE = (M.TaskState, M.ParallelState, M.MapState)

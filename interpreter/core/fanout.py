@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from interpreter import arns
 from interpreter.core import errors as E
 from interpreter.core import snapshot as S
 from interpreter.core.errors import Failure
@@ -282,10 +283,8 @@ def _map_run_arn(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> 
     # Without a Label, AWS names the run with a generated id.
     label = state.label or new_uuid()
     run_id = new_uuid()
-    return (
-        f"arn:aws:states:{execution['region']}:{execution['account']}:mapRun:"
-        f"{execution['state_machine_name']}/{label}:{run_id}"
-    )
+    region, account = execution["region"], execution["account"]
+    return arns.map_run_arn(region, account, execution["state_machine_name"], label, run_id)
 
 
 def _launch_iteration(

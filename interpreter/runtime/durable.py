@@ -41,12 +41,11 @@ from interpreter.core.messages import Event, Message, TaskWork
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.json_types import JSON
+from interpreter.limits import MAX_QUEUE_DELAY_MS
 from interpreter.runtime.executions import new_execution
 from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachineRecord, Store
 from interpreter.runtime.tasks import TaskRunner
 
-#: The longest delay SQS accepts; longer timers re-arm themselves.
-MAX_QUEUE_DELAY_MS = 900_000
 #: Compare-and-set retries of one decision before the message goes back to the queue.
 COMMIT_ATTEMPTS = 5
 #: How long a task may stay unanswered before its message is presumed lost and sent again:

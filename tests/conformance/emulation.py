@@ -38,7 +38,7 @@ import boto3
 from moto import mock_aws
 
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
-from interpreter.adapters.local_sfn import ExecutionRecord, ExecutionRequest, LocalStepFunctions
+from interpreter.adapters.local_sfn import ChildOutcome, ExecutionRequest, LocalStepFunctions
 from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
 
@@ -181,7 +181,7 @@ def _create_fixture(services: Services, resource: Mapping[str, Any]) -> str | No
     return None
 
 
-ExecuteChild = Callable[[ExecutionRequest], ExecutionRecord]
+ExecuteChild = Callable[[ExecutionRequest], ChildOutcome]
 
 
 @contextlib.contextmanager
@@ -199,7 +199,7 @@ def emulated_aws(
         clients = MotoClientFactory(account)
         holder: dict[str, Boto3ServiceInvoker] = {}
 
-        def execute(request: ExecutionRequest) -> ExecutionRecord:
+        def execute(request: ExecutionRequest) -> ChildOutcome:
             runner = local_runner(
                 lambdas=lambdas,
                 clock="virtual",
@@ -217,7 +217,7 @@ def emulated_aws(
                 execution_arn=request.execution_arn,
                 input_text=request.input_text,
             )
-            return ExecutionRecord(
+            return ChildOutcome(
                 result.status, result.output_text, result.error, result.cause, result.stop_ms
             )
 

@@ -21,7 +21,7 @@ from moto import mock_aws
 
 from interpreter.adapters import aws_shapes
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
-from interpreter.adapters.local_sfn import ExecutionRecord, ExecutionRequest, LocalStepFunctions
+from interpreter.adapters.local_sfn import ChildOutcome, ExecutionRequest, LocalStepFunctions
 from interpreter.app import local_runner
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.resources import TaskResource, parse_task_resource
@@ -461,7 +461,7 @@ def test_lambda_functions_not_served_locally_go_through_the_lambda_api() -> None
 def _step_functions(aws: None) -> tuple[Boto3ServiceInvoker, LocalStepFunctions]:
     holder: dict[str, Boto3ServiceInvoker] = {}
 
-    def execute(request: ExecutionRequest) -> ExecutionRecord:
+    def execute(request: ExecutionRequest) -> ChildOutcome:
         runner = local_runner(
             start_ms=request.start_ms, region=REGION, account=ACCOUNT, invokers=[holder["i"]]
         )
@@ -474,7 +474,7 @@ def _step_functions(aws: None) -> tuple[Boto3ServiceInvoker, LocalStepFunctions]
             execution_arn=request.execution_arn,
             input_text=request.input_text,
         )
-        return ExecutionRecord(
+        return ChildOutcome(
             result.status, result.output_text, result.error, result.cause, result.stop_ms
         )
 
