@@ -60,8 +60,23 @@ class TaskRunner:
         self.invokers = tuple(invokers)
         #: The deployment's region: where integrations whose ARN names none are called.
         self.region = region
-        self.items = items or next((i for i in invokers if isinstance(i, ItemSource)), None)
-        self.results = results or next((i for i in invokers if isinstance(i, ResultSink)), None)
+        self._items = items
+        self._results = results
+
+    @property
+    def items(self) -> ItemSource | None:
+        """Where a Distributed Map's ItemReader reads (found among the invokers on first use:
+        a protocol check costs microseconds, and most runs read no items)."""
+        if self._items is None:
+            self._items = next((i for i in self.invokers if isinstance(i, ItemSource)), None)
+        return self._items
+
+    @property
+    def results(self) -> ResultSink | None:
+        """Where a Distributed Map's ResultWriter writes (found like :attr:`items`)."""
+        if self._results is None:
+            self._results = next((i for i in self.invokers if isinstance(i, ResultSink)), None)
+        return self._results
 
     def run(self, command: InvokeTask, now_ms: int) -> TaskOutcome:
         """Invoke the resource ``command`` names and return what Step Functions would see."""
@@ -91,10 +106,11 @@ class TaskRunner:
 
     def _read(self, command: ReadItems, region: str) -> ItemsRead:
         key = command["key"]
-        if self.items is None:
+        source = self.items
+        if source is None:
             missing = _NO_S3.format(field="ItemReader", ability="read items")
             return {"type": "items_read", "key": key, "error": ITEM_READER_FAILED, "cause": missing}
-        result = self.items.read_items(command["reader"], region)
+        result = source.read_items(command["reader"], region)
         if isinstance(result, list):
             return {"type": "items_read", "key": key, "items": result}
         error, cause = _failure_of(result, ITEM_READER_FAILED)
@@ -102,7 +118,8 @@ class TaskRunner:
 
     def _write(self, command: WriteResults, region: str) -> ResultsWritten:
         key = command["key"]
-        if self.results is None:
+        sink = self.results
+        if sink is None:
             missing = _NO_S3.format(field="ResultWriter", ability="write results")
             return {
                 "type": "results_written",
@@ -110,7 +127,7 @@ class TaskRunner:
                 "error": RESULT_WRITER_FAILED,
                 "cause": missing,
             }
-        result = self.results.write_results(
+        result = sink.write_results(
             command["writer"], command["map_run_arn"], command["results"], region
         )
         if isinstance(result, dict):
