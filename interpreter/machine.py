@@ -32,7 +32,7 @@ from interpreter.definition.diagnostics import Diagnostic, invalid_definition_me
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON
-from interpreter.runtime.local import EventListener, ExecutionResult
+from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner
 from interpreter.runtime.ports import TaskInvoker
 
 
@@ -68,6 +68,7 @@ class StateMachine:
         self.type = state_machine_type
         self.definition: JSON = parsed
         self.compiled: CompiledStateMachine = compile_state_machine(parsed)
+        self._plain_runners: dict[tuple[str, str, str, str | None], LocalRunner] = {}
 
     @classmethod
     def from_file(cls, path: str | Path, **options: Any) -> StateMachine:
@@ -120,18 +121,25 @@ class StateMachine:
             if mock_config is None or test_case is None:
                 raise ValueError("mock_config and test_case go together")
             mocks = MockConfig.load(mock_config).test_case(self.name, test_case)
-        from interpreter.app import local_runner
+        plain = not lambdas and not invokers and not activities and mocks is None
+        key = (clock, region, account, role_arn)
+        runner = self._plain_runners.get(key) if plain else None
+        if runner is None:
+            from interpreter.app import local_runner
 
-        runner = local_runner(
-            lambdas=lambdas,
-            clock=clock,
-            region=region,
-            account=account,
-            role_arn=role_arn,
-            invokers=invokers,
-            activities=activities,
-            mocks=mocks,
-        )
+            runner = local_runner(
+                lambdas=lambdas,
+                clock=clock,
+                region=region,
+                account=account,
+                role_arn=role_arn,
+                invokers=invokers,
+                activities=activities,
+                mocks=mocks,
+            )
+            if plain:
+                # Nothing per run in it: repeated runs without handlers share one.
+                self._plain_runners[key] = runner
         execution_arn = None
         if self.type == "EXPRESS":
             # An Express execution's ARN carries an id after its name, as on AWS.
