@@ -147,7 +147,7 @@ def local_deployment(
     chosen_store: Store = store if store is not None else MemoryStore()
     queue = MemoryQueue(time_source)
     broker = ActivityBroker(region=region, account=account, registry=chosen_store)
-    mocks = MockTestCases(mock_config)
+    mocks = MockTestCases(mock_config, chosen_store)
     tasks = local_task_runner(
         lambdas=lambdas,
         invokers=invokers,
@@ -239,16 +239,20 @@ def serverless_deployment(
     account: str,
     region: str,
     invokers: Sequence[TaskInvoker],
+    mock_config: MockConfig | None = None,
 ) -> Deployment:
     """The deployment of ``template.yaml`` as one Lambda container sees it: the DynamoDB store
     and SQS queue it is given, AWS services for every task, a real clock, no worker (the worker
     function consumes the queue)."""
     clock = RealClock()
-    # Waiting activity tasks live in one container's memory: not served here yet.
-    broker = ActivityBroker(region=region, account=account, registry=store, serves_tasks=False)
-    mocks = MockTestCases(None)
+    broker = ActivityBroker(region=region, account=account, registry=store)
+    mocks = MockTestCases(mock_config, store)
     tasks = local_task_runner(
-        invokers=invokers, activity_broker=broker, region=region, account=account
+        invokers=invokers,
+        activity_broker=broker,
+        mocks=mocks.test_case_of,
+        region=region,
+        account=account,
     )
     runtime = DurableRuntime(store, queue, clock, tasks, account=account, region=region)
     return Deployment(

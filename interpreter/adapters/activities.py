@@ -15,12 +15,10 @@ with ``States.Runtime`` ("The activity <arn> does not exist.") before anything i
 
 from __future__ import annotations
 
-import collections
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from interpreter import arns
 from interpreter.core.history import to_json_text
@@ -36,7 +34,7 @@ from interpreter.runtime.activities import (
     activity_name,
     does_not_exist,
 )
-from interpreter.runtime.ports import TaskOutcome
+from interpreter.runtime.ports import Store, TaskOutcome
 
 
 class LocalActivityWorkers:
@@ -93,40 +91,34 @@ class PendingActivityTask:
     input_text: str
 
 
-@dataclass(slots=True)
-class _Queue:
-    tasks: collections.deque[PendingActivityTask] = field(default_factory=collections.deque)
-
-
 class ActivityBroker:
-    """The activities of one deployment and their scheduled tasks, in memory (thread-safe).
+    """The activities of one deployment and their scheduled tasks, kept in the deployment's
+    store (``registry``), so that every process of the deployment sees them: a task scheduled by
+    one worker is handed out by whichever API process a worker's GetActivityTask reaches, and a
+    scheduled task outlives a restart.
 
     ``still_pending(token)`` (given to :meth:`poll`) lets the broker drop tasks that ended while
     they waited (their execution stopped, or the task timed out).
     """
 
-    def __init__(
-        self, *, region: str, account: str, registry: Any = None, serves_tasks: bool = True
-    ) -> None:
+    #: How often a long poll looks at the store for tasks scheduled by another process.
+    POLL_INTERVAL_SECONDS = 0.2
+
+    def __init__(self, *, region: str, account: str, registry: Store) -> None:
         self.region = region
         self.account = account
-        #: False where the workers cannot reach the tasks (the serverless deployment keeps the
-        #: waiting tasks in one container's memory): activity tasks then fail at once.
-        self.serves_tasks = serves_tasks
-        #: Where the activities are kept (the deployment's store), so they outlive a restart.
+        #: Where the activities and their waiting tasks are kept (the deployment's store).
         self.registry = registry
         self._activities: dict[str, ActivityRecord] = {}
-        self._queues: dict[str, _Queue] = {}
         self._ready = threading.Condition()
 
     def load(self) -> None:
-        """Read the activities kept in the registry (those of an earlier run of the store)."""
-        if self.registry is None:
-            return
+        """Read the activities kept in the store (those of another process, or of an earlier
+        run of the store)."""
+        found = self.registry.list_activities()
         with self._ready:
-            for arn, name, created_ms in self.registry.list_activities():
+            for arn, name, created_ms in found:
                 self._activities.setdefault(arn, ActivityRecord(arn, name, created_ms))
-                self._queues.setdefault(arn, _Queue())
 
     def invoke(
         self, resource: TaskResource, command: InvokeTask, now_ms: int
@@ -134,14 +126,7 @@ class ActivityBroker:
         """Schedule an activity task for the outside workers (it completes by callback)."""
         if resource.kind != "activity":
             return None
-        if not self.serves_tasks:
-            return TaskOutcome(
-                False,
-                error="States.Runtime",
-                cause="Activity tasks are not served by this deployment yet: run them on "
-                "asl serve.",
-            )
-        if self.schedule(resource.arn, str(command.get("task_token")), command["input"]):
+        if self.schedule(resource.arn, str(command.get("task_token")), command["input"], now_ms):
             return TaskOutcome(True, activity_scheduled=True, awaiting_callback=True)
         return TaskOutcome(False, error="States.Runtime", cause=does_not_exist(resource.arn))
 
@@ -152,43 +137,46 @@ class ActivityBroker:
     def create(self, name: str, now_ms: int) -> ActivityRecord:
         """Create the activity ``name``, or return it if it exists (as CreateActivity does)."""
         arn = self.arn_of(name)
-        with self._ready:
-            record = self._activities.get(arn)
-            if record is None:
-                record = ActivityRecord(arn, name, now_ms)
-                if self.registry is not None:
-                    self.registry.put_activity(arn, name, now_ms)
-                self._activities[arn] = record
-                self._queues[arn] = _Queue()
-            return record
+        existing = self.get(arn)
+        if existing is not None:
+            return existing
+        self.registry.put_activity(arn, name, now_ms)
+        self.load()  # another process may have created it first: its date stands
+        record = self.get(arn)
+        assert record is not None
+        return record
 
     def get(self, arn: str) -> ActivityRecord | None:
-        """The activity ``arn``, if it exists."""
+        """The activity ``arn``, if it exists (looked up in the store when this process has
+        not seen it yet)."""
         with self._ready:
-            return self._activities.get(arn)
+            record = self._activities.get(arn)
+        if record is None:
+            self.load()
+            with self._ready:
+                record = self._activities.get(arn)
+        return record
 
     def list(self) -> list[ActivityRecord]:
         """Every activity, oldest first."""
+        self.load()
         with self._ready:
             return sorted(self._activities.values(), key=lambda record: record.created_ms)
 
     def delete(self, arn: str) -> None:
-        """Delete the activity ``arn`` (and forget its waiting tasks); no error if it is gone."""
+        """Delete the activity ``arn``; no error if it is gone."""
+        self.registry.delete_activity(arn)
         with self._ready:
-            if self.registry is not None:
-                self.registry.delete_activity(arn)
             self._activities.pop(arn, None)
-            self._queues.pop(arn, None)
 
-    def schedule(self, arn: str, token: str, task_input: JSON) -> bool:
+    def schedule(self, arn: str, token: str, task_input: JSON, now_ms: int) -> bool:
         """Queue a task for the workers of ``arn``; False if the activity does not exist."""
+        if self.get(arn) is None:
+            return False
+        self.registry.put_activity_task(arn, token, to_json_text(task_input), now_ms)
         with self._ready:
-            queue = self._queues.get(arn)
-            if queue is None:
-                return False
-            queue.tasks.append(PendingActivityTask(token, to_json_text(task_input)))
             self._ready.notify_all()
-            return True
+        return True
 
     def poll(
         self,
@@ -198,17 +186,18 @@ class ActivityBroker:
     ) -> PendingActivityTask | None:
         """Take the oldest waiting task of ``arn``, waiting up to ``wait_seconds`` for one."""
         deadline = time.monotonic() + wait_seconds
-        with self._ready:
-            while True:
-                queue = self._queues.get(arn)
-                while queue is not None and queue.tasks:
-                    task = queue.tasks.popleft()
-                    if still_pending(task.token):
-                        return task
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                self._ready.wait(remaining)
+        while True:
+            taken = self.registry.take_activity_task(arn)
+            while taken is not None:
+                if still_pending(taken[0]):
+                    return PendingActivityTask(*taken)
+                taken = self.registry.take_activity_task(arn)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            with self._ready:
+                # Woken by a task scheduled in this process; another's is seen on the next look.
+                self._ready.wait(min(remaining, self.POLL_INTERVAL_SECONDS))
 
 
 class MissingActivities:

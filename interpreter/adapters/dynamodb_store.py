@@ -7,8 +7,10 @@ The single-table layout of DESIGN.md (``pk``/``sk``)::
     EX#<arn>        STATE               an execution record: version, status, snapshot...
     EX#<arn>        EV#<10-digit id>    one history event
     EX#<arn>        IN#<key>            one inbox entry
+    EX#<arn>        CL#<key>            who holds a task (owner, lease end)
     TT#<token>      TOKEN               task token -> execution + task key
     AC#<arn>        DEF                 an activity
+    AT#<arn>        <13-digit ms>#<token>  an activity task waiting for a worker
 
 Two sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` =
 ``RUNNING`` while an execution runs, ``wake_ms``: its next timer, or never) for the sweep and for
@@ -32,7 +34,7 @@ from typing import Any, Final
 from botocore.exceptions import ClientError
 
 from interpreter.json_types import JSON
-from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
+from interpreter.runtime.ports import Claim, ExecutionRecord, StateMachineRecord
 
 #: ``wake_ms`` of a running execution with no timer: never due.
 NEVER: Final = 9_999_999_999_999
@@ -225,7 +227,7 @@ class DynamoDbStore:
 
     def get_execution(self, arn: str) -> ExecutionRecord | None:
         item = self._get("EX#" + arn, "STATE")
-        return ExecutionRecord(**_unpack(item["record"])) if item else None
+        return ExecutionRecord.from_dict(_unpack(item["record"])) if item else None
 
     def commit(self, record: ExecutionRecord, expected_version: int) -> bool:
         try:
@@ -374,3 +376,84 @@ class DynamoDbStore:
                 break
             arguments["ExclusiveStartKey"] = start
         return sorted(found, key=lambda entry: (entry[2], entry[0]))
+
+    # ------------------------------------------------------------------ task claims
+
+    def claim_task(self, arn: str, key: str, owner: str, until_ms: int, now_ms: int) -> Claim:
+        item = {
+            "pk": {"S": "EX#" + arn},
+            "sk": {"S": "CL#" + key},
+            "owner": {"S": owner},
+            "until_ms": {"N": str(until_ms)},
+        }
+        try:
+            answer = self.client.put_item(
+                TableName=self.table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(sk) OR #owner = :owner OR "
+                "until_ms < :now",
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues={
+                    ":owner": {"S": owner},
+                    ":now": {"N": str(now_ms)},
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as problem:
+            if _conditional_failure(problem):
+                return "refused"
+            raise
+        previous = answer.get("Attributes") or {}
+        held_by = previous.get("owner", {}).get("S")
+        return "taken_over" if held_by is not None and held_by != owner else "granted"
+
+    def task_claims(self, arn: str) -> dict[str, tuple[str, int]]:
+        items = self._query(
+            KeyConditionExpression="pk = :execution AND begins_with(sk, :claims)",
+            ExpressionAttributeValues={":execution": {"S": "EX#" + arn}, ":claims": {"S": "CL#"}},
+            ConsistentRead=True,
+        )
+        return {
+            item["sk"]["S"][3:]: (item["owner"]["S"], int(item["until_ms"]["N"])) for item in items
+        }
+
+    def delete_task_claims(self, arn: str, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.client.delete_item(
+                TableName=self.table, Key={"pk": {"S": "EX#" + arn}, "sk": {"S": "CL#" + key}}
+            )
+
+    # ------------------------------------------------------------------ activity tasks
+
+    def put_activity_task(
+        self, activity_arn: str, token: str, input_text: str, created_ms: int
+    ) -> None:
+        self._put_new(
+            {
+                "pk": {"S": "AT#" + activity_arn},
+                "sk": {"S": f"{created_ms:013d}#{token}"},
+                "input": {"S": input_text},
+            }
+        )
+
+    def take_activity_task(self, activity_arn: str) -> tuple[str, str] | None:
+        waiting = self._query(
+            KeyConditionExpression="pk = :activity",
+            ExpressionAttributeValues={":activity": {"S": "AT#" + activity_arn}},
+            ConsistentRead=True,
+        )
+        for item in waiting:
+            try:
+                # Whoever deletes it takes it: two workers never get the same task.
+                self.client.delete_item(
+                    TableName=self.table,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    ConditionExpression="attribute_exists(sk)",
+                )
+            except ClientError as problem:
+                if _conditional_failure(problem):
+                    continue
+                raise
+            token = item["sk"]["S"].split("#", 1)[1]
+            return token, item["input"]["S"]
+        return None

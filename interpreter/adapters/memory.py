@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from interpreter.json_types import JSON
-from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
+from interpreter.runtime.ports import Claim, ExecutionRecord, StateMachineRecord
 
 
 class RealClock:
@@ -95,6 +95,8 @@ class MemoryStore:
         self._tokens: dict[str, tuple[str, str]] = {}
         self._revisions: dict[tuple[str, str], StateMachineRecord] = {}
         self._activities: dict[str, tuple[str, str, int]] = {}
+        self._claims: dict[str, dict[str, tuple[str, int]]] = {}
+        self._activity_tasks: dict[str, list[tuple[int, str, str]]] = {}
 
     # ------------------------------------------------------------------ state machines
 
@@ -231,3 +233,44 @@ class MemoryStore:
     def list_activities(self) -> list[tuple[str, str, int]]:
         with self._lock:
             return sorted(self._activities.values(), key=lambda entry: (entry[2], entry[0]))
+
+    # ------------------------------------------------------------------ task claims
+
+    def claim_task(self, arn: str, key: str, owner: str, until_ms: int, now_ms: int) -> Claim:
+        with self._lock:
+            claims = self._claims.setdefault(arn, {})
+            held = claims.get(key)
+            if held is not None and held[0] != owner and held[1] >= now_ms:
+                return "refused"
+            claims[key] = (owner, until_ms)
+            return "taken_over" if held is not None and held[0] != owner else "granted"
+
+    def task_claims(self, arn: str) -> dict[str, tuple[str, int]]:
+        with self._lock:
+            return dict(self._claims.get(arn, {}))
+
+    def delete_task_claims(self, arn: str, keys: Sequence[str]) -> None:
+        with self._lock:
+            claims = self._claims.get(arn)
+            if claims is not None:
+                for key in keys:
+                    claims.pop(key, None)
+
+    # ------------------------------------------------------------------ activity tasks
+
+    def put_activity_task(
+        self, activity_arn: str, token: str, input_text: str, created_ms: int
+    ) -> None:
+        with self._lock:
+            waiting = self._activity_tasks.setdefault(activity_arn, [])
+            if all(entry[1] != token for entry in waiting):
+                waiting.append((created_ms, token, input_text))
+                waiting.sort()
+
+    def take_activity_task(self, activity_arn: str) -> tuple[str, str] | None:
+        with self._lock:
+            waiting = self._activity_tasks.get(activity_arn)
+            if not waiting:
+                return None
+            _, token, input_text = waiting.pop(0)
+            return token, input_text

@@ -42,7 +42,7 @@ from typing import Any
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON, parse_json
-from interpreter.runtime.ports import TaskOutcome
+from interpreter.runtime.ports import Store, TaskOutcome
 
 
 class MockConfigError(ValueError):
@@ -175,11 +175,20 @@ class MockedTestCase:
 
     name: str
     states: dict[str, dict[int, MockedResponse]]
-    #: Each task attempt's invocation number, by its idempotency key, so a task run again
-    #: (at-least-once delivery) gets the same response.
+    #: For commands the driver did not number: each task attempt's invocation number, by its
+    #: idempotency key, so a task run again (at-least-once delivery) gets the same response.
     _numbers: dict[str, int] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _next_number(self, state: str, key: str) -> int:
+        with self._lock:
+            number = self._numbers.get(key)
+            if number is None:
+                number = self._counts.get(state, 0)
+                self._counts[state] = number + 1
+                self._numbers[key] = number
+            return number
 
     def outcome(self, command: InvokeTask, resource: TaskResource) -> TaskOutcome | None:
         """The mocked outcome of a task command, or None when its state is not mocked."""
@@ -187,13 +196,9 @@ class MockedTestCase:
         responses = self.states.get(state)
         if responses is None:
             return None
-        key = str(command["key"])
-        with self._lock:
-            number = self._numbers.get(key)
-            if number is None:
-                number = self._counts.get(state, 0)
-                self._counts[state] = number + 1
-                self._numbers[key] = number
+        number = command.get("invocation")
+        if number is None:
+            number = self._next_number(state, str(command["key"]))
         response = responses.get(number)
         if response is None:
             return TaskOutcome(
@@ -245,30 +250,34 @@ class MockInvoker:
 
 
 class MockTestCases:
-    """The mock test cases the executions of one deployment run (``asl serve``): StartExecution
-    on ``<state machine ARN>#<TestCase>`` registers the test case for the new execution."""
+    """The mock test cases the executions of one deployment run: StartExecution on
+    ``<state machine ARN>#<TestCase>`` stores the test case's name in the execution's record,
+    so every process of the deployment finds it (``test_case_of``)."""
 
-    def __init__(self, config: MockConfig | None) -> None:
+    def __init__(self, config: MockConfig | None, store: Store) -> None:
         self.config = config
-        self._by_execution: dict[str, MockedTestCase] = {}
+        self.store = store
+        self._by_execution: dict[str, MockedTestCase | None] = {}
         self._lock = threading.Lock()
 
-    def register(self, execution_arn: str, state_machine_name: str, test_case: str) -> None:
-        """Run ``test_case`` for ``execution_arn`` (raises MockConfigError for an unknown one);
-        an execution keeps the test case it was first given."""
+    def check(self, state_machine_name: str, test_case: str) -> None:
+        """Raise MockConfigError unless ``test_case`` exists for the state machine."""
         if self.config is None:
             raise MockConfigError("no mock configuration is loaded")
-        with self._lock:
-            if execution_arn in self._by_execution:
-                return
-            self._by_execution[execution_arn] = self.config.test_case(state_machine_name, test_case)
+        self.config.test_case(state_machine_name, test_case)
 
     def test_case_of(self, execution_arn: str) -> MockedTestCase | None:
         """The test case ``execution_arn`` runs, if any."""
+        if self.config is None:
+            return None
         with self._lock:
-            return self._by_execution.get(execution_arn)
-
-    def clear(self) -> None:
-        """Forget every execution's test case."""
+            if execution_arn in self._by_execution:
+                return self._by_execution[execution_arn]
+        record = self.store.get_execution(execution_arn)
+        found = None
+        if record is not None and record.test_case:
+            machine_name = record.state_machine_arn.rsplit(":", 1)[-1]
+            found = self.config.test_case(machine_name, record.test_case)
         with self._lock:
-            self._by_execution.clear()
+            self._by_execution[execution_arn] = found
+        return found

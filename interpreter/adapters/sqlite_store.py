@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from interpreter.json_types import JSON
-from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
+from interpreter.runtime.ports import Claim, ExecutionRecord, StateMachineRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state_machines (
@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS inbox (
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, arn TEXT NOT NULL, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS activities (
     arn TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS claims (
+    arn TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, until_ms INTEGER NOT NULL,
+    PRIMARY KEY (arn, key));
+CREATE TABLE IF NOT EXISTS activity_tasks (
+    activity_arn TEXT NOT NULL, created_ms INTEGER NOT NULL, token TEXT NOT NULL,
+    input_text TEXT NOT NULL, PRIMARY KEY (activity_arn, token));
+CREATE INDEX IF NOT EXISTS activity_tasks_by_age ON activity_tasks (activity_arn, created_ms);
 """
 
 
@@ -54,7 +61,7 @@ def _machine(text: str) -> StateMachineRecord:
 
 
 def _execution(text: str) -> ExecutionRecord:
-    return ExecutionRecord(**json.loads(text))
+    return ExecutionRecord.from_dict(json.loads(text))
 
 
 class SqliteStore:
@@ -245,3 +252,51 @@ class SqliteStore:
     def list_activities(self) -> list[tuple[str, str, int]]:
         rows = self._all("SELECT arn, name, created_ms FROM activities ORDER BY created_ms, arn")
         return [(row[0], row[1], int(row[2])) for row in rows]
+
+    # ------------------------------------------------------------------ task claims
+
+    def claim_task(self, arn: str, key: str, owner: str, until_ms: int, now_ms: int) -> Claim:
+        with self._transaction() as db:
+            held = db.execute(
+                "SELECT owner, until_ms FROM claims WHERE arn = ? AND key = ?", (arn, key)
+            ).fetchone()
+            if held is not None and held[0] != owner and held[1] >= now_ms:
+                return "refused"
+            db.execute(
+                "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?)", (arn, key, owner, until_ms)
+            )
+        return "taken_over" if held is not None and held[0] != owner else "granted"
+
+    def task_claims(self, arn: str) -> dict[str, tuple[str, int]]:
+        rows = self._all("SELECT key, owner, until_ms FROM claims WHERE arn = ?", arn)
+        return {row[0]: (row[1], int(row[2])) for row in rows}
+
+    def delete_task_claims(self, arn: str, keys: Sequence[str]) -> None:
+        with self._transaction() as db:
+            db.executemany("DELETE FROM claims WHERE arn = ? AND key = ?", [(arn, k) for k in keys])
+
+    # ------------------------------------------------------------------ activity tasks
+
+    def put_activity_task(
+        self, activity_arn: str, token: str, input_text: str, created_ms: int
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO activity_tasks VALUES (?, ?, ?, ?)",
+                (activity_arn, created_ms, token, input_text),
+            )
+
+    def take_activity_task(self, activity_arn: str) -> tuple[str, str] | None:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT token, input_text FROM activity_tasks WHERE activity_arn = ? "
+                "ORDER BY created_ms, token LIMIT 1",
+                (activity_arn,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "DELETE FROM activity_tasks WHERE activity_arn = ? AND token = ?",
+                (activity_arn, row[0]),
+            )
+        return row[0], row[1]

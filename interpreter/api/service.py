@@ -324,8 +324,7 @@ class StepFunctionsService(VersionActions):
         text, value = _execution_input(input)
         arn = self.runtime.execution_arn(machine, name)
         if test_case:
-            # Registered before the start: the first task may run as soon as it is queued.
-            self._use_test_case(arn, machine.name, test_case)
+            self._check_test_case(machine.name, test_case)
         try:
             record = self.runtime.start_execution(
                 machine,
@@ -335,12 +334,13 @@ class StepFunctionsService(VersionActions):
                 version_arn=version_arn or "",
                 alias_arn=alias_arn or "",
                 arn=arn,
+                test_case=test_case,
             )
         except ExecutionAlreadyExistsError as problem:
             raise api_error("ExecutionAlreadyExists", str(problem)) from None
         return {"executionArn": record.arn, "startDate": _date(record.start_ms)}
 
-    def _use_test_case(self, execution_arn: str, machine_name: str, test_case: str) -> None:
+    def _check_test_case(self, machine_name: str, test_case: str) -> None:
         if self.mocks.config is None:
             raise api_error(
                 "ValidationException",
@@ -348,7 +348,7 @@ class StepFunctionsService(VersionActions):
                 "(asl serve --mock-config FILE, or SFN_MOCK_CONFIG)",
             )
         try:
-            self.mocks.register(execution_arn, machine_name, test_case)
+            self.mocks.check(machine_name, test_case)
         except MockConfigError as problem:
             raise api_error("ValidationException", str(problem)) from None
 
@@ -469,7 +469,7 @@ class StepFunctionsService(VersionActions):
     ) -> dict[str, Any]:
         """GetExecutionHistory (paged, optionally newest first)."""
         self._execution(executionArn)
-        events = self.store.history(executionArn)
+        events = self.runtime.history(executionArn)
         if reverseOrder:
             events.reverse()
         page, following = _page(events, maxResults or 100, nextToken)

@@ -47,6 +47,9 @@ class InvokeTask(TypedDict):
     activity: NotRequired[bool]
     #: The state's evaluated ``Credentials`` (``{"RoleArn": ...}``).
     credentials: NotRequired[JSON]
+    #: How many times the state invoked its resource before this (the drivers number them:
+    #: mock test cases answer by invocation number).
+    invocation: NotRequired[int]
 
 
 class StartTimer(TypedDict):
@@ -112,6 +115,8 @@ class TaskSubmitted(TypedDict):
     type: Literal["task_submitted"]
     key: str
     output: JSON
+    #: The child execution a ``.sync`` task waits for, when it runs in the same deployment.
+    child: NotRequired[str]
 
 
 class TaskHeartbeat(TypedDict):

@@ -5,54 +5,71 @@ Three kinds of work message travel on one queue (:data:`interpreter.core.message
 * ``{"kind": "decide", "arn"}`` — the *decider* loads the execution record and its inbox (task
   results, callbacks, a stop request) plus any timer that is due, calls the pure core's ``step``
   and **commits**: one compare-and-set write of the record with ``version + 1``. That write is
-  the only commit point. Writing the new history events to where history is read, and deleting
-  the consumed inbox entries, are idempotent follow-ups repeated by the next decision if a crash
-  interrupted them. Then it dispatches: a ``task`` message per invocation, a delayed ``decide``
-  for the earliest timer (re-armed if it is further away than the queue can delay).
-* ``{"kind": "task", "arn", "key", "command"}`` — the *task runner* invokes the resource (at
-  least once; the key is the idempotency key), puts the outcome into the inbox under the task's
-  key (first write wins) and sends a ``decide``.
+  the only commit point. Writing the new history events to where history is read, deleting the
+  consumed inbox entries and sending the new work are follow-ups; if a crash interrupts them,
+  the record says what is missing and the next decision (or the sweep) makes it good.
+* ``{"kind": "task", "arn", "key", "command"}`` — the *task runner* claims the task (a lease in
+  the store: a duplicated message finds it held), invokes the resource (at least once; the key
+  is the idempotency key), puts the outcome into the inbox under the task's key (first write
+  wins) and sends a ``decide``.
 * ``{"kind": "deliver", "arn", "key", "event"}`` — a task outcome whose simulated duration (a
   local handler that called ``interpreter.sleep`` on the virtual clock) has passed: it goes into
   the inbox, then a ``decide``.
 
-A duplicated or late message is a no-op: the snapshot knows which task attempt and which timer it
-waits for. A transition happens once (the compare-and-set); a crash anywhere loses nothing,
-because the record holds the timers and the dispatched tasks, and :meth:`DurableRuntime.sweep`
-re-sends what a crash between commit and send may have lost.
+What makes a crash anywhere harmless: a transition happens once (the compare-and-set); the record
+holds the timers and the dispatched tasks, each task with the time the runtime next looks at it
+(``task_due_ms``), and the record's wake-up time (``wake_ms``) is the earliest of those. A
+decision that finds nothing new to do looks at the tasks that are due: a task nobody claimed
+(its message was lost between a commit and its send) is sent again, one whose worker's lease
+ended (the worker died) too, one that waits for a child execution looks at the child. The sweep
+(:meth:`DurableRuntime.sweep`, every few seconds) sends a decision to every execution whose
+wake-up time has passed, so no execution waits longer than a lease for a lost message. A decision
+that keeps failing for an unexpected reason ends its execution with ``States.Runtime`` after a
+few attempts (:meth:`DurableRuntime.handle`): no value wedges an execution.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, assert_never
 
 from interpreter import arns
 from interpreter.core import messages
 from interpreter.core import snapshot as S
 from interpreter.core.engine import Transition, start, step
-from interpreter.core.messages import Event, Message, TaskWork
+from interpreter.core.history import failure_details
+from interpreter.core.messages import Event, InvokeTask, Message, TaskWork
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.json_types import JSON
 from interpreter.limits import MAX_QUEUE_DELAY_MS
+from interpreter.runtime.children import sync_outcome
 from interpreter.runtime.executions import new_execution
 from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachineRecord, Store
 from interpreter.runtime.tasks import TaskRunner
 
+_log = logging.getLogger("interpreter.runtime")
+
 #: Compare-and-set retries of one decision before the message goes back to the queue.
 COMMIT_ATTEMPTS = 5
-#: How long a task may stay unanswered before its message is presumed lost and sent again:
-#: longer than the work queue's redelivery (SQS visibility timeout, 90 minutes in
-#: template.yaml), so a task that is merely slow or being redelivered is not sent twice.
-REDISPATCH_AFTER_MS = 2 * 3_600_000
-
+#: A task sent this long ago that no worker has claimed is presumed lost and sent again.
+DISPATCH_GRACE_MS = 10_000
+#: How long a worker holds a task it runs before it must renew its claim (it does, every third
+#: of it, while the task runs): a worker that dies gives its task up within this time.
+CLAIM_LEASE_MS = 30_000
+#: How often a task waiting for a child execution looks at the child (the child tells it when
+#: it ends; this finds a message a crash lost).
+CHILD_CHECK_MS = 60_000
+#: Unexpected failures of one decision before its execution is ended with ``States.Runtime``.
+DECISION_ATTEMPTS = 3
 
 #: The events that answer a task command (an answered one is done).
 _ANSWERS = ("task_succeeded", "task_failed", "items_read", "results_written")
@@ -71,6 +88,9 @@ _STEP_SUFFIXES = {
     "activity_scheduled": "#scheduled",
     "task_started": "#started",
 }
+_WEDGED_CAUSE = (
+    "The execution could not be advanced: {problem}. It was ended after {attempts} attempts."
+)
 
 
 def _inbox_key(key: str, event: Mapping[str, Any]) -> str:
@@ -97,8 +117,35 @@ class _Identity:
     region: str
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long the runtime waits before it presumes a message lost (see the module doc)."""
+
+    dispatch_grace_ms: int = DISPATCH_GRACE_MS
+    claim_lease_ms: int = CLAIM_LEASE_MS
+    child_check_ms: int = CHILD_CHECK_MS
+
+
+@dataclass(slots=True)
+class RuntimeCounters:
+    """What the runtime did, for metrics (each counter only grows)."""
+
+    decisions: int = 0
+    transitions: int = 0
+    commits: int = 0
+    commit_conflicts: int = 0
+    tasks_run: int = 0
+    task_milliseconds: int = 0
+    redispatches: int = 0
+    duplicates_dropped: int = 0
+    takeovers: int = 0
+    abandoned: int = 0
+    by_name: dict[str, int] = field(default_factory=dict)
+
+
 class DurableRuntime:
-    """Starts, advances and stops executions through the ports; one instance per deployment."""
+    """Starts, advances and stops executions through the ports; one instance per process of a
+    deployment (``owner`` names it in the task claims it takes, one claim per attempt)."""
 
     def __init__(
         self,
@@ -109,14 +156,17 @@ class DurableRuntime:
         *,
         account: str = "123456789012",
         region: str = "us-east-1",
-        redispatch_after_ms: int = REDISPATCH_AFTER_MS,
+        timing: Timing | None = None,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
         self.clock = clock
         self.tasks = tasks
-        self.redispatch_after_ms = redispatch_after_ms
+        self.timing = timing or Timing()
+        self.owner = owner or f"worker-{uuid.uuid4()}"
         self.identity = _Identity(account, region)
+        self.counters = RuntimeCounters()
         self._machines: dict[tuple[str, str], CompiledStateMachine] = {}
         self._machines_lock = threading.Lock()
 
@@ -161,15 +211,17 @@ class DurableRuntime:
         version_arn: str = "",
         alias_arn: str = "",
         arn: str | None = None,
+        test_case: str = "",
+        parent: Mapping[str, Any] | None = None,
     ) -> ExecutionRecord:
         """Start an execution (idempotent by name while it runs with the same input);
-        ``machine_record`` is the revision to run (a version's, when StartExecution named one)."""
+        ``machine_record`` is the revision to run (a version's, when StartExecution named one).
+        ``test_case`` names the mock test case it runs; ``parent`` the ``.sync`` task that waits
+        for it (``{"arn", "key", "sync_version"}``)."""
         arn = arn or self.execution_arn(machine_record, name)
         existing = self.store.get_execution(arn)
         if existing is not None:
-            if existing.status == S.RUNNING and existing.input_text == input_text:
-                return existing
-            raise ExecutionAlreadyExistsError(f"Execution Already Exists: '{arn}'")
+            return self._started_again(existing, input_text)
         now = self.clock.now_ms()
         execution = new_execution(
             arn=arn,
@@ -194,27 +246,49 @@ class DurableRuntime:
             state_machine_revision=machine_record.revision_id,
             version_arn=version_arn,
             alias_arn=alias_arn,
+            test_case=test_case,
+            parent=dict(parent) if parent is not None else None,
         )
         self._apply(record, transition, now)
+        self.counters.transitions += len(transition.history)
         if not self.store.create_execution(record):
             raced = self.store.get_execution(arn)
-            if raced is not None and raced.status == S.RUNNING and raced.input_text == input_text:
-                return raced
-            raise ExecutionAlreadyExistsError(f"Execution Already Exists: '{arn}'")
+            if raced is None:
+                raise ExecutionAlreadyExistsError(f"Execution Already Exists: '{arn}'")
+            return self._started_again(raced, input_text)
         self._follow_up(record, transition, consumed=())
         return record
+
+    def _started_again(self, existing: ExecutionRecord, input_text: str) -> ExecutionRecord:
+        """StartExecution repeated (a retry whose first answer was lost): the same execution
+        while it runs with the same input, its first work sent again in case the first attempt
+        died before sending it (a task's claim makes that harmless)."""
+        if existing.status != S.RUNNING or existing.input_text != input_text:
+            raise ExecutionAlreadyExistsError(f"Execution Already Exists: '{existing.arn}'")
+        self._flush(existing)
+        claims = self.store.task_claims(existing.arn) if existing.tasks else {}
+        for key, command in existing.tasks.items():
+            if key in existing.task_due_ms and key not in claims:
+                self._send_task(existing.arn, messages.parse_task_work(command))
+        self._arm(existing, self.clock.now_ms())
+        return existing
 
     # ------------------------------------------------------------------ events from outside
 
     def stop_execution(self, arn: str, error: str | None, cause: str | None) -> ExecutionRecord:
-        """Ask a running execution to stop; returns its record after the stop took effect."""
+        """Stop a running execution; returns its record after the stop took effect. A stop
+        always takes effect, even for an execution no decision can advance."""
         record = self.store.get_execution(arn)
         if record is None:
             raise ExecutionDoesNotExistError(arn)
         if record.status == S.RUNNING:
             stop: Event = {"type": "stop", "error": error, "cause": cause}
             self.store.put_inbox(arn, "stop", stop)
-            self.decide(arn)
+            try:
+                self.decide(arn)
+            except Exception as problem:
+                _log.exception("stopping %s: its decision failed", arn)
+                self.end_abnormally(arn, S.ABORTED, error, cause, reason=repr(problem))
         stopped = self.store.get_execution(arn)
         assert stopped is not None
         return stopped
@@ -245,12 +319,37 @@ class DurableRuntime:
             self.store.put_inbox(arn, _inbox_key(key, entry), entry)
         self.queue.send(messages.decide(arn))
 
-    # ------------------------------------------------------------------ the two workers
+    def history(self, arn: str) -> list[dict[str, Any]]:
+        """An execution's history: what the store holds, and the events of its last commit a
+        crash may have kept from being written there yet."""
+        events = self.store.history(arn)
+        record = self.store.get_execution(arn)
+        if record is not None and record.outbox:
+            known = {int(event["id"]) for event in events}
+            missing = [dict(e) for e in record.outbox if int(e["id"]) not in known]
+            if missing:
+                events = sorted([*events, *missing], key=lambda event: int(event["id"]))
+        return events
 
-    def handle(self, message: Message) -> None:
-        """Process one work message: a decision, a task, or a delayed task outcome."""
+    # ------------------------------------------------------------------ the workers
+
+    def handle(self, message: Message, attempt: int = 1) -> None:
+        """Process one work message: a decision, a task, or a delayed task outcome.
+
+        ``attempt`` counts the deliveries of this message (SQS's receive count). A decision
+        that fails for an unexpected reason raises (the message comes back) until its
+        :data:`DECISION_ATTEMPTS`-th attempt, which ends the execution with ``States.Runtime``
+        instead: nothing an execution holds can wedge it.
+        """
         if message["kind"] == "decide":
-            self.decide(message["arn"], message.get("wake_ms"))
+            try:
+                self.decide(message["arn"], message.get("wake_ms"))
+            except Exception as problem:
+                if attempt < DECISION_ATTEMPTS:
+                    raise
+                _log.exception("decision of %s failed %d times", message["arn"], attempt)
+                cause = _WEDGED_CAUSE.format(problem=_describe(problem), attempts=attempt)
+                self.end_abnormally(message["arn"], S.FAILED, "States.Runtime", cause)
         elif message["kind"] == "task":
             self.run_task(message["arn"], message["key"], message["command"])
         elif message["kind"] == "deliver":
@@ -259,18 +358,20 @@ class DurableRuntime:
             assert_never(message)
 
     def decide(self, arn: str, wake_ms: int | None = None) -> None:
-        """Advance one execution by what its inbox and its due timers hold.
+        """Advance one execution by what its inbox and its due timers hold; with nothing to
+        deliver, look after its tasks that are due (see the module doc).
 
         ``wake_ms`` marks a wake-up message (see :meth:`_arm`): with nothing to do, only the one
-        for the execution's current wake-up time arms the next, so stale ones die out. Tasks
-        unanswered for ``redispatch_after_ms`` are sent again.
+        for the execution's current wake-up time arms the next, so stale ones die out.
         """
+        self.counters.decisions += 1
         for _ in range(COMMIT_ATTEMPTS):
             record = self.store.get_execution(arn)
             if record is None:
                 return
             self._flush(record)
             if record.status != S.RUNNING:
+                self._notify_parent(record)
                 return
             now = self.clock.now_ms()
             inbox = self.store.inbox(arn)
@@ -286,10 +387,11 @@ class DurableRuntime:
             due = sorted((at, key) for key, at in record.timers.items() if at <= now)
             events.extend({"type": "timer", "key": key} for _, key in due)
             if not events:
-                resent = self._redispatch_overdue(record, now)
-                if resent is None:
+                looked_after = self._look_after_tasks(record, now)
+                if looked_after is None:
+                    self.counters.commit_conflicts += 1
                     continue  # lost the race to commit: look again
-                if not resent and wake_ms is not None and wake_ms == record.wake_ms:
+                if not looked_after and wake_ms is not None and wake_ms == record.wake_ms:
                     self._arm(record, now)
                 return
             machine_record = self.machine_record_of(record)
@@ -300,34 +402,53 @@ class DurableRuntime:
             transition = step(self.machine(machine_record), snapshot, events, now)
             for _, key in due:
                 record.timers.pop(key, None)
-            for entry in inbox.values():
-                key = str(entry.get("key", ""))
-                if entry.get("type") in _ANSWERS:
-                    record.tasks.pop(key, None)
-                if entry.get("type") in _ANSWERS or entry.get("type") in _STEP_SUFFIXES:
-                    # Answered, or now waiting for a callback or a worker: no longer in flight.
-                    record.task_sent_ms.pop(key, None)
+            answered = self._take_inbox(record, inbox.values(), now)
             record.version = expected + 1
             self._apply(record, transition, now)
             if self.store.commit(record, expected):
-                self._follow_up(record, transition, consumed=tuple(inbox))
+                self.counters.commits += 1
+                self.counters.transitions += len(transition.history)
+                self._follow_up(record, transition, consumed=tuple(inbox), answered=answered)
                 return
+            self.counters.commit_conflicts += 1
         # Lost every race: another worker is advancing this execution; it will see our inbox.
 
     def run_task(self, arn: str, key: str, command: TaskWork) -> None:
         """Carry out a task command and deliver its outcome (at least once; first result
-        wins)."""
+        wins). A task another worker holds is left to it; one whose holder's lease ended is
+        taken over, unless its answer is already in."""
         record = self.store.get_execution(arn)
         if record is None or record.status != S.RUNNING or key not in record.tasks:
             return
+        now = self.clock.now_ms()
+        lease = self.timing.claim_lease_ms
+        # One claim per attempt: a duplicate of this message, here or in another process,
+        # finds the task held.
+        holder = f"{self.owner}/{uuid.uuid4().hex[:12]}"
+        claim = self.store.claim_task(arn, key, holder, now + lease, now)
+        if claim == "refused":
+            self.counters.duplicates_dropped += 1
+            return
+        if claim == "taken_over":
+            self.counters.takeovers += 1
+            answers = self.store.inbox(arn)
+            if key in answers or any(entry.startswith(key + "#") for entry in answers):
+                return  # its worker answered before it died
         if command["type"] != "invoke":
-            answer = self.tasks.carry_out(command, self.identity.region)
+            with self._holding(arn, key, holder):
+                answer = self.tasks.carry_out(command, self.identity.region)
             self.store.put_inbox(arn, key, answer)
             self.queue.send(messages.decide(arn))
             return
-        now = self.clock.now_ms()
-        outcome = self.tasks.run(command, now)
+        started = time.monotonic()
+        with self._holding(arn, key, holder):
+            outcome = self.tasks.run(command, now)
+        self.counters.tasks_run += 1
+        self.counters.task_milliseconds += round((time.monotonic() - started) * 1000)
         finished = now + round(outcome.duration_seconds * 1000)
+        if finished > self.clock.now_ms():
+            # A simulated duration: the outcome arrives later; hold the task until then.
+            self.store.claim_task(arn, key, holder, finished + lease, self.clock.now_ms())
         for event in outcome.events(key):
             delay = 0 if event["type"] in _STEP_SUFFIXES else finished - self.clock.now_ms()
             if delay > 0:
@@ -341,32 +462,111 @@ class DurableRuntime:
         self.store.put_inbox(arn, _inbox_key(key, event), event)
         self.queue.send(messages.decide(arn))
 
-    def recover(self) -> int:
-        """Resume every RUNNING execution after a restart: a decision for each (it delivers its
-        inbox and re-arms its timers), and its tasks in flight sent again (a task's side effect
-        is at-least-once; its key lets the result be taken once). Returns how many."""
-        running = self.store.running_executions()
-        for arn in running:
-            record = self.store.get_execution(arn)
-            if record is None:
-                continue
-            for key, command in record.tasks.items():
-                # A callback already submitted waits for its answer, not for a new call; an
-                # activity task is queued again for its workers (that queue was in memory).
-                if key in record.task_sent_ms or command.get("activity"):
-                    self.queue.send(messages.run_task(arn, messages.parse_task_work(command)))
-            # As a wake-up for its current time: it re-arms the execution's timers.
-            self.queue.send(messages.decide(arn, record.wake_ms))
-        return len(running)
-
     def sweep(self) -> int:
-        """Re-send decisions for executions whose wake-up time passed; returns how many."""
+        """Send a decision to every execution whose wake-up time passed; returns how many."""
         due = self.store.due_executions(self.clock.now_ms())
         for arn in due:
             self.queue.send(messages.decide(arn))
         return len(due)
 
+    def recover(self) -> int:
+        """Resume every RUNNING execution after a restart of a single-process deployment
+        (``asl serve --state``): nothing else can be running its tasks, so their claims are
+        dropped, each execution delivers its inbox, and the tasks still unanswered are sent
+        again at once. Returns how many executions there were."""
+        running = self.store.running_executions()
+        for arn in running:
+            record = self.store.get_execution(arn)
+            if record is None:
+                continue
+            self.store.delete_task_claims(arn, list(record.tasks))
+            self.decide(arn)
+            record = self.store.get_execution(arn)
+            if record is None or record.status != S.RUNNING:
+                continue
+            self._look_after_tasks(record, self.clock.now_ms(), everything=True)
+            # As a wake-up for its current time: it re-arms the execution's timers.
+            self.queue.send(messages.decide(arn, record.wake_ms))
+        return len(running)
+
+    def end_abnormally(
+        self,
+        arn: str,
+        status: str,
+        error: str | None,
+        cause: str | None,
+        *,
+        reason: str = "",
+    ) -> None:
+        """End a running execution without the core — for one no decision can advance (it
+        fails with ``error``) or stop (it is aborted): its last event is ``ExecutionFailed``
+        or ``ExecutionAborted``, its snapshot is dropped."""
+        for _ in range(COMMIT_ATTEMPTS):
+            record = self.store.get_execution(arn)
+            if record is None or record.status != S.RUNNING:
+                return
+            now = self.clock.now_ms()
+            self._flush(record)
+            event_id = int(record.snapshot.get("next_event_id", 1))
+            kind = "ExecutionAborted" if status == S.ABORTED else "ExecutionFailed"
+            details_key = (
+                "executionAbortedEventDetails"
+                if status == S.ABORTED
+                else ("executionFailedEventDetails")
+            )
+            event = {
+                "timestamp": now,
+                "type": kind,
+                "id": event_id,
+                "previousEventId": event_id - 1,
+                details_key: failure_details(error, cause),
+            }
+            expected = record.version
+            record.version = expected + 1
+            record.status, record.error, record.cause = status, error, cause
+            record.stop_ms = now
+            record.output_text = None
+            record.outbox = [event]
+            record.snapshot = {
+                "format": S.FORMAT_VERSION,
+                "status": status,
+                "next_event_id": event_id + 1,
+                "execution": record.snapshot.get("execution", {}),
+                "error": error,
+                "cause": cause,
+                "stop_ms": now,
+            }
+            record.timers, record.tasks, record.task_due_ms, record.children = {}, {}, {}, {}
+            record.wake_ms = None
+            if self.store.commit(record, expected):
+                self.counters.abandoned += 1
+                _log.error("ended %s as %s: %s %s", arn, status, error, reason or cause)
+                self.store.append_history(arn, record.outbox)
+                self._notify_parent(record)
+                return
+
     # ------------------------------------------------------------------ internals
+
+    def _take_inbox(self, record: ExecutionRecord, entries: Any, now: int) -> list[str]:
+        """Update the record's task bookkeeping for the inbox entries a decision delivers;
+        returns the keys of the tasks they answered."""
+        answered: list[str] = []
+        for entry in entries:
+            key = str(entry.get("key", ""))
+            kind = entry.get("type")
+            if kind in _ANSWERS:
+                record.tasks.pop(key, None)
+                record.task_due_ms.pop(key, None)
+                record.children.pop(key, None)
+                answered.append(key)
+            elif kind == "task_submitted" and isinstance(entry.get("child"), str):
+                # A .sync task waiting for a child execution of this deployment.
+                record.children[key] = entry["child"]
+                record.task_due_ms[key] = now + self.timing.child_check_ms
+            elif kind in _STEP_SUFFIXES:
+                # Now waiting for a callback or a worker: only its timeouts end the wait.
+                record.task_due_ms.pop(key, None)
+        return answered
 
     def _apply(self, record: ExecutionRecord, transition: Transition, now: int) -> None:
         snapshot = transition.snapshot
@@ -376,75 +576,146 @@ class DurableRuntime:
         for command in transition.commands:
             if command["type"] == "timer":
                 record.timers[command["key"]] = int(command["at_ms"])
-            else:
-                record.tasks[command["key"]] = dict(command)
-                record.task_sent_ms[command["key"]] = now
+                continue
+            if command["type"] == "invoke":
+                self._number_invocation(record, command)
+            record.tasks[command["key"]] = dict(command)
+            record.task_due_ms[command["key"]] = now + self.timing.dispatch_grace_ms
         if record.status != S.RUNNING:
             record.stop_ms = snapshot.get("stop_ms") or now
             record.output_text = snapshot.get("output_text")
             record.error = snapshot.get("error")
             record.cause = snapshot.get("cause")
-            record.timers = {}
-            record.tasks = {}
+            record.timers, record.tasks, record.children = {}, {}, {}
         live = [key for key in record.timers if key in snapshot.get("waits", {})]
         record.timers = {key: record.timers[key] for key in live}
-        record.task_sent_ms = {
-            key: sent for key, sent in record.task_sent_ms.items() if key in record.tasks
+        record.task_due_ms = {
+            key: due for key, due in record.task_due_ms.items() if key in record.tasks
         }
         self._set_wake(record)
 
+    @staticmethod
+    def _number_invocation(record: ExecutionRecord, command: InvokeTask) -> None:
+        """Number the invocations of each state in the order they are made (mock test cases
+        answer by invocation number, across retries and Map iterations)."""
+        state = command["state"]
+        command["invocation"] = record.invocations.get(state, 0)
+        record.invocations[state] = command["invocation"] + 1
+
     def _set_wake(self, record: ExecutionRecord) -> None:
         """The next time the execution needs a decision: its first timer, or its first task
-        that would be overdue."""
-        times = list(record.timers.values())
-        times.extend(sent + self.redispatch_after_ms for sent in record.task_sent_ms.values())
+        due a look."""
+        times = [*record.timers.values(), *record.task_due_ms.values()]
         record.wake_ms = min(times) if times else None
 
-    def _redispatch_overdue(self, record: ExecutionRecord, now: int) -> bool | None:
-        """Send again the tasks unanswered for too long (their message presumed lost): True if
-        some were, False if none are overdue, None if another worker committed first."""
-        overdue = [
+    def _look_after_tasks(
+        self, record: ExecutionRecord, now: int, *, everything: bool = False
+    ) -> bool | None:
+        """Look at the tasks that are due (all of them with ``everything``): send again those
+        nobody holds, push back those held, deliver the ends of child executions. True if any
+        was due, False if none, None if another worker committed first."""
+        due = [
             key
-            for key, sent in record.task_sent_ms.items()
-            if sent + self.redispatch_after_ms <= now and key in record.tasks
+            for key, at in record.task_due_ms.items()
+            if (everything or at <= now) and key in record.tasks
         ]
-        if not overdue:
+        if not due:
             return False
+        claims = self.store.task_claims(record.arn)
+        resend: list[str] = []
+        for key in due:
+            child = record.children.get(key)
+            if child is not None:
+                record.task_due_ms[key] = now + self.timing.child_check_ms
+                self._check_child(record, key, child)
+                continue
+            claim = claims.get(key)
+            if claim is not None and claim[1] >= now:
+                record.task_due_ms[key] = claim[1] + 1  # held: look again when its lease ends
+            else:
+                record.task_due_ms[key] = now + self.timing.dispatch_grace_ms
+                resend.append(key)
         expected = record.version
-        for key in overdue:
-            record.task_sent_ms[key] = now
         record.version = expected + 1
         record.outbox = []
         self._set_wake(record)
         if not self.store.commit(record, expected):
             return None
-        for key in overdue:
-            command = record.tasks[key]
-            token = command.get("task_token")
-            if token:
-                self.store.put_task_token(str(token), record.arn, key)
-            self.queue.send(messages.run_task(record.arn, messages.parse_task_work(command)))
+        for key in resend:
+            self.counters.redispatches += 1
+            _log.warning("task %s of %s was not taken: sending it again", key, record.arn)
+            self._send_task(record.arn, messages.parse_task_work(record.tasks[key]))
         self._arm(record, now)
         return True
+
+    def _check_child(self, record: ExecutionRecord, key: str, child_arn: str) -> None:
+        child = self.store.get_execution(child_arn)
+        if child is None or child.status == S.RUNNING or child.parent is None:
+            return
+        outcome = sync_outcome(child, key, int(child.parent.get("sync_version", 1)))
+        if self.store.put_inbox(record.arn, key, outcome):
+            self.queue.send(messages.decide(record.arn))
+
+    def _notify_parent(self, record: ExecutionRecord) -> None:
+        """An ended child tells the ``.sync`` task that waits for it (first write wins)."""
+        parent = record.parent
+        if parent is None or record.status == S.RUNNING:
+            return
+        key = str(parent["key"])
+        outcome = sync_outcome(record, key, int(parent.get("sync_version", 1)))
+        if self.store.put_inbox(str(parent["arn"]), key, outcome):
+            self.queue.send(messages.decide(str(parent["arn"])))
+
+    def _send_task(self, arn: str, command: TaskWork) -> None:
+        if command["type"] == "invoke" and "task_token" in command:
+            self.store.put_task_token(command["task_token"], arn, command["key"])
+        self.queue.send(messages.run_task(arn, command))
+
+    @contextmanager
+    def _holding(self, arn: str, key: str, holder: str) -> Iterator[None]:
+        """Renew ``holder``'s claim on a task while it runs (a third of a lease apart)."""
+        done = threading.Event()
+        lease = self.timing.claim_lease_ms
+
+        def renew() -> None:
+            while not done.wait(lease / 3000):
+                now = self.clock.now_ms()
+                try:
+                    self.store.claim_task(arn, key, holder, now + lease, now)
+                except Exception:
+                    _log.warning("renewing the claim on %s of %s failed", key, arn)
+
+        renewer = threading.Thread(target=renew, name="asl-claim", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
 
     def _flush(self, record: ExecutionRecord) -> None:
         if record.outbox:
             self.store.append_history(record.arn, record.outbox)
 
     def _follow_up(
-        self, record: ExecutionRecord, transition: Transition, consumed: tuple[str, ...]
+        self,
+        record: ExecutionRecord,
+        transition: Transition,
+        consumed: tuple[str, ...],
+        answered: list[str] | None = None,
     ) -> None:
         self.store.append_history(record.arn, record.outbox)
         if consumed:
             self.store.delete_inbox(record.arn, list(consumed))
+        if answered:
+            self.store.delete_task_claims(record.arn, answered)
         for command in transition.commands:
-            if command["type"] == "timer":
-                continue
-            if command["type"] == "invoke" and "task_token" in command:
-                self.store.put_task_token(command["task_token"], record.arn, command["key"])
-            self.queue.send(messages.run_task(record.arn, command))
+            if command["type"] != "timer":
+                self._send_task(record.arn, command)
         if record.status == S.RUNNING:
             self._arm(record, self.clock.now_ms())
+        else:
+            self._notify_parent(record)
 
     def _arm(self, record: ExecutionRecord, now: int) -> None:
         """Send the wake-up message for the execution's next wake-up time. It names that time:
@@ -456,11 +727,18 @@ class DurableRuntime:
         self.queue.send(messages.decide(record.arn, record.wake_ms), delay)
 
 
+def _describe(problem: BaseException) -> str:
+    if isinstance(problem, RecursionError):
+        return "a value is nested too deeply to be processed"
+    return f"{type(problem).__name__}: {problem}"[:500]
+
+
 class Worker:
     """Pulls messages from a :class:`~interpreter.adapters.memory.MemoryQueue` and runs them.
 
     On a virtual clock :meth:`run_until_idle` jumps time to each due message in turn; on a real
-    clock :meth:`start` runs the loop on background threads until :meth:`stop`.
+    clock :meth:`start` runs the loop on background threads until :meth:`stop`. A message that
+    fails comes back a second later, as SQS redelivers it, and counts its attempts.
     """
 
     def __init__(self, runtime: DurableRuntime, queue: Any, clock: Any) -> None:
@@ -469,6 +747,8 @@ class Worker:
         self.clock = clock
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._attempts: dict[str, int] = {}
+        self._attempts_lock = threading.Lock()
 
     @property
     def virtual(self) -> bool:
@@ -476,7 +756,19 @@ class Worker:
         return hasattr(self.clock, "advance_to")
 
     def _handle(self, raw: Mapping[str, Any]) -> None:
-        self.runtime.handle(messages.parse_message(raw))
+        message = messages.parse_message(raw)
+        identity = json.dumps(raw, sort_keys=True)
+        with self._attempts_lock:
+            attempt = self._attempts.get(identity, 0) + 1
+            self._attempts[identity] = attempt
+        try:
+            self.runtime.handle(message, attempt)
+        except Exception:
+            _log.exception("work message failed (attempt %d): %s", attempt, identity[:300])
+            self.queue.send(raw, 1000)  # back to the queue, as SQS redelivers it
+            return
+        with self._attempts_lock:
+            self._attempts.pop(identity, None)
 
     def run_until_idle(self, until: Callable[[], bool] | None = None) -> None:
         """Process every message, advancing a virtual clock, until the queue is empty."""
@@ -511,8 +803,4 @@ class Worker:
                 wait_s = 0.5 if due is None else max(0.0, (due - self.clock.now_ms()) / 1000)
                 self.queue.wait(min(wait_s, 0.5))
                 continue
-            try:
-                self._handle(message)
-            except Exception:  # a failed message goes back to the queue, as SQS redelivers
-                time.sleep(0.05)
-                self.queue.send(message, 1000)
+            self._handle(message)

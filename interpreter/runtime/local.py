@@ -140,6 +140,7 @@ class LocalRunner:
         history: list[dict[str, Any]] = []
         due: list[tuple[int, int, Event]] = []
         sequence = itertools.count()
+        invocations: dict[str, int] = {}
 
         def absorb(transition: Transition, events: list[Event] | None) -> S.Snapshot:
             if recorder is not None:
@@ -149,7 +150,7 @@ class LocalRunner:
                 for event in transition.history:
                     on_event(event)
             for command in transition.commands:
-                self._dispatch(command, now_ms, due, sequence)
+                self._dispatch(command, now_ms, due, sequence, invocations)
             if self.store_snapshots:
                 stored: S.Snapshot = json.loads(json.dumps(transition.snapshot))
                 return stored
@@ -200,6 +201,7 @@ class LocalRunner:
         now_ms: int,
         due: list[tuple[int, int, Event]],
         sequence: Iterable[int],
+        invocations: dict[str, int],
     ) -> None:
         counter = iter(sequence)
         if command["type"] == "timer":
@@ -209,7 +211,10 @@ class LocalRunner:
             event = self.tasks.carry_out(command, self.region)
             heapq.heappush(due, (now_ms, next(counter), event))
         elif command["type"] == "invoke":
-            outcome = self.tasks.run(command, now_ms)
+            # Each state's invocations are numbered in order (mock test cases answer by number).
+            number = invocations.get(command["state"], 0)
+            invocations[command["state"]] = number + 1
+            outcome = self.tasks.run({**command, "invocation": number}, now_ms)
             if self.clock == "real":
                 finished_ms = max(now_ms, self._now_ms())
             else:

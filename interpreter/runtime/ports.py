@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
-from interpreter.core.messages import Event, InvokeTask, Message
+from interpreter.core.messages import Event, InvokeTask, Message, TaskSubmitted
 from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
 
@@ -49,6 +49,9 @@ class TaskOutcome:
     activity_scheduled: bool = False
     #: The worker that took an activity task (``ActivityStarted``), when one did.
     worker_name: str | None = None
+    #: The child execution a ``.sync`` task started in this deployment: it tells the task when
+    #: it ends (the outcome waits for that, as it waits for a callback).
+    child_execution: str | None = None
 
     def as_event(self, key: str) -> Event:
         """The core event that delivers this outcome's completion for task ``key``."""
@@ -67,7 +70,14 @@ class TaskOutcome:
         elif self.submitted_output is not None or (
             self.awaiting_callback and not self.activity_scheduled
         ):
-            events.append({"type": "task_submitted", "key": key, "output": self.submitted_output})
+            submitted: TaskSubmitted = {
+                "type": "task_submitted",
+                "key": key,
+                "output": self.submitted_output,
+            }
+            if self.child_execution is not None:
+                submitted["child"] = self.child_execution
+            events.append(submitted)
         if not self.awaiting_callback:
             events.append(self.as_event(key))
         return events
@@ -105,6 +115,10 @@ class ResultSink(Protocol):
         ...
 
 
+#: What :meth:`Store.claim_task` answers.
+Claim: TypeAlias = Literal["granted", "taken_over", "refused"]
+
+
 @dataclass(slots=True)
 class StateMachineRecord:
     """A created state machine (CreateStateMachine)."""
@@ -133,9 +147,10 @@ class ExecutionRecord:
     """The one item that holds an execution's state; ``version`` orders its commits.
 
     ``snapshot`` is the core's snapshot (plain JSON). ``timers`` maps pending timer keys to
-    their due time; ``tasks`` holds the invoke commands dispatched and not yet answered, so a
-    lost task message can be sent again (the task's key makes that harmless). ``outbox`` holds
-    the history events of the last commit until they are written where history is read.
+    their due time; ``tasks`` holds the task commands dispatched and not yet answered, so a
+    lost task message can be sent again (the task's key and its claim make that harmless).
+    ``outbox`` holds the history events of the last commit until they are written where history
+    is read (readers merge it: see :meth:`DurableRuntime.history`).
     """
 
     arn: str
@@ -153,17 +168,37 @@ class ExecutionRecord:
     output_text: str | None = None
     error: str | None = None
     cause: str | None = None
-    #: When the execution next needs a decision (its earliest timer), for the sweep.
+    #: When the execution next needs a decision (its earliest timer or task check), for the
+    #: sweep.
     wake_ms: int | None = None
     #: The state machine revision the execution runs (see StateMachineRecord.revision_id).
     state_machine_revision: str = ""
-    #: When each task still in the hands of the task runner was (last) sent, by key: a task
-    #: whose message was lost (a crash between a commit and its send) is sent again once it is
-    #: overdue. Callbacks and activity tasks leave it once submitted or scheduled.
-    task_sent_ms: dict[str, int] = field(default_factory=dict)
+    #: When the runtime next looks at each task still in the hands of the task runner, by key:
+    #: a task nobody took by then (its message lost in a crash between a commit and its send)
+    #: is sent again; one whose worker's claim ended (the worker died) too; one that waits for
+    #: a child execution looks at the child. Callbacks and activity tasks leave it once
+    #: submitted or scheduled: only their timeouts end their wait.
+    task_due_ms: dict[str, int] = field(default_factory=dict)
+    #: How many times each state has invoked its resource so far (mock test cases answer by
+    #: invocation number, across retries and Map iterations).
+    invocations: dict[str, int] = field(default_factory=dict)
     #: The version (and the alias) StartExecution named, if it named one.
     version_arn: str = ""
     alias_arn: str = ""
+    #: The Step Functions Local mock test case the execution runs (``<arn>#<TestCase>``).
+    test_case: str = ""
+    #: The task of another execution that started this one and waits for its end (``.sync``):
+    #: ``{"arn", "key", "sync_version"}``.
+    parent: dict[str, Any] | None = None
+    #: The child executions tasks of this one wait for (``.sync``), by task key.
+    children: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> ExecutionRecord:
+        """A record from its stored form; members an earlier version stored and this one no
+        longer has are left out."""
+        known = cls.__dataclass_fields__
+        return cls(**{name: value for name, value in document.items() if name in known})
 
 
 class Store(Protocol):
@@ -256,6 +291,33 @@ class Store(Protocol):
 
     def list_activities(self) -> list[tuple[str, str, int]]:
         """Every activity as ``(arn, name, created_ms)``, oldest first."""
+        ...
+
+    def claim_task(self, arn: str, key: str, owner: str, until_ms: int, now_ms: int) -> Claim:
+        """Hold task ``key`` of execution ``arn`` for ``owner`` until ``until_ms``: ``granted``
+        when nobody holds it or ``owner`` does (a renewal), ``taken_over`` when its holder's
+        lease ended before ``now_ms``, else ``refused``. A duplicated task message finds the
+        task held and does nothing; a task whose worker died is taken over once its lease
+        ends."""
+        ...
+
+    def task_claims(self, arn: str) -> dict[str, tuple[str, int]]:
+        """The claims on an execution's tasks: key -> ``(owner, until_ms)``."""
+        ...
+
+    def delete_task_claims(self, arn: str, keys: Sequence[str]) -> None:
+        """Forget the claims of answered tasks."""
+        ...
+
+    def put_activity_task(
+        self, activity_arn: str, token: str, input_text: str, created_ms: int
+    ) -> None:
+        """Queue a scheduled activity task for the activity's workers."""
+        ...
+
+    def take_activity_task(self, activity_arn: str) -> tuple[str, str] | None:
+        """Remove and return the oldest waiting task of an activity: ``(token, input text)``
+        (each task goes to one caller)."""
         ...
 
 

@@ -410,14 +410,16 @@ def test_a_lost_task_message_is_sent_again_once_overdue() -> None:
     assert lost["kind"] == "task"
     record = deployment.store.get_execution(started.arn)
     assert record is not None
-    assert record.wake_ms == START_MS + deployment.runtime.redispatch_after_ms
-    # The execution's own wake-up brings the task back when it is overdue, and only then.
+    grace = deployment.runtime.timing.dispatch_grace_ms
+    assert record.wake_ms == START_MS + grace
+    # The execution's own wake-up brings the task back when nobody took it in time (seconds,
+    # not hours), and only then.
     deployment.worker.run_until_idle()
     record = deployment.store.get_execution(started.arn)
     assert record is not None
     assert record.status == "SUCCEEDED"
     assert calls == [{}]
-    assert record.stop_ms == START_MS + deployment.runtime.redispatch_after_ms
+    assert record.stop_ms == START_MS + grace
 
 
 def test_a_waiting_callback_is_not_called_again() -> None:
@@ -446,7 +448,7 @@ def test_a_waiting_callback_is_not_called_again() -> None:
     )
     started = deployment.runtime.start_execution(machine, "e", "{}", {})
     deployment.worker.run_until_idle()
-    deployment.clock.advance_to(START_MS + 10 * deployment.runtime.redispatch_after_ms)
+    deployment.clock.advance_to(START_MS + 3_600_000)
     deployment.runtime.sweep()
     deployment.runtime.recover()
     deployment.worker.run_until_idle()

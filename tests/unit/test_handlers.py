@@ -185,7 +185,11 @@ def test_the_sweep_resends_overdue_decisions(deployment: dict[str, Any]) -> None
     assert [entry["status"] for entry in listed["executions"]] == ["SUCCEEDED"]
 
 
-def test_activity_tasks_fail_at_once_rather_than_hang(deployment: dict[str, Any]) -> None:
+def test_activity_workers_take_tasks_through_the_api_function(
+    deployment: dict[str, Any],
+) -> None:
+    # The worker function schedules the task in the table; GetActivityTask on the API function
+    # (another process on AWS) hands it out; SendTaskSuccess completes it.
     _, activity = _call("CreateActivity", {"name": "review"})
     definition = {
         "StartAt": "Review",
@@ -195,9 +199,24 @@ def test_activity_tasks_fail_at_once_rather_than_hang(deployment: dict[str, Any]
         "CreateStateMachine",
         {"name": "reviews", "definition": json.dumps(definition), "roleArn": ROLE},
     )
-    _, started = _call("StartExecution", {"stateMachineArn": created["stateMachineArn"]})
+    _, started = _call(
+        "StartExecution", {"stateMachineArn": created["stateMachineArn"], "input": '{"doc": 7}'}
+    )
+    _drain(deployment)
+    status, task = _call(
+        "GetActivityTask", {"activityArn": activity["activityArn"], "workerName": "w1"}
+    )
+    assert status == 200
+    assert json.loads(task["input"]) == {"doc": 7}
+    _call("SendTaskSuccess", {"taskToken": task["taskToken"], "output": '{"ok": true}'})
     _drain(deployment)
     _, described = _call("DescribeExecution", {"executionArn": started["executionArn"]})
-    assert described["status"] == "FAILED"
-    assert described["error"] == "States.Runtime"
-    assert "not served by this deployment" in described["cause"]
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"ok": True}
+    _, history = _call("GetExecutionHistory", {"executionArn": started["executionArn"]})
+    types = [event["type"] for event in history["events"]]
+    assert types[types.index("ActivityScheduled") : types.index("ActivitySucceeded") + 1] == [
+        "ActivityScheduled",
+        "ActivityStarted",
+        "ActivitySucceeded",
+    ]

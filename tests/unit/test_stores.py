@@ -124,6 +124,34 @@ def test_inboxes_history_tokens_and_activities(store: Store) -> None:
     assert store.list_activities() == []
 
 
+def test_task_claims_hold_until_their_lease_ends(store: Store) -> None:
+    arn = "arn:aws:states:us-east-1:1:execution:m:e"
+    assert store.claim_task(arn, "k", "worker-1", until_ms=1_000, now_ms=0) == "granted"
+    # A duplicated message in another worker finds it held.
+    assert store.claim_task(arn, "k", "worker-2", until_ms=2_000, now_ms=500) == "refused"
+    # Its holder renews it.
+    assert store.claim_task(arn, "k", "worker-1", until_ms=3_000, now_ms=900) == "granted"
+    assert store.task_claims(arn) == {"k": ("worker-1", 3_000)}
+    # Once the lease has ended, another worker takes it over (its holder died).
+    assert store.claim_task(arn, "k", "worker-2", until_ms=9_000, now_ms=3_001) == "taken_over"
+    assert store.claim_task(arn, "k", "worker-1", until_ms=9_500, now_ms=3_002) == "refused"
+    assert store.claim_task(arn, "other", "worker-1", until_ms=10, now_ms=0) == "granted"
+    store.delete_task_claims(arn, ["k"])
+    assert store.task_claims(arn) == {"other": ("worker-1", 10)}
+    assert store.task_claims("arn:aws:states:us-east-1:1:execution:m:none") == {}
+
+
+def test_activity_tasks_go_to_one_worker_oldest_first(store: Store) -> None:
+    activity = "arn:aws:states:us-east-1:1:activity:a"
+    assert store.take_activity_task(activity) is None
+    store.put_activity_task(activity, "t2", '{"n":2}', created_ms=20)
+    store.put_activity_task(activity, "t1", '{"n":1}', created_ms=10)
+    store.put_activity_task("arn:aws:states:us-east-1:1:activity:b", "tb", "{}", created_ms=5)
+    assert store.take_activity_task(activity) == ("t1", '{"n":1}')
+    assert store.take_activity_task(activity) == ("t2", '{"n":2}')
+    assert store.take_activity_task(activity) is None
+
+
 def _service(path: Path) -> StepFunctionsService:
     return local_service(
         clock="virtual", start_ms=START_MS, store=SqliteStore(path), activity_poll_seconds=0
