@@ -116,14 +116,11 @@ def aws_invokers(args: argparse.Namespace, *, callbacks: bool) -> list[Any]:
     endpoint = args.endpoint_url
 
     def clients(service_name: str, region: str, role_arn: str | None = None) -> Any:
+        # An endpoint (a moto server, LocalStack) serves every call as the operator: a Task's
+        # Credentials role is not assumed there.
         if endpoint is None:
             return default_client_factory(service_name, region, role_arn)
-        import boto3
-
-        # boto3's stubs overload client() per literal service name; ours is a variable.
-        return boto3.client(  # type: ignore[call-overload]
-            service_name, region_name=region, endpoint_url=endpoint
-        )
+        return default_client_factory(service_name, region, endpoint_url=endpoint)
 
     return [Boto3ServiceInvoker(clients, callbacks=callbacks)]
 

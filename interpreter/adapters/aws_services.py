@@ -45,7 +45,15 @@ from typing import Any, Final, Protocol
 
 import botocore.session
 from botocore import xform_name
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    NoCredentialsError,
+    ParamValidationError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
 from botocore.model import OperationModel, ServiceModel
 
 from interpreter.adapters import aws_shapes as shapes
@@ -73,21 +81,40 @@ class ClientFactory(Protocol):
         ...
 
 
-def default_client_factory(service_name: str, region: str, role_arn: str | None = None) -> Any:
-    """boto3's default credentials; with ``role_arn``, the credentials of that assumed role."""
+def client_config(service_name: str) -> Any:
+    """How long a task's call may take before it fails as the SDK's client-side error: a few
+    seconds to connect, a few quick retries of what the SDK retries (throttling, 5xx, a reset
+    connection), and for Lambda the longest invocation there is (15 minutes)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=5,
+        read_timeout=905 if service_name == "lambda" else 65,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+
+
+def default_client_factory(
+    service_name: str, region: str, role_arn: str | None = None, endpoint_url: str | None = None
+) -> Any:
+    """boto3's default credentials; with ``role_arn``, the credentials of that assumed role;
+    with ``endpoint_url``, every call goes there (a moto server, LocalStack)."""
     import boto3
 
-    if role_arn is None:
-        return boto3.client(service_name, region_name=region)  # type: ignore[call-overload]
-    sts = boto3.client("sts", region_name=region)
-    assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName="asl-interpreter")["Credentials"]
-    return boto3.client(  # type: ignore[call-overload]
-        service_name,
-        region_name=region,
-        aws_access_key_id=assumed["AccessKeyId"],
-        aws_secret_access_key=assumed["SecretAccessKey"],
-        aws_session_token=assumed["SessionToken"],
-    )
+    options: dict[str, Any] = {
+        "region_name": region,
+        "config": client_config(service_name),
+        "endpoint_url": endpoint_url,
+    }
+    if role_arn is not None:
+        sts = boto3.client("sts", region_name=region, endpoint_url=endpoint_url)
+        session = "asl-interpreter"
+        assumed = sts.assume_role(RoleArn=role_arn, RoleSessionName=session)["Credentials"]
+        options["aws_access_key_id"] = assumed["AccessKeyId"]
+        options["aws_secret_access_key"] = assumed["SecretAccessKey"]
+        options["aws_session_token"] = assumed["SessionToken"]
+    # boto3's stubs overload client() per literal service name; ours is a variable.
+    return boto3.client(service_name, **options)  # type: ignore[call-overload]
 
 
 class ServiceError(Exception):
@@ -125,6 +152,26 @@ class ServiceError(Exception):
             metadata.get("HostId") or None,
             error.get("QueryErrorCode"),
         )
+
+
+class ClientSideError(ServiceError):
+    """A call that never got the service's answer: no credentials, no connection, a timeout.
+    The SDK for Java reports these as ``SdkClientException``, and Step Functions names them
+    after the service (``Lambda.SdkClientException``), so Retry and Catch see them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("SdkClientException", message, status=0)
+
+
+def client_side_error(problem: Exception) -> ClientSideError:
+    """The SDK for Java's wording for what went wrong before any answer came."""
+    if isinstance(problem, NoCredentialsError | PartialCredentialsError):
+        return ClientSideError(
+            f"Unable to load AWS credentials from any provider in the chain: {problem}"
+        )
+    if isinstance(problem, ReadTimeoutError | ConnectTimeoutError):
+        return ClientSideError(f"Unable to execute HTTP request: Read timed out ({problem})")
+    return ClientSideError(f"Unable to execute HTTP request: {problem}")
 
 
 class StepFunctionsBackend(Protocol):
@@ -246,7 +293,15 @@ def _missing_member_error(model: ServiceModel, missing: list[str]) -> ServiceErr
 _EXTENDED_REQUEST_ID_SERVICES: Final = frozenset({"s3", "s3control"})
 
 
+def _error_name(naming: shapes.ErrorNaming, model: ServiceModel, problem: ServiceError) -> str:
+    if isinstance(problem, ClientSideError):
+        return f"{naming.prefix}.{problem.code}"
+    return naming.error(model, problem.shape_code)
+
+
 def _sdk_cause(model: ServiceModel, problem: ServiceError) -> str:
+    if isinstance(problem, ClientSideError):
+        return problem.message
     detail = (
         f"Service: {shapes.sdk_service_name(model.service_id)}, Status Code: {problem.status}, "
         f"Request ID: {problem.request_id}"
@@ -261,6 +316,8 @@ def _sdk_cause(model: ServiceModel, problem: ServiceError) -> str:
 
 
 def _optimized_cause(spec: _Optimized, problem: ServiceError) -> str:
+    if isinstance(problem, ClientSideError):
+        return problem.message
     return (
         f"{problem.message} (Service: {spec.label}; Status Code: {problem.status}; "
         f"Error Code: {problem.code}; Request ID: {problem.request_id}; Proxy: null)"
@@ -384,16 +441,22 @@ class Boto3ServiceInvoker:
             return self.step_functions.call(
                 operation.name, arguments, now_ms=now_ms, role_arn=role_arn
             )
-        client = self.client(boto_service, region, role_arn)
-        method = getattr(client, xform_name(operation.name), None)
-        if method is None:  # pragma: no cover - operation names come from the same model
-            raise ServiceError("UnknownOperationException", f"Unknown operation {operation.name}")
         try:
+            client = self.client(boto_service, region, role_arn)
+            method = getattr(client, xform_name(operation.name), None)
+            if method is None:  # pragma: no cover - operation names come from the same model
+                raise ServiceError(
+                    "UnknownOperationException", f"Unknown operation {operation.name}"
+                )
             response: dict[str, Any] = method(**arguments)
         except ClientError as problem:
             raise ServiceError.from_client_error(problem) from None
         except ParamValidationError as problem:
             raise ServiceError("ValidationException", str(problem)) from None
+        except BotoCoreError as problem:
+            # No answer from the service (credentials, connection, timeout): the task fails
+            # with the SDK's client-side error, which Retry and Catch see, not a retried message.
+            raise client_side_error(problem) from None
         return response
 
     # -- aws-sdk:<service>:<action>
@@ -428,7 +491,7 @@ class Boto3ServiceInvoker:
                 role_arn=role_arn,
             )
         except ServiceError as problem:
-            return _failure(naming.error(model, problem.shape_code), _sdk_cause(model, problem))
+            return _failure(_error_name(naming, model, problem), _sdk_cause(model, problem))
         output = shapes.from_boto_response(operation, response)
         if resource.waits_for_task_token:
             return TaskOutcome(True, submitted_output=output, awaiting_callback=True)
@@ -461,7 +524,7 @@ class Boto3ServiceInvoker:
             )
         except ServiceError as problem:
             return _failure(
-                spec.naming.error(model, problem.shape_code), _optimized_cause(spec, problem)
+                _error_name(spec.naming, model, problem), _optimized_cause(spec, problem)
             )
         output = shapes.from_boto_response(operation, response)
         if resource.resource_type == "events":
@@ -506,7 +569,7 @@ class Boto3ServiceInvoker:
             except ServiceError as problem:
                 return TaskOutcome(
                     False,
-                    error=spec.naming.error(model, problem.shape_code),
+                    error=_error_name(spec.naming, model, problem),
                     cause=_optimized_cause(spec, problem),
                     submitted_output=started,
                 )
@@ -582,7 +645,7 @@ class Boto3ServiceInvoker:
             )
         except ServiceError as problem:
             return _failure(
-                spec.naming.error(model, problem.shape_code), _optimized_cause(spec, problem)
+                _error_name(spec.naming, model, problem), _optimized_cause(spec, problem)
             )
         body: Any = response.get("Payload")
         data: bytes = body.read() if hasattr(body, "read") else (body or b"")

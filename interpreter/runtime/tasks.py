@@ -11,6 +11,7 @@ to the item source and the result sink.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from typing import Any, Final, assert_never
 
@@ -26,6 +27,8 @@ from interpreter.core.messages import (
 )
 from interpreter.definition.resources import TaskResource, parse_task_resource
 from interpreter.runtime.ports import ItemSource, ResultSink, TaskInvoker, TaskOutcome
+
+_log = logging.getLogger("interpreter.runtime")
 
 _NO_S3: Final = (
     "No S3 client is configured for {field} in this local run: pass an invoker that can {ability} "
@@ -84,7 +87,17 @@ class TaskRunner:
         if resource.region is None:
             resource = dataclasses.replace(resource, region=self.region)
         for invoker in self.invokers:
-            outcome = invoker.invoke(resource, command, now_ms)
+            try:
+                outcome = invoker.invoke(resource, command, now_ms)
+            except Exception as problem:
+                _log.exception(
+                    "task of state %s in %s failed in %s",
+                    command["state"],
+                    command["execution"],
+                    type(invoker).__name__,
+                )
+                cause = f"{type(problem).__name__}: {problem}"[:32_768]
+                return TaskOutcome(False, error=TASK_FAILED, cause=cause)
             if outcome is not None:
                 return outcome
         return TaskOutcome(
