@@ -1,8 +1,8 @@
-"""``asl graph DEFINITION [--format mermaid|dot] [-o FILE]``: draw a state machine.
+"""``asl graph DEFINITION [--format mermaid|svg|dot] [-o FILE]``: draw a state machine.
 
-Mermaid (the default) for READMEs — GitHub renders ```` ```mermaid ```` blocks —, DOT for
-Graphviz users. The format defaults to the output file's suffix (``.dot``/``.gv``, anything
-else Mermaid).
+Mermaid (the default) for READMEs — GitHub renders ```` ```mermaid ```` blocks —, SVG for
+documents and browsers (no system package needed), DOT for Graphviz users. The format defaults
+to the output file's suffix (``.svg``, ``.dot``/``.gv``, anything else Mermaid).
 
 The definition is validated first, as ``asl validate`` validates it: exit status 1 with the
 diagnostics on stderr when it is invalid, 2 when it cannot be read or is not JSON.
@@ -17,20 +17,22 @@ from typing import Any, Final, TextIO
 
 from interpreter.cli_validate import EXIT_INVALID, EXIT_UNREADABLE, EXIT_VALID
 
-FORMATS: Final = ("mermaid", "dot")
-_SUFFIX_FORMATS: Final = {".dot": "dot", ".gv": "dot"}
+FORMATS: Final = ("mermaid", "svg", "dot")
+_SUFFIX_FORMATS: Final = {".svg": "svg", ".dot": "dot", ".gv": "dot"}
 
 
 def add_parser(commands: Any) -> None:
     """Register ``asl graph``."""
     parser: argparse.ArgumentParser = commands.add_parser(
         "graph",
-        help="draw a state machine (Mermaid or DOT)",
+        help="draw a state machine (Mermaid, SVG or DOT)",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("definition", help="the definition file (.asl.json), or - for stdin")
-    parser.add_argument("--format", choices=FORMATS, help="mermaid (default) or dot; see above")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="mermaid (default), svg or dot; see above"
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     parser.add_argument(
         "--type",

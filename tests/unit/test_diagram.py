@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
 from interpreter.cli import main
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.validation import validate_and_load
-from interpreter.diagram import labels
+from interpreter.diagram import labels, render
 from interpreter.diagram.dot import to_dot
+from interpreter.diagram.layout import Box, PlacedNode, PlacedScope, layout_diagram
 from interpreter.diagram.mermaid import to_mermaid
 from interpreter.diagram.model import Diagram, Scope, build_diagram
+from interpreter.diagram.svg import to_svg
+from interpreter.diagram.textsize import text_width
 
 SAMPLES = sorted(Path(__file__).parents[2].joinpath("samples").glob("*.asl.json"))
 
@@ -245,7 +250,7 @@ def graph(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
     return status, captured.out, captured.err
 
 
-@pytest.mark.parametrize("output_format", ["mermaid", "dot"])
+@pytest.mark.parametrize("output_format", ["mermaid", "dot", "svg"])
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda path: path.name)
 def test_asl_graph_renders_every_sample(
     path: Path, output_format: str, capsys: pytest.CaptureFixture[str]
@@ -282,3 +287,161 @@ def test_asl_graph_reports_invalid_definitions_as_asl_validate_does(
     status, out, err = graph(capsys, str(tmp_path / "missing.json"))
     assert (status, out) == (2, "")
     assert err.startswith("asl graph: cannot read")
+
+
+# ---------------------------------------------------------------- SVG
+
+
+LOOP = {
+    "StartAt": "Submit",
+    "States": {
+        "Submit": {"Type": "Pass", "Next": "Wait"},
+        "Wait": {"Type": "Wait", "Seconds": 5, "Next": "Poll"},
+        "Poll": {"Type": "Pass", "Next": "Done?"},
+        "Done?": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.done", "BooleanEquals": True, "Next": "Finish"}],
+            "Default": "Wait",
+        },
+        "Finish": {"Type": "Succeed"},
+    },
+}
+
+
+def all_placed(placed: PlacedScope) -> list[tuple[PlacedScope, PlacedNode]]:
+    found = []
+    for node in placed.nodes:
+        found.append((placed, node))
+        for _, inner in node.frames:
+            found.extend(all_placed(inner))
+    return found
+
+
+def overlap(a: Box, b: Box) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def on_border(point: tuple[float, float], box: Box) -> bool:
+    x, y = point
+    inside = box.x - 0.5 <= x <= box.x + box.w + 0.5 and box.y - 0.5 <= y <= box.y + box.h + 0.5
+    edge = min(abs(x - box.x), abs(x - box.x - box.w), abs(y - box.y), abs(y - box.y - box.h))
+    return inside and edge < 0.5
+
+
+@pytest.mark.parametrize("path", [*SAMPLES, "loop"], ids=lambda path: getattr(path, "name", path))
+def test_layout_keeps_nodes_and_labels_apart_and_edges_on_borders(path: Path | str) -> None:
+    diagram = diagram_of(LOOP if path == "loop" else Path(path).read_text("utf-8"))
+    scopes = {id(scope): scope for scope, _ in all_placed(layout_diagram(diagram))}
+    for scope in scopes.values():
+        boxes = {node.node.id: node.box for node in scope.nodes}
+        labels_ = [edge.label_box for edge in scope.edges if edge.label_box is not None]
+        everything = [*boxes.values(), *labels_]
+        for first, second in itertools.combinations(everything, 2):
+            assert not overlap(first, second), (first, second)
+        for edge in scope.edges:
+            assert on_border(edge.points[0], boxes[edge.edge.source]), edge
+            assert on_border(edge.points[-1], boxes[edge.edge.target]), edge
+        for box in everything:
+            assert box.x >= 0
+            assert box.y >= 0
+            assert box.x + box.w <= scope.width
+            assert box.y + box.h <= scope.height
+
+
+def test_layout_reads_top_down_from_start_at_even_through_a_loop() -> None:
+    placed = layout_diagram(diagram_of(LOOP))
+    y = {node.node.name or node.node.kind: node.box.y for node in placed.nodes}
+    assert y["start"] < y["Submit"] < y["Wait"] < y["Poll"] < y["Done?"] < y["Finish"] < y["end"]
+
+
+def test_group_nodes_hold_their_scopes_side_by_side() -> None:
+    placed = layout_diagram(sample("parallel-aggregation.asl.json"))
+    (lookups,) = [node for node in placed.nodes if node.node.name == "Lookups"]
+    frames = [frame for frame, _ in lookups.frames]
+    assert [inner.scope.label for _, inner in lookups.frames] == [
+        "Branch 1",
+        "Branch 2",
+        "Branch 3",
+    ]
+    for left, right in itertools.pairwise(frames):
+        assert left.x + left.w < right.x
+        assert left.y == right.y
+    for frame in frames:
+        assert frame.x + frame.w <= lookups.box.w
+        assert frame.y + frame.h <= lookups.box.h
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda path: path.name)
+def test_svg_is_well_formed_with_a_focusable_group_per_state(path: Path) -> None:
+    text = to_svg(diagram_of(path.read_text("utf-8")), path.stem)
+    root = ElementTree.fromstring(text)  # noqa: S314 - our own output, not untrusted input
+    namespace = "{http://www.w3.org/2000/svg}"
+    assert root.tag == f"{namespace}svg"
+    states = {
+        element.get("data-state"): element
+        for element in root.iter(f"{namespace}g")
+        if element.get("data-state") is not None
+    }
+    definition = json.loads(path.read_text("utf-8"))
+    assert set(states) == set(state_names(definition))
+    assert all(element.get("tabindex") == "0" for element in states.values())
+
+
+def state_names(definition: dict[str, Any]) -> list[str]:
+    names = []
+    for name, state in definition["States"].items():
+        names.append(name)
+        for branch in state.get("Branches", []):
+            names.extend(state_names(branch))
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            names.extend(state_names(processor))
+    return names
+
+
+def test_svg_dashes_catch_edges_and_labels_them() -> None:
+    text = to_svg(sample("order-processing.asl.json"))
+    catch = re.findall(r'<g class="asl-edge asl-edge-catch"[^>]*>(.*?)</g>', text)
+    assert len(catch) == 2
+    assert all('marker-end="url(#asl-arrow-catch)"' in edge for edge in catch)
+    assert ">OutOfStock</text>" in catch[0]
+    assert ".asl-edge-catch>path{stroke:#b3261e;stroke-dasharray:5 4}" in text
+    assert "<title>$.order.items[0] is present and $.order.total &gt; 0</title>" in text
+
+
+def test_text_widths_follow_the_font() -> None:
+    assert text_width("iiii", 13) < text_width("MMMM", 13)
+    assert text_width("Task", 13) < text_width("Task", 13, bold=True)
+    assert text_width("Task", 26) == 2 * text_width("Task", 13)
+    assert text_width("漢", 13) > text_width("a", 13)
+
+
+def test_asl_graph_svg(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = str(SAMPLES[0])
+    status, out, err = graph(capsys, source, "--format", "svg")
+    assert (status, err) == (0, "")
+    assert out.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert graph(capsys, source, "-o", str(tmp_path / "g.svg")) == (0, "", "")
+    assert (tmp_path / "g.svg").read_text("utf-8") == out
+
+
+CORPUS = Path(__file__).parents[1] / "conformance" / "cases"
+
+
+def test_every_valid_definition_of_the_corpus_renders_in_every_format() -> None:
+    seen: set[str] = set()
+    for path in sorted(CORPUS.rglob("*.json")):
+        case = json.loads(path.read_text("utf-8"))
+        definition = case.get("definition")
+        text = definition if isinstance(definition, str) else json.dumps(definition)
+        if not definition or text in seen:
+            continue
+        seen.add(text)
+        machine_type = case.get("state_machine_type") or "STANDARD"
+        parsed, diagnostics = validate_and_load(text, state_machine_type=machine_type)
+        if any(d.is_error for d in diagnostics) or not isinstance(parsed, dict):
+            continue
+        diagram = build_diagram(compile_state_machine(parsed), parsed)
+        for output_format in ("mermaid", "dot", "svg"):
+            assert render(diagram, output_format), path
+    assert len(seen) > 300
