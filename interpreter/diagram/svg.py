@@ -38,6 +38,7 @@ STYLE = """
 .asl-frame>rect{fill:none;stroke:#9ca3af;stroke-dasharray:4 3}
 .asl-frame>text{fill:#4b5563;font-size:11px}
 .asl-marker>circle,.asl-marker>rect{fill:#374151;stroke:none}
+.asl-marker>circle.asl-ring{fill:none;stroke:#374151;stroke-width:1.5}
 .asl-marker>text{fill:#ffffff;font-size:12px;font-weight:600}
 .asl-name{font-size:13px;font-weight:600}
 .asl-detail{font-size:11px;fill:#4b5563}
@@ -76,8 +77,9 @@ def to_svg(diagram: Diagram, name: str = "StateMachine", *, style: bool = True) 
 
 def _arrow(marker_id: str) -> str:
     return (
-        f'<marker id="{marker_id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>'
+        f'<marker id="{marker_id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
+        'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z"/></marker>'
     )
 
 
@@ -149,8 +151,7 @@ def _marker(kind: str, box: Box, *, top: bool) -> str:
         )
     radius = box.w / 2 if kind == START else box.w / 2 - 1
     ring = (
-        f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}" style="fill:none;'
-        'stroke:#374151;stroke-width:1.5"/>'
+        f'<circle class="asl-ring" cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}"/>'
         if kind == END
         else ""
     )
