@@ -115,7 +115,9 @@
       const last = index === items.length - 1;
       parts.push(last ? h("span", { "aria-current": "page" }, item[0]) : link(item[1], item[2], item[0]));
     });
-    fill(crumbs, ...(REPORT ? [h("span", { "aria-current": "page" }, "Run report")] : parts));
+    const reported = items.map((item, index) => [index ? h("span", { "aria-hidden": "true" }, "›") : null,
+      h("span", { "aria-current": index === items.length - 1 ? "page" : null }, item[0])]);
+    fill(crumbs, REPORT ? reported : parts);
   }
 
   function parseJson(text) {
