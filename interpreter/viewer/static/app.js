@@ -378,7 +378,7 @@
       h("div", { class: "head" }, h("h2", { id: "executions-title" }, "Executions"), h("div", { class: "actions" }, refresh)),
       h("div", { class: "filters" },
         h("div", {}, h("label", { for: "status-filter" }, "Status"), status),
-        h("div", {}, h("label", { for: "name-search" }, "Name"), search)),
+        h("div", {}, h("label", { for: "name-search" }, "Search by name"), search)),
       body);
   }
 
