@@ -445,3 +445,13 @@ def test_every_valid_definition_of_the_corpus_renders_in_every_format() -> None:
         for output_format in ("mermaid", "dot", "svg"):
             assert render(diagram, output_format), path
     assert len(seen) > 300
+
+
+def test_the_readmes_graph_is_what_asl_graph_draws(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = Path(__file__).parents[2].joinpath("README.md").read_text("utf-8")
+    block = re.search(r"```mermaid\n(.*?)```", readme, re.S)
+    assert block is not None
+    sample_path = Path(__file__).parents[2] / "samples" / "order-processing.asl.json"
+    status, out, _ = graph(capsys, str(sample_path))
+    assert status == 0
+    assert block.group(1) == out

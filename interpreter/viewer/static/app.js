@@ -865,7 +865,8 @@
         visit.exited ? [h("dt", {}, "Exited"), h("dd", {}, when(visit.exited.timestamp))] : null,
         h("dt", {}, visit.exited ? "Duration" : "So far"), h("dd", {}, duration(left - entered)),
         visit.attempts > 1 ? [h("dt", {}, "Attempts"), h("dd", {}, String(visit.attempts))] : null,
-        visit.scheduled?.resource ? [h("dt", {}, "Resource"), h("dd", { class: "mono" }, visit.scheduled.resource)] : null),
+        visit.scheduled?.resource ? [h("dt", {}, "Resource"), h("dd", { class: "mono" },
+          visit.scheduled.resourceType ? `${visit.scheduled.resourceType}:${visit.scheduled.resource}` : visit.scheduled.resource)] : null),
     ];
     if (retries.length) {
       body.push(h("h3", {}, `Retries (${retries.length})`), h("ol", { class: "retries" }, retries.map((failure) =>
