@@ -223,3 +223,45 @@ def test_a_run_report_draws_the_run_without_a_server(
     details = page.locator(".details").inner_text()
     assert "Variables assigned" in details
     assert "$destination" in details
+
+
+DISTRIBUTED = {
+    "StartAt": "Check",
+    "States": {
+        "Check": {
+            "Type": "Map",
+            "Label": "Items",
+            "ItemsPath": "$.items",
+            "ToleratedFailureCount": 5,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Sign",
+                "States": {
+                    "Sign": {
+                        "Type": "Choice",
+                        "Choices": [{"Variable": "$", "NumericLessThan": 0, "Next": "Negative"}],
+                        "Default": "Fine",
+                    },
+                    "Negative": {"Type": "Fail", "Error": "Negative"},
+                    "Fine": {"Type": "Pass", "End": True},
+                },
+            },
+            "End": True,
+        }
+    },
+}
+
+
+def test_a_distributed_map_shows_its_map_run(endpoint: Any, page: Any) -> None:
+    machine = endpoint.machine("distributed", DISTRIBUTED)
+    execution = endpoint.run(machine, {"items": [1, -2, 3, 4]}, "run-1")
+    endpoint.wait_for(execution, "SUCCEEDED")
+    page.goto(endpoint.page_of(execution))
+    page.locator('g.asl-node[data-state="Check"].st-succeeded').click()
+    details = page.locator(".details")
+    details.get_by_role("heading", name="Child executions").wait_for()
+    text = details.inner_text()
+    assert ":mapRun:distributed/Items:" in text
+    assert "total 4" in text
+    assert "succeeded 3" in text
+    assert "failed 1" in text

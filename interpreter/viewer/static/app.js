@@ -925,7 +925,8 @@
       fill(box, h("h3", {}, "Map Run ", badge(EXECUTION[run.status] || "none", run.status)),
         h("p", { class: "mono muted" }, mapRunArn),
         h("p", {}, `Max concurrency ${run.maxConcurrency || "unlimited"} · tolerated failures ${run.toleratedFailureCount} (${run.toleratedFailurePercentage}%)`),
-        counts("Child executions", run.executionCounts), counts("Items", run.itemCounts));
+        counts("Child executions", run.executionCounts), counts("Items", run.itemCounts),
+        h("p", { class: "hint muted" }, "Child executions keep their own histories: the item processor's states are not in this one."));
     };
     if (view.mapRuns.has(mapRunArn)) show(view.mapRuns.get(mapRunArn));
     else view.source.mapRun(mapRunArn).then((run) => { view.mapRuns.set(mapRunArn, run); show(run); }).catch(() => {});
