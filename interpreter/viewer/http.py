@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from importlib import resources
@@ -96,20 +97,25 @@ def _graph(service: StepFunctionsService, query: Mapping[str, str]) -> Answer:
             return _error(400, "ValidationException", "stateMachineArn or executionArn needed")
     except StepFunctionsError as problem:
         return _error(400, problem.code, problem.message)
-    svg = graph_svg(described["definition"], described.get("name") or "StateMachine")
+    try:
+        svg = graph_svg(described["definition"], described.get("name") or "StateMachine")
+    except ValueError as problem:  # a stored definition that no longer compiles: say so
+        return _error(500, "InternalServerError", f"cannot draw this definition: {problem}")
     return 200, {**_COMMON, "Content-Type": "image/svg+xml; charset=utf-8"}, svg.encode()
 
 
 _graphs: OrderedDict[str, str] = OrderedDict()
+_graphs_lock = threading.Lock()  # the server answers each request on its own thread
 
 
 def graph_svg(definition: str, name: str) -> str:
     """The SVG diagram of a (valid) definition, without its own styles (the page has them);
     the last few are kept, as a running execution's page asks for the same one again."""
     key = hashlib.sha256(f"{name}\0{definition}".encode()).hexdigest()
-    if key in _graphs:
-        _graphs.move_to_end(key)
-        return _graphs[key]
+    with _graphs_lock:
+        if key in _graphs:
+            _graphs.move_to_end(key)
+            return _graphs[key]
     from interpreter.definition.compiler import compile_state_machine
     from interpreter.definition.validation import validate_and_load
     from interpreter.diagram.model import build_diagram
@@ -119,9 +125,10 @@ def graph_svg(definition: str, name: str) -> str:
     if not isinstance(parsed, dict):  # stored definitions were validated when created
         raise ValueError("not a state machine definition")
     svg = to_svg(build_diagram(compile_state_machine(parsed), parsed), name, style=False)
-    _graphs[key] = svg
-    if len(_graphs) > _GRAPH_CACHE_SIZE:
-        _graphs.popitem(last=False)
+    with _graphs_lock:
+        _graphs[key] = svg
+        if len(_graphs) > _GRAPH_CACHE_SIZE:
+            _graphs.popitem(last=False)
     return svg
 
 
