@@ -1,7 +1,8 @@
-"""The ``asl`` command: ``asl validate``, ``asl run`` and ``asl serve``.
+"""The ``asl`` command: ``asl validate``, ``asl run``, ``asl serve`` and ``asl graph``.
 
-Each subcommand lives in its own module (``cli_validate``, ``cli_run``, ``cli_serve``) and is
-imported only when it is used, so ``asl validate`` does not pay for the engine's imports.
+Each subcommand lives in its own module (``cli_validate``, ``cli_run``, ``cli_serve``,
+``cli_graph``) and is imported only when it is used, so ``asl validate`` does not pay for the
+engine's imports.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``asl`` command."""
-    from interpreter import cli_run, cli_serve, cli_validate
+    from interpreter import cli_graph, cli_run, cli_serve, cli_validate
 
     parser = argparse.ArgumentParser(
         prog="asl",
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_validate.add_parser(commands)
     cli_run.add_parser(commands)
     cli_serve.add_parser(commands)
+    cli_graph.add_parser(commands)
     return parser
 
 

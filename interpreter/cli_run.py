@@ -72,6 +72,11 @@ def add_parser(commands: Any) -> None:
         help="print a DescribeExecution-shaped document with the history events",
     )
     parser.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="also write one self-contained HTML page of the run (graph, history, states' data)",
+    )
+    parser.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
@@ -172,6 +177,8 @@ def main(args: argparse.Namespace) -> int:
         invokers=aws_invokers(args, callbacks=False),
         **mock_options,
     )
+    if args.report:
+        _write_report(args.report, machine, result)
     if args.json:
         print(json.dumps(_describe(result), indent=2, ensure_ascii=False, default=str))
     elif result.status == "SUCCEEDED":
@@ -181,6 +188,21 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         print(f"cause: {result.cause}", file=sys.stderr)
     return 0 if result.status == "SUCCEEDED" else 1
+
+
+def _write_report(path: str, machine: Any, result: Any) -> None:
+    from interpreter.viewer.report import write_report
+
+    try:
+        write_report(
+            path,
+            state_machine_name=machine.name,
+            compiled=machine.compiled,
+            definition=machine.definition,
+            result=result,
+        )
+    except OSError as problem:
+        print(f"asl run: cannot write the report {path}: {problem}", file=sys.stderr)
 
 
 def _read_definition(source: str) -> tuple[str, str]:

@@ -3,6 +3,8 @@
 Point boto3 or the AWS CLI at it (``endpoint_url=http://localhost:8083``) and use Step Functions
 as on AWS: CreateStateMachine, StartExecution, DescribeExecution, GetExecutionHistory,
 StopExecution, SendTaskSuccess/Failure/Heartbeat, ValidateStateMachineDefinition...
+A browser pointed at the same address gets the viewer (interpreter.viewer): state machines,
+executions, their graphs and histories, and actions through the same API.
 With ``--state FILE`` everything is kept in a SQLite file and running executions resume when the
 endpoint starts again.
 """
@@ -106,7 +108,8 @@ def main(args: argparse.Namespace) -> int:
         threading.Thread(target=_virtual_loop, args=(service, stop), daemon=True).start()
     else:
         service.start_workers()
-    print(f"asl serve: Step Functions API on http://{args.host}:{args.port}", file=sys.stderr)
+    url = f"http://{args.host}:{args.port}"
+    print(f"asl serve: Step Functions API on {url} (viewer: {url}/)", file=sys.stderr)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -46,6 +46,19 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload = answer(self.service, self.headers.get("X-Amz-Target", ""), body)
         self._reply(status, payload, request_id)
 
+    def do_GET(self) -> None:
+        """The viewer (interpreter.viewer.http): its page, assets and read-only data."""
+        from interpreter.viewer.http import viewer_response
+
+        answer = viewer_response(self.service, "GET", self.path, dict(self.headers))
+        status, headers, body = answer or (404, {}, _error(404, "NotFound", self.path)[1])
+        self.send_response(status)
+        for name, value in {"Content-Type": _CONTENT_TYPE, **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def _reply(self, status: int, payload: bytes, request_id: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", _CONTENT_TYPE)
