@@ -48,6 +48,22 @@ def add_parser(commands: Any) -> None:
         help="a Step Functions Local mock configuration (default: $SFN_MOCK_CONFIG); "
         "StartExecution on '<state machine ARN>#<test case>' runs that test case",
     )
+    parser.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a name clients may give in the Host header besides loopback names, IP addresses "
+        "and --host (repeatable; other names are refused: a DNS-rebinding defence)",
+    )
+    parser.add_argument(
+        "--auth",
+        metavar="KEY_ID:SECRET",
+        default=os.environ.get("ASL_SERVE_AUTH"),
+        help="require requests signed (SigV4) with this access key, as boto3 and the AWS CLI "
+        "sign with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default: $ASL_SERVE_AUTH; without "
+        "it the endpoint is unauthenticated)",
+    )
     parser.add_argument("--account", default="123456789012", help="account id in ARNs")
     parser.add_argument("--region", default="us-east-1", help="region in ARNs")
     parser.set_defaults(handler=main)
@@ -96,8 +112,23 @@ def main(args: argparse.Namespace) -> int:
     )
     if service.recovered:
         print(f"asl serve: resuming {service.recovered} running execution(s)", file=sys.stderr)
+    signing_key = None
+    if args.auth:
+        from interpreter.api.sigv4 import SigningKey
+
+        try:
+            signing_key = SigningKey.parse(args.auth)
+        except ValueError as problem:
+            print(f"asl serve: --auth: {problem}", file=sys.stderr)
+            return 2
     try:
-        server = make_server(service, args.host, args.port)
+        server = make_server(
+            service,
+            args.host,
+            args.port,
+            allowed_hosts=args.allow_host,
+            signing_key=signing_key,
+        )
     except OSError as problem:
         print(f"asl serve: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
@@ -107,6 +138,8 @@ def main(args: argparse.Namespace) -> int:
     else:
         service.start_workers()
     print(f"asl serve: Step Functions API on http://{args.host}:{args.port}", file=sys.stderr)
+    if signing_key is None:
+        _warn_unauthenticated(args)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -117,6 +150,23 @@ def main(args: argparse.Namespace) -> int:
         if args.clock == "real":
             service.stop_workers()
     return 0
+
+
+def _warn_unauthenticated(args: argparse.Namespace) -> None:
+    """Say loudly what an endpoint without --auth lets any local process do."""
+    if args.aws or args.endpoint_url:
+        print(
+            "asl serve: WARNING: UNAUTHENTICATED, and Tasks call AWS with your credentials: any "
+            "process on this machine that reaches the port can run aws-sdk:* Tasks as you. "
+            "Require signed requests with --auth KEY_ID:SECRET (or $ASL_SERVE_AUTH).",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            "asl serve: unauthenticated (any local process may call it; --auth KEY_ID:SECRET "
+            "requires signed requests)",
+            file=sys.stderr,
+        )
 
 
 def _virtual_loop(service: Any, stop: threading.Event) -> None:

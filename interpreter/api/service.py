@@ -29,8 +29,8 @@ from interpreter.api.versions import VersionActions
 from interpreter.core import snapshot as S
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON, parse_json
-from interpreter.limits import MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
+from interpreter.json_types import JSON, parse_json_bounded
+from interpreter.limits import MAX_INPUT_DEPTH, MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
 from interpreter.runtime.activities import ActivityBroker, ActivityRecord
 from interpreter.runtime.activities import describe as describe_activity
 from interpreter.runtime.durable import (
@@ -777,10 +777,15 @@ def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, J
             f"Member must have length less than or equal to {MAX_PAYLOAD_BYTES}",
         )
     try:
-        value = parse_json(text)
+        # Bounded before it is parsed: nothing downstream recurses deeper than this.
+        value = parse_json_bounded(text, MAX_INPUT_DEPTH)
     except (ValueError, RecursionError) as problem:
-        code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
-        raise api_error(code, f"Invalid State Machine Execution Input: '{problem}'") from None
+        if member == "input":
+            message = f"Invalid State Machine Execution Input: '{problem}'"
+            raise api_error("InvalidExecutionInput", message) from None
+        # The model's wording of InvalidOutput, with the parser's reason.
+        message = f"The provided JSON output data is not valid: '{problem}'"
+        raise api_error("InvalidOutput", message) from None
     return text, value
 
 
