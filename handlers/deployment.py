@@ -30,7 +30,11 @@ def service() -> StepFunctionsService:
         clock="real",
         account=os.environ["ACCOUNT_ID"],
         region=os.environ["AWS_REGION"],
-        store=DynamoDbStore(_client("dynamodb"), os.environ["TABLE_NAME"]),
+        store=DynamoDbStore(
+            _client("dynamodb"),
+            os.environ["TABLE_NAME"],
+            retention_s=int(float(os.environ.get("RETENTION_DAYS", "90")) * 86400),
+        ),
         queue=SqsQueue(_client("sqs"), os.environ["QUEUE_URL"]),
         invokers=[Boto3ServiceInvoker(callbacks=True)],
         # Nothing is lost when a container starts: the sweep finds what is due.

@@ -97,7 +97,8 @@ class VersionActions:
                 record.versions.items(), key=lambda item: int(item[0]), reverse=True
             )
         ]
-        listed, token = page(entries, maxResults or 100, nextToken)
+        query = f"ListStateMachineVersions {record.arn}"
+        listed, token = page(entries, maxResults, nextToken, query)
         return drop_none({"stateMachineVersions": listed, "nextToken": token})
 
     def delete_state_machine_version(
@@ -250,7 +251,8 @@ class VersionActions:
             }
             for name, alias in sorted(record.aliases.items())
         ]
-        listed, token = page(entries, maxResults or 100, nextToken)
+        query = f"ListStateMachineAliases {record.arn}"
+        listed, token = page(entries, maxResults, nextToken, query)
         return drop_none({"stateMachineAliases": listed, "nextToken": token})
 
     # ------------------------------------------------------------------ resolution
