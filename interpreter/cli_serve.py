@@ -64,6 +64,13 @@ def add_parser(commands: Any) -> None:
         "sign with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default: $ASL_SERVE_AUTH; without "
         "it the endpoint is unauthenticated)",
     )
+    parser.add_argument(
+        "--log-executions",
+        action="store_true",
+        help="write execution events to standard error in AWS's execution-log format, for "
+        "state machines whose loggingConfiguration asks for them (with --aws or "
+        "--endpoint-url they go to the configured CloudWatch Logs log group instead)",
+    )
     parser.add_argument("--account", default="123456789012", help="account id in ARNs")
     parser.add_argument("--region", default="us-east-1", help="region in ARNs")
     parser.set_defaults(handler=main)
@@ -110,6 +117,7 @@ def main(args: argparse.Namespace) -> int:
         # Callbacks work here: SendTaskSuccess/Failure reach this endpoint.
         invokers=aws_invokers(args, callbacks=True),
     )
+    _log_executions(service, args)
     if service.recovered:
         print(f"asl serve: resuming {service.recovered} running execution(s)", file=sys.stderr)
     signing_key = None
@@ -150,6 +158,20 @@ def main(args: argparse.Namespace) -> int:
         if args.clock == "real":
             service.stop_workers()
     return 0
+
+
+def _log_executions(service: Any, args: argparse.Namespace) -> None:
+    """Execution logs: to CloudWatch Logs when an AWS endpoint is configured, else to standard
+    error with --log-executions."""
+    from interpreter.api.execution_log import CloudWatchLogsSink, StreamSink
+
+    if args.aws or args.endpoint_url:
+        import boto3
+
+        logs = boto3.client("logs", region_name=args.region, endpoint_url=args.endpoint_url)
+        service.log_executions(CloudWatchLogsSink(logs))
+    elif args.log_executions:
+        service.log_executions(StreamSink(sys.stderr))
 
 
 def _warn_unauthenticated(args: argparse.Namespace) -> None:

@@ -126,6 +126,17 @@ class StepFunctionsService(VersionActions):
         # A store that outlived an earlier endpoint: its executions carry on.
         self.recovered = self.runtime.recover() if recover else 0
 
+    def log_executions(self, sink: Any) -> None:
+        """Write executions' history events to ``sink`` as their state machines' logging
+        configurations ask (:mod:`interpreter.api.execution_log`); a sink that can tell whether
+        a log group exists also checks the logging configurations given to the API."""
+        from interpreter.api.execution_log import ExecutionLog
+
+        self.runtime.history_listeners.append(ExecutionLog(self.store, sink))
+        exists = getattr(sink, "log_group_exists", None)
+        if exists is not None:
+            self.log_group_exists = exists
+
     # ------------------------------------------------------------------ running
 
     def run_until_idle(self) -> None:

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,10 @@ from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.json_types import JSON
 from interpreter.runtime.local import LocalTaskRunner, io_command_event
 from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachineRecord, Store
+
+_log = logging.getLogger("interpreter.runtime.durable")
+#: Receives an execution's record and the history events one commit wrote (read-only).
+HistoryListener = Callable[[ExecutionRecord, Sequence[Mapping[str, Any]]], None]
 
 #: The longest delay SQS accepts; longer timers re-arm themselves.
 MAX_QUEUE_DELAY_MS = 900_000
@@ -115,6 +120,8 @@ class DurableRuntime:
         self.identity = _Identity(account, region)
         self._machines: dict[tuple[str, str], CompiledStateMachine] = {}
         self._machines_lock = threading.Lock()
+        #: Observers of committed history (execution logs): see :meth:`_notify_history`.
+        self.history_listeners: list[HistoryListener] = []
 
     # ------------------------------------------------------------------ state machines
 
@@ -430,6 +437,7 @@ class DurableRuntime:
         self, record: ExecutionRecord, transition: Transition, consumed: tuple[str, ...]
     ) -> None:
         self.store.append_history(record.arn, record.outbox)
+        self._notify_history(record)
         if consumed:
             self.store.delete_inbox(record.arn, list(consumed))
         for command in transition.commands:
@@ -443,6 +451,19 @@ class DurableRuntime:
             )
         if record.status == S.RUNNING:
             self._arm(record, self.clock.now_ms())
+
+    # ------------------------------------------------------------------ observers (a port)
+
+    def _notify_history(self, record: ExecutionRecord) -> None:
+        """Hand a commit's history events to the listeners (at most once: a follow-up repeated
+        after a crash does not repeat them). A listener's failure never touches the execution."""
+        if not self.history_listeners or not record.outbox:
+            return
+        for listener in self.history_listeners:
+            try:
+                listener(record, record.outbox)
+            except Exception:
+                _log.exception("history listener failed for %s", record.arn)
 
     def _arm(self, record: ExecutionRecord, now: int) -> None:
         """Send the wake-up message for the execution's next wake-up time. It names that time:
