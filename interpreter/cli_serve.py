@@ -71,6 +71,14 @@ def add_parser(commands: Any) -> None:
         "state machines whose loggingConfiguration asks for them (with --aws or "
         "--endpoint-url they go to the configured CloudWatch Logs log group instead)",
     )
+    parser.add_argument(
+        "--retention-days",
+        type=float,
+        default=90.0,
+        metavar="DAYS",
+        help="forget finished executions this long after they end, as AWS does after 90 days "
+        "(default 90; a fraction of a day is fine): memory and the state file stay bounded",
+    )
     parser.add_argument("--account", default="123456789012", help="account id in ARNs")
     parser.add_argument("--region", default="us-east-1", help="region in ARNs")
     parser.set_defaults(handler=main)
@@ -141,6 +149,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"asl serve: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
     stop = threading.Event()
+    retention_ms = int(args.retention_days * 86_400_000)
+    threading.Thread(
+        target=_retention_loop, args=(service, retention_ms, stop), daemon=True
+    ).start()
     if args.clock == "virtual":
         threading.Thread(target=_virtual_loop, args=(service, stop), daemon=True).start()
     else:
@@ -189,6 +201,21 @@ def _warn_unauthenticated(args: argparse.Namespace) -> None:
             "requires signed requests)",
             file=sys.stderr,
         )
+
+
+#: How often the endpoint looks for executions past their retention.
+RETENTION_SWEEP_SECONDS = 60.0
+
+
+def _retention_loop(service: Any, retention_ms: int, stop: threading.Event) -> None:
+    """The local sweep of finished executions past their retention (DynamoDB's TTL does it on
+    AWS)."""
+    while not stop.wait(RETENTION_SWEEP_SECONDS):
+        try:
+            while service.expire_finished(retention_ms) > 0:
+                pass
+        except Exception as problem:  # a store hiccup: the next sweep tries again
+            print(f"asl serve: retention sweep failed: {problem}", file=sys.stderr)
 
 
 def _virtual_loop(service: Any, stop: threading.Event) -> None:
