@@ -223,6 +223,14 @@ class HttpServer:
             keep_alive = _keeps_alive(request)
             if not keep_alive:
                 response.close = True
+            if request.method == "HEAD":  # the headers a GET would have, no body
+                response = Response(
+                    response.status,
+                    b"",
+                    response.content_type,
+                    [*response.headers, ("Content-Length", str(len(response.body)))],
+                    response.close,
+                )
             await self._write(writer, response, request.version)
             if response.close:
                 return
@@ -316,9 +324,10 @@ def _encode(response: Response, version: str) -> bytes:
     lines = [
         f"HTTP/1.1 {response.status} {reason}",
         f"Content-Type: {response.content_type}",
-        f"Content-Length: {len(response.body)}",
         f"Date: {email.utils.formatdate(usegmt=True)}",
     ]
+    if not any(name == "Content-Length" for name, _ in response.headers):
+        lines.append(f"Content-Length: {len(response.body)}")
     lines.extend(f"{name}: {value}" for name, value in response.headers)
     if response.close:
         lines.append("Connection: close")
