@@ -29,7 +29,11 @@ def _client(service: str) -> Any:
 def deployment() -> Deployment:
     """DynamoDB and SQS, with AWS services called through boto3 (callbacks reach the API)."""
     return serverless_deployment(
-        store=DynamoDbStore(_client("dynamodb"), os.environ["TABLE_NAME"]),
+        store=DynamoDbStore(
+            _client("dynamodb"),
+            os.environ["TABLE_NAME"],
+            retention_s=int(float(os.environ.get("RETENTION_DAYS", "90")) * 86400),
+        ),
         queue=SqsQueue(_client("sqs"), os.environ["QUEUE_URL"]),
         account=os.environ["ACCOUNT_ID"],
         region=os.environ["AWS_REGION"],

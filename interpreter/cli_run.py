@@ -18,7 +18,8 @@ from typing import Any, TextIO
 
 from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import datetime_from_ms
-from interpreter.json_types import parse_json
+from interpreter.json_types import TooDeeplyNestedError, parse_json_bounded
+from interpreter.limits import MAX_DEFINITION_BYTES, MAX_INPUT_DEPTH, MAX_PAYLOAD_BYTES
 
 
 class UsageError(Exception):
@@ -205,31 +206,44 @@ def _write_report(path: str, machine: Any, result: Any) -> None:
         print(f"asl run: cannot write the report {path}: {problem}", file=sys.stderr)
 
 
-def _read_definition(source: str) -> tuple[str, str]:
+def read_bounded(source: str, limit: int, what: str) -> str:
+    """The UTF-8 text of a file (``-``: standard input), reading at most ``limit`` bytes: a
+    larger one (``/dev/zero``, a device, a log) is refused at once instead of filling memory."""
     try:
         if source == "-":
-            return sys.stdin.read(), "StateMachine"
-        path = Path(source)
-        stem = path.name.split(".")[0] or "StateMachine"
-        return path.read_text(encoding="utf-8"), stem
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise UsageError(
+                f"cannot read {source}: larger than {limit:,} bytes, AWS's limit for {what}"
+            )
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as problem:
         raise UsageError(f"cannot read {source}: {problem}") from None
 
 
+def _read_definition(source: str) -> tuple[str, str]:
+    text = read_bounded(source, MAX_DEFINITION_BYTES, "a definition")
+    if source == "-":
+        return text, "StateMachine"
+    return text, Path(source).name.split(".")[0] or "StateMachine"
+
+
 def _read_input(text: str | None, file: str | None) -> Any:
     if file is not None:
-        try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as problem:
-            raise UsageError(f"cannot read {file}: {problem}") from None
+        text = read_bounded(file, MAX_PAYLOAD_BYTES, "an execution input")
     if text is None:
         return {}
     try:
-        return parse_json(text)
+        return parse_json_bounded(text, MAX_INPUT_DEPTH)
     except json.JSONDecodeError as problem:
         raise UsageError(
             f"the input is not JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}"
         ) from None
+    except TooDeeplyNestedError as problem:
+        raise UsageError(f"the input is nested too deeply: {problem}") from None
     except (ValueError, RecursionError) as problem:
         raise UsageError(f"the input is not JSON: {problem}") from None
 

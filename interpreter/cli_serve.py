@@ -50,6 +50,37 @@ def add_parser(commands: Any) -> None:
         help="a Step Functions Local mock configuration (default: $SFN_MOCK_CONFIG); "
         "StartExecution on '<state machine ARN>#<test case>' runs that test case",
     )
+    parser.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a name clients may give in the Host header besides loopback names, IP addresses "
+        "and --host (repeatable; other names are refused: a DNS-rebinding defence)",
+    )
+    parser.add_argument(
+        "--auth",
+        metavar="KEY_ID:SECRET",
+        default=os.environ.get("ASL_SERVE_AUTH"),
+        help="require requests signed (SigV4) with this access key, as boto3 and the AWS CLI "
+        "sign with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (default: $ASL_SERVE_AUTH; without "
+        "it the endpoint is unauthenticated)",
+    )
+    parser.add_argument(
+        "--log-executions",
+        action="store_true",
+        help="write execution events to standard error in AWS's execution-log format, for "
+        "state machines whose loggingConfiguration asks for them (with --aws or "
+        "--endpoint-url they go to the configured CloudWatch Logs log group instead)",
+    )
+    parser.add_argument(
+        "--retention-days",
+        type=float,
+        default=90.0,
+        metavar="DAYS",
+        help="forget finished executions this long after they end, as AWS does after 90 days "
+        "(default 90; a fraction of a day is fine): memory and the state file stay bounded",
+    )
     parser.add_argument("--account", default="123456789012", help="account id in ARNs")
     parser.add_argument("--region", default="us-east-1", help="region in ARNs")
     parser.set_defaults(handler=main)
@@ -96,20 +127,42 @@ def main(args: argparse.Namespace) -> int:
         # Callbacks work here: SendTaskSuccess/Failure reach this endpoint.
         invokers=aws_invokers(args, callbacks=True),
     )
+    _log_executions(service, args)
     if service.recovered:
         print(f"asl serve: resuming {service.recovered} running execution(s)", file=sys.stderr)
+    signing_key = None
+    if args.auth:
+        from interpreter.api.sigv4 import SigningKey
+
+        try:
+            signing_key = SigningKey.parse(args.auth)
+        except ValueError as problem:
+            print(f"asl serve: --auth: {problem}", file=sys.stderr)
+            return 2
     try:
-        server = make_server(service, args.host, args.port)
+        server = make_server(
+            service,
+            args.host,
+            args.port,
+            allowed_hosts=args.allow_host,
+            signing_key=signing_key,
+        )
     except OSError as problem:
         print(f"asl serve: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
     stop = threading.Event()
+    retention_ms = int(args.retention_days * 86_400_000)
+    threading.Thread(
+        target=_retention_loop, args=(service, retention_ms, stop), daemon=True
+    ).start()
     if args.clock == "virtual":
         threading.Thread(target=_virtual_loop, args=(service, stop), daemon=True).start()
     else:
         service.start_workers()
     url = f"http://{args.host}:{args.port}"
     print(f"asl serve: Step Functions API on {url} (viewer: {url}/)", file=sys.stderr)
+    if signing_key is None:
+        _warn_unauthenticated(args)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -120,6 +173,52 @@ def main(args: argparse.Namespace) -> int:
         if args.clock == "real":
             service.stop_workers()
     return 0
+
+
+def _log_executions(service: Any, args: argparse.Namespace) -> None:
+    """Execution logs: to CloudWatch Logs when an AWS endpoint is configured, else to standard
+    error with --log-executions."""
+    from interpreter.api.execution_log import CloudWatchLogsSink, StreamSink
+
+    if args.aws or args.endpoint_url:
+        import boto3
+
+        logs = boto3.client("logs", region_name=args.region, endpoint_url=args.endpoint_url)
+        service.log_executions(CloudWatchLogsSink(logs))
+    elif args.log_executions:
+        service.log_executions(StreamSink(sys.stderr))
+
+
+def _warn_unauthenticated(args: argparse.Namespace) -> None:
+    """Say loudly what an endpoint without --auth lets any local process do."""
+    if args.aws or args.endpoint_url:
+        print(
+            "asl serve: WARNING: UNAUTHENTICATED, and Tasks call AWS with your credentials: any "
+            "process on this machine that reaches the port can run aws-sdk:* Tasks as you. "
+            "Require signed requests with --auth KEY_ID:SECRET (or $ASL_SERVE_AUTH).",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            "asl serve: unauthenticated (any local process may call it; --auth KEY_ID:SECRET "
+            "requires signed requests)",
+            file=sys.stderr,
+        )
+
+
+#: How often the endpoint looks for executions past their retention.
+RETENTION_SWEEP_SECONDS = 60.0
+
+
+def _retention_loop(service: Any, retention_ms: int, stop: threading.Event) -> None:
+    """The local sweep of finished executions past their retention (DynamoDB's TTL does it on
+    AWS)."""
+    while not stop.wait(RETENTION_SWEEP_SECONDS):
+        try:
+            while service.expire_finished(retention_ms) > 0:
+                pass
+        except Exception as problem:  # a store hiccup: the next sweep tries again
+            print(f"asl serve: retention sweep failed: {problem}", file=sys.stderr)
 
 
 def _virtual_loop(service: Any, stop: threading.Event) -> None:

@@ -26,6 +26,7 @@ from interpreter.definition.diagnostics import (
     validation_response,
 )
 from interpreter.definition.validation import validate_definition
+from interpreter.limits import MAX_DEFINITION_BYTES
 
 EXIT_VALID: Final = 0
 EXIT_INVALID: Final = 1
@@ -101,12 +102,19 @@ def validate_files(
 
 
 def _read(name: str, err: TextIO, stdin: TextIO) -> str | None:
+    limit = MAX_DEFINITION_BYTES
     try:
         if name == STDIN_NAME:
-            return stdin.read()
-        with open(name, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError) as problem:
+            text = stdin.read(limit + 1)
+            if len(text.encode("utf-8")) > limit:
+                raise ValueError(f"larger than {limit:,} bytes, AWS's limit for a definition")
+            return text
+        with open(name, "rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise ValueError(f"larger than {limit:,} bytes, AWS's limit for a definition")
+        return data.decode("utf-8")
+    except (OSError, ValueError) as problem:
         err.write(f"asl validate: cannot read {name}: {problem}\n")
         return None
 

@@ -27,3 +27,13 @@ def utf8_size(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text.encode("utf-8"))
+
+
+#: Deepest nesting of an execution input, a task output sent back (SendTaskSuccess) or a TestState
+#: input. Not AWS's own figure (its parser stops at 1,000 levels): the deepest this Python engine
+#: copies, stores and transforms with room to spare under the interpreter's recursion limit of
+#: 1,000 frames; deeper input is refused at the door with AWS's error, never a crash later.
+MAX_INPUT_DEPTH: Final = 256
+#: Deepest nesting of an API request body: the model's shapes nest a few levels, so anything
+#: deeper cannot deserialise (``SerializationException``) — decided before the body is parsed.
+MAX_REQUEST_DEPTH: Final = 64

@@ -12,10 +12,16 @@ The single-table layout of DESIGN.md (``pk``/``sk``)::
     AC#<arn>        DEF                 an activity
     AT#<arn>        <13-digit ms>#<token>  an activity task waiting for a worker
 
-Two sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` =
+Sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` =
 ``RUNNING`` while an execution runs, ``wake_ms``: its next timer, or never) for the sweep and for
-recovery, and ``by-machine`` (``machine_arn``, ``start_ms``) for ListExecutions. ``template.yaml``
-declares the table with both.
+recovery; ``by-machine`` (``machine_arn``, ``start_ms``) and ``by-machine-status``
+(``machine_status`` = ``<machine>#<status>``, ``start_ms``) for ListExecutions, one page per
+query at any depth; ``by-listing`` (``listing`` = ``SM``, ``listing_key`` = creation time + ARN)
+for ListStateMachines. ``template.yaml`` declares the table with them, and ``expires_at`` as its
+TTL attribute: with a retention period, a finished execution's items carry the time DynamoDB may
+delete them (its record: its stop time + the retention; its history, inbox and tokens: their
+write time + the longest an execution runs + the retention, a bound known when they are
+written).
 
 Guarantees, as the port asks: a commit is one conditional ``PutItem`` on the record's version (the
 single commit point); inbox entries and history events are written with ``attribute_not_exists``
@@ -26,6 +32,7 @@ snapshots stay well under DynamoDB's 400 KB item limit.
 from __future__ import annotations
 
 import json
+import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
@@ -34,13 +41,25 @@ from typing import Any, Final
 from botocore.exceptions import ClientError
 
 from interpreter.json_types import JSON
-from interpreter.runtime.ports import Claim, ExecutionRecord, StateMachineRecord
+from interpreter.runtime.ports import (
+    Claim,
+    ExecutionRecord,
+    ExecutionSummary,
+    ListingPosition,
+    StateMachineRecord,
+)
 
 #: ``wake_ms`` of a running execution with no timer: never due.
 NEVER: Final = 9_999_999_999_999
 _COMPRESS_ABOVE: Final = 64 * 1024
 _WAKE_INDEX: Final = "by-wake-up"
 _MACHINE_INDEX: Final = "by-machine"
+_STATUS_INDEX: Final = "by-machine-status"
+_LISTING_INDEX: Final = "by-listing"
+#: The longest a Standard execution runs (one year), in seconds.
+_LONGEST_EXECUTION_S: Final = 366 * 24 * 3600
+#: What a listing reads of an execution item.
+_SUMMARY_ATTRIBUTES: Final = "pk, #name, #status, start_ms, stop_ms, machine_arn"
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -56,6 +75,9 @@ def table_definition(name: str) -> dict[str, Any]:
             {"AttributeName": "wake_ms", "AttributeType": "N"},
             {"AttributeName": "machine_arn", "AttributeType": "S"},
             {"AttributeName": "start_ms", "AttributeType": "N"},
+            {"AttributeName": "machine_status", "AttributeType": "S"},
+            {"AttributeName": "listing", "AttributeType": "S"},
+            {"AttributeName": "listing_key", "AttributeType": "S"},
         ],
         "KeySchema": [
             {"AttributeName": "pk", "KeyType": "HASH"},
@@ -78,6 +100,22 @@ def table_definition(name: str) -> dict[str, Any]:
                 ],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
             },
+            {
+                "IndexName": _STATUS_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "machine_status", "KeyType": "HASH"},
+                    {"AttributeName": "start_ms", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                "IndexName": _LISTING_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "listing", "KeyType": "HASH"},
+                    {"AttributeName": "listing_key", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
         ],
     }
 
@@ -96,6 +134,24 @@ def _unpack(attribute: Mapping[str, Any]) -> Any:
     return json.loads(attribute["S"])
 
 
+def _position(item: Mapping[str, Any], keys: tuple[str, ...]) -> list[list[str]]:
+    """A listing position: the index and table keys of the last item of a page."""
+    return [[key, *next(iter(item[key].items()))] for key in keys]
+
+
+def _start_key(position: ListingPosition) -> dict[str, Any]:
+    """``ExclusiveStartKey`` from a listing position (ValueError when it is not one)."""
+    if not isinstance(position, list):
+        raise ValueError("not a listing position")
+    start: dict[str, Any] = {}
+    for entry in position:
+        key, kind, value = entry
+        if kind not in ("S", "N") or not isinstance(value, str):
+            raise ValueError("not a listing position")
+        start[str(key)] = {kind: value}
+    return start
+
+
 def _conditional_failure(problem: ClientError) -> bool:
     return problem.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
@@ -103,9 +159,18 @@ def _conditional_failure(problem: ClientError) -> bool:
 class DynamoDbStore:
     """The store in the DynamoDB table ``table`` (a low-level boto3 ``dynamodb`` client)."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, *, retention_s: int | None = None) -> None:
         self.client = client
         self.table = table
+        #: How long finished executions are kept (None: until deleted); sets ``expires_at``.
+        self.retention_s = retention_s
+
+    def _expiry(self, after_s: float) -> dict[str, Any]:
+        """The TTL attribute for an item DynamoDB may delete ``after_s`` from now (none without a
+        retention period)."""
+        if self.retention_s is None:
+            return {}
+        return {"expires_at": {"N": str(int(time.time() + after_s + self.retention_s))}}
 
     # ------------------------------------------------------------------ helpers
 
@@ -142,12 +207,16 @@ class DynamoDbStore:
     # ------------------------------------------------------------------ state machines
 
     def _machine_item(self, record: StateMachineRecord, sk: str) -> dict[str, Any]:
-        return {
+        item = {
             "pk": {"S": "SM#" + record.arn},
             "sk": {"S": sk},
             "created_ms": {"N": str(record.created_ms)},
             "record": _pack(asdict(record)),
         }
+        if sk == "DEF":  # the current revision is the one listed
+            item["listing"] = {"S": "SM"}
+            item["listing_key"] = {"S": f"{record.created_ms:015d}#{record.arn}"}
+        return item
 
     def put_state_machine(self, record: StateMachineRecord) -> bool:
         if not self._put_new(self._machine_item(record, "DEF")):
@@ -198,6 +267,24 @@ class DynamoDbStore:
             arguments["ExclusiveStartKey"] = start
         return sorted(records, key=lambda record: (record.created_ms, record.arn))
 
+    def list_state_machines_page(
+        self, *, limit: int = 100, after: ListingPosition = None
+    ) -> tuple[list[StateMachineRecord], ListingPosition]:
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": _LISTING_INDEX,
+            "KeyConditionExpression": "listing = :machines",
+            "ExpressionAttributeValues": {":machines": {"S": "SM"}},
+            "Limit": limit + 1,
+        }
+        if after:
+            arguments["ExclusiveStartKey"] = _start_key(after)
+        items = self.client.query(**arguments).get("Items", [])
+        records = [StateMachineRecord(**_unpack(item["record"])) for item in items[:limit]]
+        more = len(items) > limit
+        keys = ("pk", "sk", "listing", "listing_key")
+        return records, (_position(items[limit - 1], keys) if more else None)
+
     def delete_state_machine(self, arn: str) -> None:
         self.client.delete_item(
             TableName=self.table, Key={"pk": {"S": "SM#" + arn}, "sk": {"S": "DEF"}}
@@ -212,9 +299,14 @@ class DynamoDbStore:
             "version": {"N": str(record.version)},
             "status": {"S": record.status},
             "machine_arn": {"S": record.state_machine_arn},
+            "machine_status": {"S": f"{record.state_machine_arn}#{record.status}"},
             "start_ms": {"N": str(record.start_ms)},
+            "name": {"S": record.name},
             "record": _pack(asdict(record)),
         }
+        if record.stop_ms is not None:
+            item["stop_ms"] = {"N": str(record.stop_ms)}
+            item.update(self._expiry(record.stop_ms / 1000 - time.time()))
         if record.status == "RUNNING":
             # Only running executions are in the wake-up index (it is sparse).
             item["run_status"] = {"S": "RUNNING"}
@@ -253,6 +345,127 @@ class DynamoDbStore:
         records = [self.get_execution(item["pk"]["S"][3:]) for item in keys]
         return [record for record in records if record is not None]
 
+    def list_executions_page(
+        self,
+        state_machine_arn: str,
+        *,
+        status: str | None = None,
+        limit: int = 100,
+        after: ListingPosition = None,
+    ) -> tuple[list[ExecutionSummary], ListingPosition]:
+        if status is None:
+            index, key, value = _MACHINE_INDEX, "machine_arn", state_machine_arn
+        else:
+            index, key, value = _STATUS_INDEX, "machine_status", f"{state_machine_arn}#{status}"
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{key} = :key",
+            "ExpressionAttributeValues": {":key": {"S": value}},
+            "ScanIndexForward": False,
+            "Limit": limit + 1,
+        }
+        if after:
+            arguments["ExclusiveStartKey"] = _start_key(after)
+        keys = self.client.query(**arguments).get("Items", [])
+        summaries = self._summaries([item["pk"]["S"] for item in keys[:limit]])
+        more = len(keys) > limit
+        return summaries, (
+            _position(keys[limit - 1], ("pk", "sk", key, "start_ms")) if more else None
+        )
+
+    def _summaries(self, partition_keys: list[str]) -> list[ExecutionSummary]:
+        """The listing entries of these executions, in this order (BatchGetItem, 100 a call)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(partition_keys), 100):
+            pending: dict[str, Any] = {
+                self.table: {
+                    "Keys": [
+                        {"pk": {"S": pk}, "sk": {"S": "STATE"}}
+                        for pk in partition_keys[start : start + 100]
+                    ],
+                    "ProjectionExpression": _SUMMARY_ATTRIBUTES,
+                    "ExpressionAttributeNames": {"#name": "name", "#status": "status"},
+                }
+            }
+            while pending:
+                answer = self.client.batch_get_item(RequestItems=pending)
+                for item in answer.get("Responses", {}).get(self.table, []):
+                    found[item["pk"]["S"]] = item
+                pending = answer.get("UnprocessedKeys") or {}
+        summaries = []
+        for pk in partition_keys:
+            item = found.get(pk)
+            if item is None:
+                continue  # deleted between the index read and now
+            if "name" not in item:  # written before listings read attributes
+                record = self.get_execution(pk[3:])
+                if record is not None:
+                    summaries.append(
+                        ExecutionSummary(
+                            record.arn,
+                            record.state_machine_arn,
+                            record.name,
+                            record.status,
+                            record.start_ms,
+                            record.stop_ms,
+                        )
+                    )
+                continue
+            stop = item.get("stop_ms")
+            summaries.append(
+                ExecutionSummary(
+                    pk[3:],
+                    item["machine_arn"]["S"],
+                    item["name"]["S"],
+                    item["status"]["S"],
+                    int(item["start_ms"]["N"]),
+                    int(stop["N"]) if stop else None,
+                )
+            )
+        return summaries
+
+    def delete_finished_executions(self, stopped_before_ms: int, limit: int = 1000) -> int:
+        # On AWS the table's TTL does this (expires_at); this sweep is for tables without it.
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :state AND stop_ms < :before",
+            "ExpressionAttributeValues": {
+                ":state": {"S": "STATE"},
+                ":before": {"N": str(stopped_before_ms)},
+            },
+            "ProjectionExpression": "pk",
+        }
+        deleted = 0
+        while deleted < limit:
+            page = self.client.scan(**arguments)
+            for item in page.get("Items", [])[: limit - deleted]:
+                self._delete_partition(item["pk"]["S"])
+                deleted += 1
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+            arguments["ExclusiveStartKey"] = start
+        return deleted
+
+    def _delete_partition(self, pk: str) -> None:
+        keys = self._query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ProjectionExpression="pk, sk",
+        )
+        requests = [{"DeleteRequest": {"Key": {"pk": k["pk"], "sk": k["sk"]}}} for k in keys]
+        # The record last: a sweep interrupted half-way finds the execution again.
+        requests.sort(key=lambda request: request["DeleteRequest"]["Key"]["sk"]["S"] == "STATE")
+        self._batch_write(requests)
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
+            while pending:
+                answer = self.client.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+
     def _running(self, until_ms: int) -> list[str]:
         keys = self._query(
             IndexName=_WAKE_INDEX,
@@ -281,6 +494,7 @@ class DynamoDbStore:
                     "pk": {"S": "EX#" + arn},
                     "sk": {"S": f"EV#{int(event['id']):010d}"},
                     "event": _pack(dict(event)),
+                    **self._expiry(_LONGEST_EXECUTION_S),
                 }
             )
 
@@ -297,6 +511,7 @@ class DynamoDbStore:
             "pk": {"S": "EX#" + arn},
             "sk": {"S": "IN#" + key},
             "entry": _pack(dict(entry)),
+            **self._expiry(_LONGEST_EXECUTION_S),
         }
         try:
             self.client.put_item(
@@ -335,6 +550,7 @@ class DynamoDbStore:
                 "sk": {"S": "TOKEN"},
                 "execution": {"S": arn},
                 "key": {"S": key},
+                **self._expiry(_LONGEST_EXECUTION_S),
             },
         )
 

@@ -8,6 +8,7 @@ stored, as with a real database.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import heapq
 import itertools
@@ -17,7 +18,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from interpreter.json_types import JSON
-from interpreter.runtime.ports import Claim, ExecutionRecord, StateMachineRecord
+from interpreter.runtime.ports import (
+    Claim,
+    ExecutionRecord,
+    ExecutionSummary,
+    ListingPosition,
+    StateMachineRecord,
+)
+
+#: An index entry: executions sort by start time, then ARN.
+_Key = tuple[int, str]
 
 
 class RealClock:
@@ -97,6 +107,14 @@ class MemoryStore:
         self._activities: dict[str, tuple[str, str, int]] = {}
         self._claims: dict[str, dict[str, tuple[str, int]]] = {}
         self._activity_tasks: dict[str, list[tuple[int, str, str]]] = {}
+        # Indexes (kept sorted, so a page is a bisect and a slice): executions by state machine,
+        # by state machine and status, finished executions by stop time (retention), state
+        # machines by creation; and the task tokens of each execution.
+        self._by_machine: dict[str, list[_Key]] = {}
+        self._by_status: dict[tuple[str, str], list[_Key]] = {}
+        self._finished: list[tuple[int, str]] = []
+        self._machine_order: list[tuple[int, str]] = []
+        self._tokens_of: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ state machines
 
@@ -105,6 +123,7 @@ class MemoryStore:
             if record.arn in self._machines:
                 return False
             self._machines[record.arn] = copy.copy(record)
+            bisect.insort(self._machine_order, (record.created_ms, record.arn))
             self._revisions[(record.arn, record.revision_id)] = copy.copy(record)
             return True
 
@@ -132,7 +151,20 @@ class MemoryStore:
 
     def delete_state_machine(self, arn: str) -> None:
         with self._lock:
-            self._machines.pop(arn, None)
+            record = self._machines.pop(arn, None)
+            if record is not None:
+                _remove(self._machine_order, (record.created_ms, arn))
+
+    def list_state_machines_page(
+        self, *, limit: int = 100, after: ListingPosition = None
+    ) -> tuple[list[StateMachineRecord], ListingPosition]:
+        with self._lock:
+            order = self._machine_order
+            start = bisect.bisect_right(order, tuple(after)) if after else 0
+            keys = order[start : start + limit]
+            more = start + limit < len(order)
+            records = [copy.copy(self._machines[arn]) for _, arn in keys]
+        return records, (list(keys[-1]) if more and keys else None)
 
     # ------------------------------------------------------------------ executions
 
@@ -141,7 +173,23 @@ class MemoryStore:
             if record.arn in self._executions:
                 return False
             self._executions[record.arn] = copy.deepcopy(record)
+            key = (record.start_ms, record.arn)
+            bisect.insort(self._by_machine.setdefault(record.state_machine_arn, []), key)
+            self._index_status(record, None)
             return True
+
+    def _index_status(self, record: ExecutionRecord, previous: str | None) -> None:
+        """Move an execution between the status indexes (and into the retention order)."""
+        if previous == record.status:
+            return
+        key = (record.start_ms, record.arn)
+        if previous is not None:
+            _remove(self._by_status.get((record.state_machine_arn, previous), []), key)
+        bisect.insort(
+            self._by_status.setdefault((record.state_machine_arn, record.status), []), key
+        )
+        if record.status != "RUNNING":
+            heapq.heappush(self._finished, (record.stop_ms or record.start_ms, record.arn))
 
     def get_execution(self, arn: str) -> ExecutionRecord | None:
         with self._lock:
@@ -154,7 +202,50 @@ class MemoryStore:
             if current is None or current.version != expected_version:
                 return False
             self._executions[record.arn] = copy.deepcopy(record)
+            self._index_status(record, current.status)
             return True
+
+    def list_executions_page(
+        self,
+        state_machine_arn: str,
+        *,
+        status: str | None = None,
+        limit: int = 100,
+        after: ListingPosition = None,
+    ) -> tuple[list[ExecutionSummary], ListingPosition]:
+        with self._lock:
+            if status is None:
+                index = self._by_machine.get(state_machine_arn, [])
+            else:
+                index = self._by_status.get((state_machine_arn, status), [])
+            end = bisect.bisect_left(index, tuple(after)) if after else len(index)
+            keys = index[max(0, end - limit) : end][::-1]
+            more = end - limit > 0
+            summaries = [_summary(self._executions[arn]) for _, arn in keys]
+        return summaries, (list(keys[-1]) if more and keys else None)
+
+    def delete_finished_executions(self, stopped_before_ms: int, limit: int = 1000) -> int:
+        deleted = 0
+        with self._lock:
+            while self._finished and self._finished[0][0] < stopped_before_ms and deleted < limit:
+                _, arn = heapq.heappop(self._finished)
+                record = self._executions.get(arn)
+                if record is None or record.status == "RUNNING":
+                    continue
+                self._forget(record)
+                deleted += 1
+        return deleted
+
+    def _forget(self, record: ExecutionRecord) -> None:
+        key = (record.start_ms, record.arn)
+        del self._executions[record.arn]
+        _remove(self._by_machine.get(record.state_machine_arn, []), key)
+        _remove(self._by_status.get((record.state_machine_arn, record.status), []), key)
+        self._history.pop(record.arn, None)
+        self._inbox.pop(record.arn, None)
+        self._claims.pop(record.arn, None)
+        for token in self._tokens_of.pop(record.arn, []):
+            self._tokens.pop(token, None)
 
     def list_executions(self, state_machine_arn: str) -> list[ExecutionRecord]:
         with self._lock:
@@ -214,6 +305,8 @@ class MemoryStore:
 
     def put_task_token(self, token: str, arn: str, key: str) -> None:
         with self._lock:
+            if token not in self._tokens:
+                self._tokens_of.setdefault(arn, []).append(token)
             self._tokens[token] = (arn, key)
 
     def task_token(self, token: str) -> tuple[str, str] | None:
@@ -274,3 +367,21 @@ class MemoryStore:
                 return None
             _, token, input_text = waiting.pop(0)
             return token, input_text
+
+
+def _remove(index: list[Any], key: Any) -> None:
+    """Remove ``key`` from a sorted index (if it is there)."""
+    at = bisect.bisect_left(index, key)
+    if at < len(index) and index[at] == key:
+        del index[at]
+
+
+def _summary(record: ExecutionRecord) -> ExecutionSummary:
+    return ExecutionSummary(
+        record.arn,
+        record.state_machine_arn,
+        record.name,
+        record.status,
+        record.start_ms,
+        record.stop_ms,
+    )

@@ -34,6 +34,7 @@ The history is the one AWS records for the same result (``TaskScheduled``/``Task
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,10 +255,13 @@ class MockTestCases:
     ``<state machine ARN>#<TestCase>`` stores the test case's name in the execution's record,
     so every process of the deployment finds it (``test_case_of``)."""
 
+    #: Executions whose test case is remembered (the oldest are looked up again when needed).
+    REMEMBERED = 10_000
+
     def __init__(self, config: MockConfig | None, store: Store) -> None:
         self.config = config
         self.store = store
-        self._by_execution: dict[str, MockedTestCase | None] = {}
+        self._by_execution: OrderedDict[str, MockedTestCase | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def check(self, state_machine_name: str, test_case: str) -> None:
@@ -272,6 +276,7 @@ class MockTestCases:
             return None
         with self._lock:
             if execution_arn in self._by_execution:
+                self._by_execution.move_to_end(execution_arn)
                 return self._by_execution[execution_arn]
         record = self.store.get_execution(execution_arn)
         found = None
@@ -280,4 +285,6 @@ class MockTestCases:
             found = self.config.test_case(machine_name, record.test_case)
         with self._lock:
             self._by_execution[execution_arn] = found
+            while len(self._by_execution) > self.REMEMBERED:
+                self._by_execution.popitem(last=False)
         return found

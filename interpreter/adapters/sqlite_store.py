@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from interpreter.json_types import JSON
-from interpreter.runtime.ports import Claim, ExecutionRecord, StateMachineRecord
+from interpreter.runtime.ports import (
+    Claim,
+    ExecutionRecord,
+    ExecutionSummary,
+    ListingPosition,
+    StateMachineRecord,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state_machines (
@@ -33,7 +39,6 @@ CREATE TABLE IF NOT EXISTS revisions (
 CREATE TABLE IF NOT EXISTS executions (
     arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL, version INTEGER NOT NULL,
     status TEXT NOT NULL, wake_ms INTEGER, start_ms INTEGER NOT NULL, record TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (state_machine_arn);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status, wake_ms);
 CREATE TABLE IF NOT EXISTS history (
     arn TEXT NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (arn, id));
@@ -49,7 +54,23 @@ CREATE TABLE IF NOT EXISTS activity_tasks (
     activity_arn TEXT NOT NULL, created_ms INTEGER NOT NULL, token TEXT NOT NULL,
     input_text TEXT NOT NULL, PRIMARY KEY (activity_arn, token));
 CREATE INDEX IF NOT EXISTS activity_tasks_by_age ON activity_tasks (activity_arn, created_ms);
+CREATE INDEX IF NOT EXISTS state_machines_by_creation ON state_machines (created_ms, arn);
 """
+#: Indexes that serve the listings (a page is one index range scan, at any depth) and retention.
+#: Created after the columns they need, which files of earlier versions lack.
+_INDEXES = """
+DROP INDEX IF EXISTS executions_by_machine;
+CREATE INDEX IF NOT EXISTS executions_by_machine_start
+    ON executions (state_machine_arn, start_ms, arn);
+CREATE INDEX IF NOT EXISTS executions_by_machine_status
+    ON executions (state_machine_arn, status, start_ms, arn);
+CREATE INDEX IF NOT EXISTS executions_by_stop ON executions (stop_ms) WHERE stop_ms IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tokens_by_execution ON tokens (arn);
+"""
+#: Columns added since the first version of the file: (name, type).
+_ADDED_COLUMNS = (("name", "TEXT"), ("stop_ms", "INTEGER"))
+#: What a listing reads of an execution.
+_SUMMARY = "arn, state_machine_arn, name, status, start_ms, stop_ms"
 
 
 def _text(value: Any) -> str:
@@ -74,6 +95,15 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(executions)")}
+        for column, kind in _ADDED_COLUMNS:
+            if column not in present:
+                self._db.execute(f"ALTER TABLE executions ADD COLUMN {column} {kind}")
+                # The column names are this module's constants, never input.
+                self._db.execute(
+                    f"UPDATE executions SET {column} = json_extract(record, '$.{column}')"  # noqa: S608
+                )
+        self._db.executescript(_INDEXES)
 
     def close(self) -> None:
         """Close the file (the store cannot be used afterwards)."""
@@ -151,7 +181,8 @@ class SqliteStore:
     def create_execution(self, record: ExecutionRecord) -> bool:
         with self._transaction() as db:
             inserted = db.execute(
-                "INSERT OR IGNORE INTO executions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO executions (arn, state_machine_arn, version, status, "
+                "wake_ms, start_ms, record, name, stop_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.arn,
                     record.state_machine_arn,
@@ -160,6 +191,8 @@ class SqliteStore:
                     record.wake_ms,
                     record.start_ms,
                     _text(dataclasses.asdict(record)),
+                    record.name,
+                    record.stop_ms,
                 ),
             ).rowcount
         return bool(inserted)
@@ -171,13 +204,14 @@ class SqliteStore:
     def commit(self, record: ExecutionRecord, expected_version: int) -> bool:
         with self._transaction() as db:
             updated = db.execute(
-                "UPDATE executions SET version = ?, status = ?, wake_ms = ?, record = ? "
-                "WHERE arn = ? AND version = ?",
+                "UPDATE executions SET version = ?, status = ?, wake_ms = ?, record = ?, "
+                "stop_ms = ? WHERE arn = ? AND version = ?",
                 (
                     record.version,
                     record.status,
                     record.wake_ms,
                     _text(dataclasses.asdict(record)),
+                    record.stop_ms,
                     record.arn,
                     expected_version,
                 ),
@@ -190,6 +224,69 @@ class SqliteStore:
             state_machine_arn,
         )
         return [_execution(row[0]) for row in rows]
+
+    def list_executions_page(
+        self,
+        state_machine_arn: str,
+        *,
+        status: str | None = None,
+        limit: int = 100,
+        after: ListingPosition = None,
+    ) -> tuple[list[ExecutionSummary], ListingPosition]:
+        where = ["state_machine_arn = ?"]
+        parameters: list[Any] = [state_machine_arn]
+        if status is not None:
+            where.append("status = ?")
+            parameters.append(status)
+        if after:
+            start_ms, arn = int(after[0]), str(after[1])
+            where.append("(start_ms, arn) < (?, ?)")
+            parameters.extend([start_ms, arn])
+        rows = self._all(
+            f"SELECT {_SUMMARY} FROM executions WHERE {' AND '.join(where)} "  # noqa: S608
+            "ORDER BY start_ms DESC, arn DESC LIMIT ?",
+            *parameters,
+            limit + 1,
+        )
+        summaries = [ExecutionSummary(*row) for row in rows[:limit]]
+        more = len(rows) > limit
+        last = summaries[-1] if summaries else None
+        return summaries, ([last.start_ms, last.arn] if more and last else None)
+
+    def list_state_machines_page(
+        self, *, limit: int = 100, after: ListingPosition = None
+    ) -> tuple[list[StateMachineRecord], ListingPosition]:
+        if after:
+            rows = self._all(
+                "SELECT created_ms, arn, record FROM state_machines "
+                "WHERE (created_ms, arn) > (?, ?) ORDER BY created_ms, arn LIMIT ?",
+                int(after[0]),
+                str(after[1]),
+                limit + 1,
+            )
+        else:
+            rows = self._all(
+                "SELECT created_ms, arn, record FROM state_machines "
+                "ORDER BY created_ms, arn LIMIT ?",
+                limit + 1,
+            )
+        records = [_machine(row[2]) for row in rows[:limit]]
+        more = len(rows) > limit
+        return records, ([rows[limit - 1][0], rows[limit - 1][1]] if more else None)
+
+    def delete_finished_executions(self, stopped_before_ms: int, limit: int = 1000) -> int:
+        with self._transaction() as db:
+            arns = [
+                row[0]
+                for row in db.execute(
+                    "SELECT arn FROM executions WHERE stop_ms IS NOT NULL AND stop_ms < ? "
+                    "AND status != 'RUNNING' ORDER BY stop_ms LIMIT ?",
+                    (stopped_before_ms, limit),
+                )
+            ]
+            for table in ("history", "inbox", "claims", "tokens", "executions"):
+                db.executemany(f"DELETE FROM {table} WHERE arn = ?", [(a,) for a in arns])  # noqa: S608
+        return len(arns)
 
     def due_executions(self, now_ms: int) -> list[str]:
         rows = self._all(

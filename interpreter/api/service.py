@@ -20,9 +20,21 @@ from typing import Any
 from interpreter import arns
 from interpreter.adapters.activities import ActivityBroker
 from interpreter.adapters.mock_config import MockConfigError, MockTestCases
+from interpreter.api.configuration import (
+    DEFAULT_ENCRYPTION,
+    DEFAULT_LOGGING,
+    DEFAULT_TRACING,
+    REDRIVE_REASONS,
+    check_arn,
+    check_role_arn,
+    encryption_configuration,
+    logging_configuration,
+    tracing_configuration,
+)
 from interpreter.api.errors import api_error
 from interpreter.api.request_shapes import check_request, missing_members
 from interpreter.api.shapes import api_date as _date
+from interpreter.api.shapes import decode_token, encode_token, page_size
 from interpreter.api.shapes import drop_none as _drop_none
 from interpreter.api.shapes import page as _page
 from interpreter.api.teststate import execute_test_state
@@ -30,8 +42,8 @@ from interpreter.api.versions import VersionActions
 from interpreter.core import snapshot as S
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON, parse_json
-from interpreter.limits import MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
+from interpreter.json_types import JSON, parse_json_bounded
+from interpreter.limits import MAX_INPUT_DEPTH, MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
 from interpreter.runtime.activities import ActivityRecord
 from interpreter.runtime.activities import describe as describe_activity
 from interpreter.runtime.durable import (
@@ -84,6 +96,20 @@ class StepFunctionsService(VersionActions):
         self.activity_poll_seconds = activity_poll_seconds
         #: How many running executions were resumed when the service opened.
         self.recovered = 0
+        #: Whether a CloudWatch Logs log group exists (set where the endpoint reaches
+        #: CloudWatch Logs, ``--aws``): logging configurations naming one are checked.
+        self.log_group_exists: Callable[[str], bool] | None = None
+
+    def log_executions(self, sink: Any) -> None:
+        """Write executions' history events to ``sink`` as their state machines' logging
+        configurations ask (:mod:`interpreter.api.execution_log`); a sink that can tell whether
+        a log group exists also checks the logging configurations given to the API."""
+        from interpreter.api.execution_log import ExecutionLog
+
+        self.runtime.history_listeners.append(ExecutionLog(self.store, sink))
+        exists = getattr(sink, "log_group_exists", None)
+        if exists is not None:
+            self.log_group_exists = exists
 
     # ------------------------------------------------------------------ running
 
@@ -133,6 +159,9 @@ class StepFunctionsService(VersionActions):
         publish: bool = False,
         versionDescription: str | None = None,
         tags: list[Any] | None = None,
+        loggingConfiguration: Mapping[str, Any] | None = None,
+        tracingConfiguration: Mapping[str, Any] | None = None,
+        encryptionConfiguration: Mapping[str, Any] | None = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
         """CreateStateMachine."""
@@ -141,6 +170,10 @@ class StepFunctionsService(VersionActions):
                 "ValidationException", "Version description can only be set when publish is true"
             )
         _check_name(name, "state machine")
+        check_role_arn(roleArn)
+        logging = logging_configuration(loggingConfiguration, self.log_group_exists)
+        tracing = tracing_configuration(tracingConfiguration)
+        encryption = encryption_configuration(encryptionConfiguration)
         parsed, diagnostics = validate_and_load(definition, state_machine_type=type)
         errors = [d for d in diagnostics if d.is_error]
         if errors:
@@ -158,6 +191,9 @@ class StepFunctionsService(VersionActions):
             revision_id=str(uuid.uuid4()),
             updated_ms=now,
             tags=_tag_map(tags),
+            logging_configuration=logging,
+            tracing_configuration=tracing,
+            encryption_configuration=encryption,
         )
         if not self.store.put_state_machine(record):
             existing = self.store.get_state_machine(arn)
@@ -177,6 +213,7 @@ class StepFunctionsService(VersionActions):
 
     def describe_state_machine(self, stateMachineArn: str, **_ignored: Any) -> dict[str, Any]:
         """DescribeStateMachine (of a version too: ``<state machine ARN>:<n>``)."""
+        check_arn(stateMachineArn, "stateMachine")
         machine, record, version_arn, _ = self.resolve(stateMachineArn)
         described = {
             "stateMachineArn": version_arn or record.arn,
@@ -186,8 +223,7 @@ class StepFunctionsService(VersionActions):
             "roleArn": record.role_arn,
             "type": record.type,
             "creationDate": _date(record.created_ms),
-            "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
-            "tracingConfiguration": {"enabled": False},
+            **_configurations(record),
             "revisionId": record.revision_id,
         }
         if version_arn is not None:
@@ -206,11 +242,18 @@ class StepFunctionsService(VersionActions):
         tracingConfiguration: Any = None,
         publish: bool = False,
         versionDescription: str | None = None,
+        encryptionConfiguration: Any = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
         """UpdateStateMachine: a new revision; running executions keep the one they started
         with."""
-        changes = (definition, roleArn, loggingConfiguration, tracingConfiguration)
+        changes = (
+            definition,
+            roleArn,
+            loggingConfiguration,
+            tracingConfiguration,
+            encryptionConfiguration,
+        )
         if all(change is None for change in changes):
             raise api_error(
                 "MissingRequiredParameter",
@@ -221,7 +264,18 @@ class StepFunctionsService(VersionActions):
             raise api_error(
                 "ValidationException", "Version description can only be set when publish is true"
             )
+        check_arn(stateMachineArn, "stateMachine")
+        if roleArn is not None:
+            check_role_arn(roleArn)
         record = self._machine(stateMachineArn)
+        if loggingConfiguration is not None:
+            record.logging_configuration = logging_configuration(
+                loggingConfiguration, self.log_group_exists
+            )
+        if tracingConfiguration is not None:
+            record.tracing_configuration = tracing_configuration(tracingConfiguration)
+        if encryptionConfiguration is not None:
+            record.encryption_configuration = encryption_configuration(encryptionConfiguration)
         if definition is not None:
             _, diagnostics = validate_and_load(definition, state_machine_type=record.type)
             errors = [d for d in diagnostics if d.is_error]
@@ -241,9 +295,19 @@ class StepFunctionsService(VersionActions):
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
         return response
 
-    def list_state_machines(self, **_ignored: Any) -> dict[str, Any]:
-        """ListStateMachines."""
-        return {
+    def list_state_machines(
+        self, maxResults: int = 0, nextToken: str | None = None, **_ignored: Any
+    ) -> dict[str, Any]:
+        """ListStateMachines (oldest first, paged from the store's index)."""
+        query = "ListStateMachines"
+        after = decode_token(nextToken, query)
+        try:
+            records, following = self.store.list_state_machines_page(
+                limit=page_size(maxResults), after=after
+            )
+        except (TypeError, ValueError, KeyError, IndexError):
+            raise api_error("InvalidToken", "Invalid Token: 'nextToken'") from None
+        response: dict[str, Any] = {
             "stateMachines": [
                 {
                     "stateMachineArn": record.arn,
@@ -251,9 +315,12 @@ class StepFunctionsService(VersionActions):
                     "type": record.type,
                     "creationDate": _date(record.created_ms),
                 }
-                for record in self.store.list_state_machines()
+                for record in records
             ]
         }
+        if following is not None:
+            response["nextToken"] = encode_token(query, following)
+        return response
 
     def delete_state_machine(self, stateMachineArn: str, **_ignored: Any) -> dict[str, Any]:
         """DeleteStateMachine."""
@@ -369,9 +436,9 @@ class StepFunctionsService(VersionActions):
         started = self.start_execution(stateMachineArn, name, input)
         arn = started["executionArn"]
         self._wait_for_end(arn)
-        described = self.describe_execution(arn)
-        described.pop("redriveCount", None)
-        described.pop("redriveStatus", None)
+        described = self._describe(self._execution(arn))
+        for member in ("redriveCount", "redriveStatus", "redriveStatusReason"):
+            described.pop(member, None)
         described["billingDetails"] = {
             "billedMemoryUsedInMB": 64,
             "billedDurationInMilliseconds": 100,
@@ -379,8 +446,10 @@ class StepFunctionsService(VersionActions):
         return described
 
     def describe_execution(self, executionArn: str, **_ignored: Any) -> dict[str, Any]:
-        """DescribeExecution."""
-        record = self._execution(executionArn)
+        """DescribeExecution (Standard executions: AWS refuses Express ones)."""
+        return self._describe(self._standard_execution(executionArn))
+
+    def _describe(self, record: ExecutionRecord) -> dict[str, Any]:
         return _drop_none(
             {
                 "executionArn": record.arn,
@@ -401,6 +470,7 @@ class StepFunctionsService(VersionActions):
                 "redriveStatus": "NOT_REDRIVABLE"
                 if record.status in (S.RUNNING, S.SUCCEEDED)
                 else "REDRIVABLE",
+                "redriveStatusReason": REDRIVE_REASONS.get(record.status),
             }
         )
 
@@ -410,7 +480,7 @@ class StepFunctionsService(VersionActions):
         **_ignored: Any,
     ) -> dict[str, Any]:
         """DescribeStateMachineForExecution."""
-        record = self._execution(executionArn)
+        record = self._standard_execution(executionArn)
         machine = self.runtime.machine_record_of(record)
         if machine is None:
             machine = self._machine(record.state_machine_arn)
@@ -420,6 +490,7 @@ class StepFunctionsService(VersionActions):
             "definition": machine.definition,
             "roleArn": machine.role_arn,
             "updateDate": _date(machine.updated_ms or machine.created_ms),
+            **_configurations(machine, encryption_default=False),
             "revisionId": machine.revision_id,
         }
 
@@ -431,31 +502,40 @@ class StepFunctionsService(VersionActions):
         nextToken: str | None = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
-        """ListExecutions (newest first, paged)."""
-        self._machine(stateMachineArn)
-        records = [
-            record
-            for record in self.store.list_executions(stateMachineArn)
-            if statusFilter is None or record.status == statusFilter
-        ]
-        page, following = _page(records, maxResults or 100, nextToken)
+        """ListExecutions (newest first, paged from the store's index; a token is bound to its
+        state machine and status filter)."""
+        check_arn(stateMachineArn, "stateMachine")
+        machine = self._machine(stateMachineArn)
+        if machine.type == "EXPRESS":
+            raise api_error(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        query = f"ListExecutions {stateMachineArn} {statusFilter}"
+        after = decode_token(nextToken, query)
+        try:
+            summaries, following = self.store.list_executions_page(
+                stateMachineArn, status=statusFilter, limit=page_size(maxResults), after=after
+            )
+        except (TypeError, ValueError, KeyError, IndexError):
+            raise api_error("InvalidToken", "Invalid Token: 'nextToken'") from None
         response: dict[str, Any] = {
             "executions": [
                 _drop_none(
                     {
-                        "executionArn": record.arn,
-                        "stateMachineArn": record.state_machine_arn,
-                        "name": record.name,
-                        "status": record.status,
-                        "startDate": _date(record.start_ms),
-                        "stopDate": _date(record.stop_ms),
+                        "executionArn": summary.arn,
+                        "stateMachineArn": summary.state_machine_arn,
+                        "name": summary.name,
+                        "status": summary.status,
+                        "startDate": _date(summary.start_ms),
+                        "stopDate": _date(summary.stop_ms),
                     }
                 )
-                for record in page
+                for summary in summaries
             ]
         }
         if following is not None:
-            response["nextToken"] = following
+            response["nextToken"] = encode_token(query, following)
         return response
 
     def get_execution_history(
@@ -468,11 +548,12 @@ class StepFunctionsService(VersionActions):
         **_ignored: Any,
     ) -> dict[str, Any]:
         """GetExecutionHistory (paged, optionally newest first)."""
-        self._execution(executionArn)
+        self._standard_execution(executionArn)
         events = self.runtime.history(executionArn)
         if reverseOrder:
             events.reverse()
-        page, following = _page(events, maxResults or 100, nextToken)
+        query = f"GetExecutionHistory {executionArn} {reverseOrder}"
+        page, following = _page(events, maxResults, nextToken, query)
         shaped = [{**event, "timestamp": _date(event["timestamp"])} for event in page]
         if not includeExecutionData:
             shaped = [_without_data(event) for event in shaped]
@@ -489,7 +570,7 @@ class StepFunctionsService(VersionActions):
         **_ignored: Any,
     ) -> dict[str, Any]:
         """StopExecution."""
-        record = self._execution(executionArn)
+        record = self._standard_execution(executionArn)
         if record.status == S.RUNNING:
             record = self.runtime.stop_execution(executionArn, error, cause)
         return {"stopDate": _date(record.stop_ms)}
@@ -522,24 +603,37 @@ class StepFunctionsService(VersionActions):
     # ------------------------------------------------------------------ activities
 
     def create_activity(
-        self, name: str, tags: list[Any] | None = None, **_ignored: Any
+        self,
+        name: str,
+        tags: list[Any] | None = None,
+        encryptionConfiguration: Mapping[str, Any] | None = None,
+        **_ignored: Any,
     ) -> dict[str, Any]:
         """CreateActivity (idempotent by name)."""
         _check_name(name, "activity")
+        encryption = encryption_configuration(encryptionConfiguration)
         record = self.activities.create(name, self.clock.now_ms())
         record.tags.update(_tag_map(tags))
+        if encryption is not None:
+            record.encryption_configuration = encryption
         return {"activityArn": record.arn, "creationDate": _date(record.created_ms)}
 
     def describe_activity(self, activityArn: str, **_ignored: Any) -> dict[str, Any]:
         """DescribeActivity."""
-        return describe_activity(self._activity(activityArn), _date)
+        check_arn(activityArn, "activity")
+        record = self._activity(activityArn)
+        described = describe_activity(record, _date)
+        described["encryptionConfiguration"] = dict(
+            record.encryption_configuration or DEFAULT_ENCRYPTION
+        )
+        return described
 
     def list_activities(
         self, maxResults: int = 0, nextToken: str | None = None, **_ignored: Any
     ) -> dict[str, Any]:
         """ListActivities."""
         entries = [describe_activity(record, _date) for record in self.activities.list()]
-        page, token = _page(entries, maxResults or 100, nextToken)
+        page, token = _page(entries, maxResults, nextToken, "ListActivities")
         return _drop_none({"activities": page, "nextToken": token})
 
     def delete_activity(self, activityArn: str, **_ignored: Any) -> dict[str, Any]:
@@ -552,6 +646,7 @@ class StepFunctionsService(VersionActions):
     ) -> dict[str, Any]:
         """GetActivityTask: the oldest scheduled task of the activity, waiting for one up to
         ``activity_poll_seconds``; an empty answer when none came."""
+        check_arn(activityArn, "activity")
         self._activity(activityArn)
         task = self.activities.poll(
             activityArn, self.activity_poll_seconds, self.runtime.task_is_pending
@@ -583,7 +678,7 @@ class StepFunctionsService(VersionActions):
         **_ignored: Any,
     ) -> dict[str, Any]:
         """ListMapRuns: the Distributed Map runs an execution started, oldest first."""
-        record = self._execution(executionArn)
+        record = self._standard_execution(executionArn)
         runs = sorted(
             (record.snapshot.get("map_runs") or {}).items(), key=lambda item: item[1]["start_ms"]
         )
@@ -599,7 +694,7 @@ class StepFunctionsService(VersionActions):
             )
             for arn, run in runs
         ]
-        page, token = _page(entries, maxResults or 100, nextToken)
+        page, token = _page(entries, maxResults, nextToken, f"ListMapRuns {executionArn}")
         return _drop_none({"mapRuns": page, "nextToken": token})
 
     def describe_map_run(self, mapRunArn: str, **_ignored: Any) -> dict[str, Any]:
@@ -680,6 +775,17 @@ class StepFunctionsService(VersionActions):
             raise api_error("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
         return record
 
+    def _standard_execution(self, arn: str) -> ExecutionRecord:
+        """The execution ``arn`` names, refused as AWS refuses it when the ARN is malformed or
+        names an Express execution (``InvalidArn``)."""
+        check_arn(arn, "execution")
+        return self._execution(arn)
+
+    def expire_finished(self, retention_ms: int, limit: int = 1000) -> int:
+        """Retention: forget executions that ended more than ``retention_ms`` ago (AWS keeps
+        them 90 days); how many were forgotten."""
+        return self.store.delete_finished_executions(self.clock.now_ms() - retention_ms, limit)
+
     def _execution(self, arn: str) -> ExecutionRecord:
         record = self.store.get_execution(arn)
         if record is None:
@@ -739,6 +845,22 @@ def _snake(action: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
 
 
+def _configurations(
+    record: StateMachineRecord, *, encryption_default: bool = False
+) -> dict[str, Any]:
+    """The logging, tracing and encryption configurations Describe* show for ``record``."""
+    shown: dict[str, Any] = {
+        "loggingConfiguration": dict(record.logging_configuration or DEFAULT_LOGGING),
+        "tracingConfiguration": dict(record.tracing_configuration or DEFAULT_TRACING),
+    }
+    encryption = record.encryption_configuration or (
+        DEFAULT_ENCRYPTION if encryption_default else None
+    )
+    if encryption is not None:
+        shown["encryptionConfiguration"] = dict(encryption)
+    return shown
+
+
 def _check_name(name: str, what: str) -> None:
     if not name or len(name) > MAX_NAME_LENGTH or _BAD_NAME.search(name):
         raise api_error("InvalidName", f"Invalid Name: '{name}'")
@@ -754,10 +876,15 @@ def _execution_input(text: str | None, *, member: str = "input") -> tuple[str, J
             f"Member must have length less than or equal to {MAX_PAYLOAD_BYTES}",
         )
     try:
-        value = parse_json(text)
+        # Bounded before it is parsed: nothing downstream recurses deeper than this.
+        value = parse_json_bounded(text, MAX_INPUT_DEPTH)
     except (ValueError, RecursionError) as problem:
-        code = "InvalidExecutionInput" if member == "input" else "InvalidOutput"
-        raise api_error(code, f"Invalid State Machine Execution Input: '{problem}'") from None
+        if member == "input":
+            message = f"Invalid State Machine Execution Input: '{problem}'"
+            raise api_error("InvalidExecutionInput", message) from None
+        # The model's wording of InvalidOutput, with the parser's reason.
+        message = f"The provided JSON output data is not valid: '{problem}'"
+        raise api_error("InvalidOutput", message) from None
     return text, value
 
 

@@ -67,7 +67,8 @@ from interpreter.definition.validation import (
     validate_definition,
     validate_state_definition,
 )
-from interpreter.json_types import JSON, parse_json
+from interpreter.json_types import JSON, parse_json_bounded
+from interpreter.limits import MAX_INPUT_DEPTH
 from interpreter.query.errors import QueryRuntimeError
 from interpreter.runtime.tasks import TaskRunner
 
@@ -260,12 +261,17 @@ def _count(configuration: Mapping[str, Any], member: str) -> int | None:
     return value
 
 
+def _parse_json(text: str) -> JSON:
+    """A JSON member of the request, bounded in depth before it is parsed (as execution inputs)."""
+    return parse_json_bounded(text, MAX_INPUT_DEPTH)
+
+
 def _json_text(value: Any, member: str) -> JSON:
     """A request member given as JSON text (as the API receives it), or already parsed."""
     if not isinstance(value, str):
         return value
     try:
-        return parse_json(value)
+        return _parse_json(value)
     except (ValueError, RecursionError) as problem:
         raise ValidationException(
             f"Invalid {member} provided: not valid JSON ({problem})"
@@ -384,7 +390,7 @@ def _mocked_result(text: Any) -> JSON:
     """``mock.result``: JSON text."""
     if isinstance(text, str):
         try:
-            return parse_json(text)
+            return _parse_json(text)
         except (ValueError, RecursionError):
             pass
     raise ValidationException("Mocked result must be valid JSON")
@@ -744,8 +750,8 @@ def _reader_items(data: str | None, reader: Any) -> list[JSON]:
     input_type = config.get("InputType") if isinstance(config, Mapping) else None
     try:
         if input_type == "JSONL":
-            return [parse_json(line) for line in data.splitlines() if line.strip()]
-        value = parse_json(data)
+            return [_parse_json(line) for line in data.splitlines() if line.strip()]
+        value = _parse_json(data)
     except (ValueError, RecursionError):
         raise ValidationException("Map item reader data must be valid JSON") from None
     if not isinstance(value, list):

@@ -14,6 +14,7 @@ import random
 import re
 from typing import Any
 
+from interpreter.api.configuration import check_arn
 from interpreter.api.errors import api_error
 from interpreter.api.shapes import api_date, drop_none, page
 from interpreter.runtime.ports import Clock, StateMachineRecord, Store
@@ -97,7 +98,8 @@ class VersionActions:
                 record.versions.items(), key=lambda item: int(item[0]), reverse=True
             )
         ]
-        listed, token = page(entries, maxResults or 100, nextToken)
+        query = f"ListStateMachineVersions {record.arn}"
+        listed, token = page(entries, maxResults, nextToken, query)
         return drop_none({"stateMachineVersions": listed, "nextToken": token})
 
     def delete_state_machine_version(
@@ -138,8 +140,15 @@ class VersionActions:
             version_arn = route.get("stateMachineVersionArn") if isinstance(route, dict) else None
             weight = route.get("weight") if isinstance(route, dict) else None
             owner, number = split_arn(str(version_arn))
+            if owner != base or number is None or not number.isdigit():
+                # A version of another state machine (or no version at all) cannot be routed to.
+                raise api_error(
+                    "ValidationException",
+                    "Routing configuration must contain versions of the alias's state machine: "
+                    f"'{version_arn}'",
+                )
             record = self.store.get_state_machine(owner)
-            if owner != base or number is None or record is None or number not in record.versions:
+            if record is None or number not in record.versions:
                 raise api_error("ResourceNotFound", f"Resource not found: '{version_arn}'")
             if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= 100:
                 raise api_error("ValidationException", "Routing weights must be from 0 to 100")
@@ -184,6 +193,7 @@ class VersionActions:
         return {"stateMachineAliasArn": alias_arn, "creationDate": api_date(now)}
 
     def _alias(self, alias_arn: str) -> tuple[StateMachineRecord, str]:
+        check_arn(alias_arn, "stateMachine")
         base, name = split_arn(alias_arn)
         record = self.store.get_state_machine(base)
         if record is None or name is None or name not in record.aliases:
@@ -215,6 +225,11 @@ class VersionActions:
         **_ignored: Any,
     ) -> dict[str, Any]:
         """UpdateStateMachineAlias."""
+        if description is None and routingConfiguration is None:
+            raise api_error(
+                "ValidationException",
+                "Either the description or the routing configuration must be specified",
+            )
         record, name = self._alias(stateMachineAliasArn)
         alias = record.aliases[name]
         if routingConfiguration is not None:
@@ -250,7 +265,8 @@ class VersionActions:
             }
             for name, alias in sorted(record.aliases.items())
         ]
-        listed, token = page(entries, maxResults or 100, nextToken)
+        query = f"ListStateMachineAliases {record.arn}"
+        listed, token = page(entries, maxResults, nextToken, query)
         return drop_none({"stateMachineAliases": listed, "nextToken": token})
 
     # ------------------------------------------------------------------ resolution

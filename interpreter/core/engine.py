@@ -601,6 +601,11 @@ class Stepper:
                 self.emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
             return
         if event["type"] == "task_started":
+            details = task.pop("scheduled_details", None)
+            if details is not None:
+                # A worker took the task before the runtime's word that it was scheduled came
+                # in: it was scheduled all the same, and history says so first.
+                self.emit(frame, "ActivityScheduled", "activityScheduledEventDetails", details)
             worker = event.get("worker_name")
             started = {"workerName": worker} if isinstance(worker, str) else {}
             self.emit(frame, "ActivityStarted", "activityStartedEventDetails", started)

@@ -208,6 +208,13 @@ def load_definition(
         return _INVALID, [error(INVALID_JSON_DESCRIPTION, message, None)], duplicates
     except NotJSONValueError as problem:
         return _INVALID, [error(INVALID_JSON_DESCRIPTION, str(problem), None)], duplicates
+    except ValueError as problem:
+        # Python's own refusal of a number of more than 4,300 digits (AWS's parser stops at
+        # 1,000): worded for the definition's author, not as Python's advice.
+        message = str(problem)
+        if "digits" in message:
+            message = "Number value length exceeds the maximum allowed"
+        return _INVALID, [error(INVALID_JSON_DESCRIPTION, message, None)], duplicates
     except RecursionError:
         return _INVALID, [_nesting_error(None)], duplicates
     too_deep = _too_deep(parsed)

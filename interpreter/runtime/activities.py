@@ -75,6 +75,8 @@ class ActivityRecord:
     created_ms: int
     #: Resource tags (TagResource), key -> value; kept with the deployment's memory.
     tags: dict[str, str] = field(default_factory=dict)
+    #: CreateActivity's encryptionConfiguration (None: AWS's own key); kept in memory too.
+    encryption_configuration: dict[str, Any] | None = None
 
 
 def describe(record: ActivityRecord, date: Callable[[int], Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, assert_never
@@ -58,6 +58,8 @@ from interpreter.runtime.tasks import TaskRunner
 
 _log = logging.getLogger("interpreter.runtime")
 
+#: Receives an execution's record and the history events one commit wrote (read-only).
+HistoryListener = Callable[[ExecutionRecord, Sequence[Mapping[str, Any]]], None]
 #: Compare-and-set retries of one decision before the message goes back to the queue.
 COMMIT_ATTEMPTS = 5
 #: A task sent this long ago that no worker has claimed is presumed lost and sent again.
@@ -169,6 +171,8 @@ class DurableRuntime:
         self.counters = RuntimeCounters()
         self._machines: dict[tuple[str, str], CompiledStateMachine] = {}
         self._machines_lock = threading.Lock()
+        #: Observers of committed history (execution logs): see :meth:`_notify_history`.
+        self.history_listeners: list[HistoryListener] = []
 
     # ------------------------------------------------------------------ state machines
 
@@ -542,6 +546,7 @@ class DurableRuntime:
                 self.counters.abandoned += 1
                 _log.error("ended %s as %s: %s %s", arn, status, error, reason or cause)
                 self.store.append_history(arn, record.outbox)
+                self._notify_history(record)
                 self._notify_parent(record)
                 return
 
@@ -705,6 +710,7 @@ class DurableRuntime:
         answered: list[str] | None = None,
     ) -> None:
         self.store.append_history(record.arn, record.outbox)
+        self._notify_history(record)
         if consumed:
             self.store.delete_inbox(record.arn, list(consumed))
         if answered:
@@ -716,6 +722,19 @@ class DurableRuntime:
             self._arm(record, self.clock.now_ms())
         else:
             self._notify_parent(record)
+
+    # ------------------------------------------------------------------ observers (a port)
+
+    def _notify_history(self, record: ExecutionRecord) -> None:
+        """Hand a commit's history events to the listeners (at most once: a follow-up repeated
+        after a crash does not repeat them). A listener's failure never touches the execution."""
+        if not self.history_listeners or not record.outbox:
+            return
+        for listener in self.history_listeners:
+            try:
+                listener(record, record.outbox)
+            except Exception:
+                _log.exception("history listener failed for %s", record.arn)
 
     def _arm(self, record: ExecutionRecord, now: int) -> None:
         """Send the wake-up message for the execution's next wake-up time. It names that time:

@@ -140,6 +140,11 @@ class StateMachineRecord:
     aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Resource tags (TagResource), key -> value.
     tags: dict[str, str] = field(default_factory=dict)
+    #: The API's LoggingConfiguration, TracingConfiguration and EncryptionConfiguration, as
+    #: DescribeStateMachine shows them (empty: never given).
+    logging_configuration: dict[str, Any] = field(default_factory=dict)
+    tracing_configuration: dict[str, Any] = field(default_factory=dict)
+    encryption_configuration: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -201,6 +206,23 @@ class ExecutionRecord:
         return cls(**{name: value for name, value in document.items() if name in known})
 
 
+@dataclass(frozen=True, slots=True)
+class ExecutionSummary:
+    """An execution as a listing shows it (ListExecutions): no snapshot, no payloads."""
+
+    arn: str
+    state_machine_arn: str
+    name: str
+    status: str
+    start_ms: int
+    stop_ms: int | None = None
+
+
+#: A position in a store's listing: the store's own key, JSON-serialisable and opaque to callers
+#: (the API wraps it into its paging token). None is the start of the listing.
+ListingPosition = Any
+
+
 class Store(Protocol):
     """Durable state: state machines, executions, history, inboxes and task tokens."""
 
@@ -243,6 +265,31 @@ class Store(Protocol):
 
     def list_executions(self, state_machine_arn: str) -> list[ExecutionRecord]:
         """The executions of a state machine, newest first."""
+        ...
+
+    def list_executions_page(
+        self,
+        state_machine_arn: str,
+        *,
+        status: str | None = None,
+        limit: int = 100,
+        after: ListingPosition = None,
+    ) -> tuple[list[ExecutionSummary], ListingPosition]:
+        """One page of a state machine's executions, newest first (optionally of one status),
+        from the position a previous page returned; and the position of the next page (None
+        after the last). Served by an index: a page costs the same however many executions
+        there are."""
+        ...
+
+    def list_state_machines_page(
+        self, *, limit: int = 100, after: ListingPosition = None
+    ) -> tuple[list[StateMachineRecord], ListingPosition]:
+        """One page of the state machines, oldest first, as :meth:`list_executions_page`."""
+        ...
+
+    def delete_finished_executions(self, stopped_before_ms: int, limit: int = 1000) -> int:
+        """Retention: forget up to ``limit`` executions that ended before ``stopped_before_ms``
+        (their records, history, inbox and task tokens); how many were forgotten."""
         ...
 
     def due_executions(self, now_ms: int) -> list[str]:

@@ -74,6 +74,10 @@ def test_graph_of_a_state_machine_and_of_an_execution(service: StepFunctionsServ
     assert (status, by_execution) == (200, body)
     status, _, error = get(service, "/viewer/api/graph?executionArn=arn:nope")
     assert status == 400
+    assert json.loads(error)["__type"] == "InvalidArn"
+    missing = "arn:aws:states:us-east-1:123456789012:execution:nope:none"
+    status, _, error = get(service, f"/viewer/api/graph?executionArn={missing}")
+    assert status == 400
     assert json.loads(error)["__type"] == "ExecutionDoesNotExist"
     assert get(service, "/viewer/api/graph")[0] == 400
 
@@ -119,6 +123,7 @@ def test_asl_serve_answers_get_with_the_viewer(endpoint: str) -> None:
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert int(headers["Content-Length"]) == len(body)
+    # A path the viewer does not serve is the API's: it takes POST only.
     status, headers, body = fetch(endpoint + "/nothing-here")
-    assert status == 404
-    assert json.loads(body)["__type"] == "NotFound"
+    assert status == 405
+    assert json.loads(body)["__type"] == "UnknownOperationException"

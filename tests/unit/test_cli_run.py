@@ -10,6 +10,7 @@ import pytest
 from interpreter.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+PASS = SAMPLES / "map-fanout.asl.json"
 
 
 def write(tmp_path: Path, name: str, content: str) -> str:
@@ -225,3 +226,37 @@ def test_endpoint_url_reaches_every_client() -> None:
     client = invoker.client("dynamodb", "eu-west-1")
     assert client.meta.endpoint_url == "http://localhost:4566"
     assert client.meta.region_name == "eu-west-1"
+
+
+def test_input_files_are_read_with_a_bound(capsys: pytest.CaptureFixture[str]) -> None:
+    # /dev/zero never ends: the read stops one byte past AWS's input limit.
+    assert main(["run", str(PASS), "--input-file", "/dev/zero"]) == 2
+    assert "larger than 262,144 bytes" in capsys.readouterr().err
+
+
+def test_deeply_nested_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000)
+    assert main(["run", str(PASS), "--input-file", str(deep)]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_definitions_are_read_with_a_bound(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "/dev/zero"]) == 2
+    assert "larger than 1,048,576 bytes" in capsys.readouterr().err
+    assert main(["validate", "/dev/zero"]) == 2
+    assert "larger than 1,048,576 bytes" in capsys.readouterr().err
+
+
+def test_a_number_too_long_for_any_parser_is_an_invalid_definition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = tmp_path / "long-number.asl.json"
+    definition.write_text(
+        '{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": '
+        + "9" * 5000
+        + ', "End": true}}}'
+    )
+    assert main(["validate", str(definition)]) == 2  # not JSON AWS can read
+    out = capsys.readouterr().out
+    assert "INVALID_JSON_DESCRIPTION Number value length exceeds the maximum allowed" in out

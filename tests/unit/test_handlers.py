@@ -134,7 +134,9 @@ def test_an_execution_runs_through_the_api_the_queue_and_the_worker(
 
 
 def test_api_errors_come_back_in_the_protocol(deployment: dict[str, Any]) -> None:
-    status, refused = _call("DescribeExecution", {"executionArn": "arn:aws:states:x"})
+    status, refused = _call(
+        "DescribeExecution", {"executionArn": "arn:aws:states:us-east-1:123456789012:execution:m:x"}
+    )
     assert status == 400
     assert refused["__type"] == "ExecutionDoesNotExist"
 

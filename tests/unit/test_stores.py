@@ -152,6 +152,106 @@ def test_activity_tasks_go_to_one_worker_oldest_first(store: Store) -> None:
     assert store.take_activity_task(activity) is None
 
 
+def _execution(number: int, status: str = "RUNNING", machine: str = "arn:sm") -> ExecutionRecord:
+    record = ExecutionRecord(
+        arn=f"{machine}:e{number:03d}",
+        state_machine_arn=machine,
+        name=f"e{number:03d}",
+        input_text="{}",
+        # Pairs share a start time: the ARN breaks the tie.
+        start_ms=1_000 + number // 2,
+        version=1,
+        status=status,
+    )
+    if status != "RUNNING":
+        record.stop_ms = 5_000 + number
+    return record
+
+
+def _all_pages(store: Store, limit: int, **query: Any) -> list[str]:
+    names: list[str] = []
+    after = None
+    for _ in range(100):
+        page, after = store.list_executions_page("arn:sm", limit=limit, after=after, **query)
+        assert len(page) <= limit
+        names.extend(summary.name for summary in page)
+        if after is None:
+            return names
+    raise AssertionError("no end to the pages")
+
+
+def test_executions_are_listed_page_by_page_newest_first(store: Store) -> None:
+    for number in range(25):
+        assert store.create_execution(_execution(number, "SUCCEEDED" if number % 3 else "FAILED"))
+    store.create_execution(_execution(0, machine="arn:other"))
+    newest_first = [f"e{n:03d}" for n in reversed(range(25))]
+    for limit in (1, 4, 10, 25, 100):
+        assert _all_pages(store, limit) == newest_first
+    failed = [name for name in newest_first if int(name[1:]) % 3 == 0]
+    assert _all_pages(store, 3, status="FAILED") == failed
+    assert _all_pages(store, 3, status="RUNNING") == []
+    page, after = store.list_executions_page("arn:sm", limit=2)
+    assert [(s.name, s.status, s.start_ms, s.stop_ms) for s in page] == [
+        ("e024", "FAILED", 1_012, 5_024),
+        ("e023", "SUCCEEDED", 1_011, 5_023),
+    ]
+    assert after is not None
+
+
+def test_a_status_change_moves_an_execution_between_status_pages(store: Store) -> None:
+    record = _execution(1)
+    store.create_execution(record)
+    assert _all_pages(store, 10, status="RUNNING") == ["e001"]
+    record.version, record.status, record.stop_ms = 2, "SUCCEEDED", 9_000
+    assert store.commit(record, 1)
+    assert _all_pages(store, 10, status="RUNNING") == []
+    assert _all_pages(store, 10, status="SUCCEEDED") == ["e001"]
+
+
+def test_state_machines_are_listed_page_by_page_oldest_first(store: Store) -> None:
+    for number in range(7):
+        store.put_state_machine(
+            StateMachineRecord(
+                arn=f"arn:sm{number}",
+                name=f"sm{number}",
+                definition="{}",
+                role_arn=ROLE,
+                created_ms=100 + number // 2,
+                revision_id="r",
+            )
+        )
+    names: list[str] = []
+    after = None
+    while True:
+        page, after = store.list_state_machines_page(limit=3, after=after)
+        names.extend(record.name for record in page)
+        if after is None:
+            break
+    assert names == [f"sm{n}" for n in range(7)]
+    store.delete_state_machine("arn:sm3")
+    page, _ = store.list_state_machines_page(limit=10)
+    assert [record.name for record in page] == ["sm0", "sm1", "sm2", "sm4", "sm5", "sm6"]
+
+
+def test_finished_executions_are_forgotten_after_their_retention(store: Store) -> None:
+    for number in range(6):
+        store.create_execution(_execution(number, "SUCCEEDED" if number < 4 else "RUNNING"))
+        store.append_history(f"arn:sm:e{number:03d}", [{"id": 1, "type": "ExecutionStarted"}])
+        store.put_inbox(f"arn:sm:e{number:03d}", "k", {"type": "timer"})
+    store.put_task_token("token-0", "arn:sm:e000", "key")
+    # e000..e003 stopped at 5000..5003: those before 5002 go.
+    assert store.delete_finished_executions(5_002) == 2
+    assert store.get_execution("arn:sm:e000") is None
+    assert store.history("arn:sm:e000") == []
+    assert store.inbox("arn:sm:e000") == {}
+    assert store.get_execution("arn:sm:e002") is not None
+    assert _all_pages(store, 10) == ["e005", "e004", "e003", "e002"]
+    assert store.delete_finished_executions(10**13, limit=1) == 1
+    assert store.delete_finished_executions(10**13) == 1
+    assert store.delete_finished_executions(10**13) == 0  # running ones stay
+    assert sorted(store.running_executions()) == ["arn:sm:e004", "arn:sm:e005"]
+
+
 def _service(path: Path) -> StepFunctionsService:
     return local_service(
         clock="virtual", start_ms=START_MS, store=SqliteStore(path), activity_poll_seconds=0
