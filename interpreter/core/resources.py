@@ -17,8 +17,9 @@ class TaskResource:
     """A parsed Task ``Resource``.
 
     ``kind`` is ``lambda_function`` (a Lambda function ARN: ``LambdaFunction*`` events),
-    ``activity`` (``Activity*`` events) or ``service`` (an ``arn:aws:states:::`` integration:
-    ``Task*`` events). For a service, ``resource_type`` and ``resource`` are what the history shows
+    ``activity`` (``Activity*`` events) or ``service`` (an ``arn:aws:states:::`` integration, or
+    the same with a region and an account: ``Task*`` events). For a service, ``resource_type`` and
+    ``resource`` are what the history shows
     (``lambda`` / ``invoke``, ``aws-sdk:s3`` / ``getObject``, ``sqs`` /
     ``sendMessage.waitForTaskToken``); ``action`` is ``resource`` without the pattern suffix.
     """
@@ -53,7 +54,7 @@ def parse_resource(arn: str, default_region: str = "us-east-1") -> TaskResource:
         return TaskResource(arn, "lambda_function", "lambda", arn, arn, "", region)
     if len(parts) > 5 and parts[2] == "states" and parts[5] == "activity":
         return TaskResource(arn, "activity", "activity", arn, arn, "", region)
-    if len(parts) > 5 and parts[2] == "states" and parts[3] == "" and parts[4] == "":
+    if len(parts) > 5 and parts[2] == "states":
         service_part = ":".join(parts[5:])
         if service_part.startswith("aws-sdk:"):
             service, _, resource = service_part[len("aws-sdk:") :].partition(":")
