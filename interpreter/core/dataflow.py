@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from interpreter.core import errors as E
+from interpreter.core.context import STATE_DATA
 from interpreter.core.errors import Failure
 from interpreter.core.timefmt import datetime_from_ms, ms_from_datetime
 from interpreter.definition import model as M
@@ -894,12 +895,15 @@ class DataFlow:
         """The input of iteration ``index``: the item, or ItemSelector applied to it."""
         if state.item_selector is None:
             return item
+        data = frame.get("data")
+        source = data.get("item_source", STATE_DATA) if isinstance(data, dict) else STATE_DATA
+        map_item = (index, item, source)
         if state.is_jsonata:
             states = self.states_binding(
-                frame, state, frame["input"], context_extra={"map_item": (index, item)}
+                frame, state, frame["input"], context_extra={"map_item": map_item}
             )
             return self.jsonata(state.item_selector, frame, states)
-        return self.template(state.item_selector, effective, frame, state, map_item=(index, item))
+        return self.template(state.item_selector, effective, frame, state, map_item=map_item)
 
 
 def _select(path: Any, value: JSON, scope: Scope) -> JSON:

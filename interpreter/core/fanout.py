@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from interpreter.core import errors as E
 from interpreter.core import snapshot as S
+from interpreter.core.context import item_source
 from interpreter.core.errors import Failure
 from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import iso_from_ms
@@ -112,6 +113,9 @@ def start_map(stepper: _Stepper, frame: S.Frame, state: M.MapState) -> _Outcome:
         "tolerated_percentage": tolerated_percentage,
         "distributed": distributed,
     }
+    if reader_request is not None:
+        # $$.Map.Item.Source: the S3 URI read (items from the state's input need no entry).
+        data["item_source"] = item_source(reader_request)
     if writer is not None:
         # The child executions' records, by index, for the ResultWriter's export.
         data["records"] = {}
