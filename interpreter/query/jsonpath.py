@@ -41,6 +41,7 @@ __all__ = [
     "compile_path",
     "compile_reference_path",
     "compile_value_path",
+    "filter_expressions",
     "input_steps",
 ]
 
@@ -608,6 +609,28 @@ class _VariablePath(ValuePath):
             return self.path.find(value)
         except PathNotFoundError as exc:
             raise PathNotFoundError(self.text, exc.reason, exc.document) from None
+
+
+def filter_expressions(path: ValuePath) -> tuple[str, ...] | None:
+    """The filter expressions of a path whose only indefinite parts are filters, else None.
+
+    ``$.jar[?(@.a >= 5)]`` gives ``("@.a >= 5",)``; a definite path gives ``()``; a path with a
+    wildcard, a scan, a slice or a union gives None.
+    """
+    inner = path.path
+    if isinstance(inner, _DefinitePath):
+        return ()
+    assert isinstance(inner, _IndefinitePath)
+    expressions: list[str] = []
+    for segment in inner._segments:
+        if isinstance(segment, _Filter):
+            expressions.append(segment.expression)
+        elif not (
+            (isinstance(segment, _Props) and len(segment.names) == 1)
+            or (isinstance(segment, _Indexes) and len(segment.indexes) == 1)
+        ):
+            return None
+    return tuple(expressions)
 
 
 def input_steps(path: ValuePath) -> tuple[str | int, ...] | None:

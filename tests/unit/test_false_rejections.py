@@ -269,3 +269,47 @@ def test_a_property_whose_name_has_parentheses_is_read() -> None:
         {"list": {"length()": 3}}, clock="virtual"
     )
     assert result.output == {"r": 3}
+
+
+ITEMS_PATH_TABLE = [
+    # (ItemsPath, valid?, source)
+    ("$.items", True, "AWS-PATHS (one node)"),
+    ("$.items[?(@.on == true)]", True, "AWS-PATHS (its reference-path example $.jar[?(@.a >= 5)])"),
+    ("$.items[?(@.n > 1 && @.on)]", True, "AWS-PATHS (a filter with symbolic operators)"),
+    ("$.items[*]", False, "AWS-PATHS (a reference path identifies one node: no wildcard)"),
+    ("$..items", False, "AWS-PATHS (no deep scan)"),
+    ("$.items[?(@.n in [1, 2])]", False, "AWS-PATHS (no lexical operators such as subsetof)"),
+    ("$.items[?(@.name =~ /a.*/)]", False, "AWS-PATHS (no filtering by regular expression)"),
+    ("$.items[?(@.n == $.wanted)]", False, "AWS-PATHS (no reference to another value)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("items_path", "valid", "source"), ITEMS_PATH_TABLE, ids=[row[0] for row in ITEMS_PATH_TABLE]
+)
+def test_items_path_is_a_reference_path(items_path: str, valid: bool, source: str) -> None:
+    processor = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    definition = {
+        "StartAt": "M",
+        "States": {
+            "M": {"Type": "Map", "ItemsPath": items_path, "ItemProcessor": processor, "End": True}
+        },
+    }
+    diagnostics = validate_definition(definition)
+    assert (diagnostics == []) is valid
+    if valid:
+        document = {"items": [{"on": True, "n": 1}, {"on": False, "n": 2}, {"on": True, "n": 3}]}
+        result = StateMachine(definition).run(document, clock="virtual")
+        expected = document["items"] if items_path == "$.items" else None
+        if items_path == "$.items[?(@.on == true)]":
+            expected = [{"on": True, "n": 1}, {"on": True, "n": 3}]
+        if items_path == "$.items[?(@.n > 1 && @.on)]":
+            # JAYWAY: "@.on" alone tests that the member exists, not that it is true.
+            expected = [{"on": False, "n": 2}, {"on": True, "n": 3}]
+        assert result.output == expected
+    else:
+        (diagnostic,) = diagnostics
+        assert (
+            diagnostic.message
+            == "The value for the field 'ItemsPath' must be a valid ReferencePath"
+        )
