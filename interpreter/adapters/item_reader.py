@@ -101,6 +101,10 @@ def read_items(reader: Mapping[str, Any], s3: Any) -> list[JSON] | ItemReaderFai
     config = reader.get("ReaderConfig")
     config = config if isinstance(config, dict) else {}
     limit = _max_items(config)
+    requested = config.get("MaxItems")
+    if isinstance(requested, (int, float)) and not isinstance(requested, bool) and requested < 0:
+        # AWS fails the Map Run (MapRunFailed) rather than the state's evaluation.
+        return ItemReaderFailure(READER_FAILED, "field MaxItems must be positive")
     try:
         if resource == LIST_OBJECTS_V2:
             return _take(_listed_objects(s3, parameters), limit)

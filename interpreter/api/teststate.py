@@ -52,7 +52,7 @@ from interpreter.api.errors import InvalidDefinition, ValidationException
 from interpreter.api.mock_validation import FIELD_VALIDATION_MODES, STRICT, validate_mock_result
 from interpreter.core import errors as E
 from interpreter.core import snapshot as S
-from interpreter.core.context import execution_context, state_context
+from interpreter.core.context import execution_context, map_item_context, state_context
 from interpreter.core.dataflow import DataFlow
 from interpreter.core.errors import Failure
 from interpreter.core.failures import RetryAfter, Unhandled, route_failure
@@ -421,7 +421,7 @@ class _Host:
             context["Task"] = {"Token": token}
         map_item = extra.get("map_item")
         if map_item is not None:
-            context["Map"] = {"Item": {"Index": map_item[0], "Value": map_item[1]}}
+            context["Map"] = {"Item": map_item_context(map_item)}
         return context
 
     def uuid_source(self, frame: S.Frame) -> Callable[[], str]:
@@ -782,4 +782,6 @@ def _default_context(
         "state_machine_name": machine_name,
     }
     execution, machine = execution_context(details)
+    # AWS's TestState context objects have no RedriveCount (its recorded contexts show none).
+    execution.pop("RedriveCount", None)
     return state_context(execution, machine, state.name, now_ms, retries if retriable else None)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from interpreter.core import errors as E
+from interpreter.core.context import STATE_DATA
 from interpreter.core.errors import Failure
 from interpreter.core.timefmt import datetime_from_ms, ms_from_datetime
 from interpreter.definition import model as M
@@ -31,17 +32,34 @@ from interpreter.json_types import JSON
 from interpreter.limits import MAX_PAYLOAD_BYTES
 from interpreter.query.errors import QueryRuntimeError
 from interpreter.query.jsonpath import PathNotFoundError, apply_result_path
-from interpreter.query.jsontext import to_compact_json
+from interpreter.query.jsontext import to_compact_json, to_java_string
 from interpreter.query.scope import Scope
 
 if TYPE_CHECKING:
     from interpreter.core.snapshot import Frame
 
-# ISO-8601 extended offset date-time, as AWS accepts it in Wait states: a 'T', seconds, optional
-# fraction (up to nanoseconds), and 'Z' or an offset.
+# ISO-8601 extended offset date-time, as AWS reads it in Wait states: Java's
+# DateTimeFormatter.ISO_OFFSET_DATE_TIME, whose name AWS's causes quote. Letters in any case,
+# seconds optional, a fraction of up to nine digits, and 'Z' or an offset read leniently
+# (+HH, +HHMM, +HH:MM, +HH:MM:SS).
 _TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})\Z"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{0,9}))?)?"
+    r"([Zz]|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)\Z"
 )
+_MAX_OFFSET = _dt.timedelta(hours=18)
+
+
+def _offset(zone: str) -> _dt.timedelta:
+    if zone in ("Z", "z"):
+        return _dt.timedelta(0)
+    digits = zone[1:].replace(":", "")
+    hours, minutes, seconds = int(digits[0:2]), int(digits[2:4] or 0), int(digits[4:6] or 0)
+    if minutes > 59 or seconds > 59:
+        raise ValueError(zone)
+    offset = _dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if offset > _MAX_OFFSET:
+        raise ValueError(zone)
+    return offset if zone[0] == "+" else -offset
 
 
 def parse_timestamp_ms(text: Any) -> int | None:
@@ -53,23 +71,52 @@ def parse_timestamp_ms(text: Any) -> int | None:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
-        offset = _dt.timedelta(0)
-        if zone != "Z":
-            sign = 1 if zone[0] == "+" else -1
-            offset = sign * _dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
         moment = _dt.datetime(
             int(year),
             int(month),
             int(day),
             int(hour),
             int(minute),
-            int(second),
+            int(second or 0),
             int((fraction or "0").ljust(6, "0")[:6]),
-            tzinfo=_dt.timezone(offset),
+            tzinfo=_dt.timezone(_offset(zone)),
         )
     except ValueError:
         return None
     return ms_from_datetime(moment)
+
+
+# How AWS's Java runtime reads a number out of a value it found at a path: the value's text
+# (a string as it is, anything else as Java prints it) through Integer.parseInt, Long.parseLong
+# or Double.parseDouble. So "12" is 12, while 1.5, 2.0 (Java prints "2.0") and "abc" are not
+# integers.
+_JAVA_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+_JAVA_DOUBLE = re.compile(
+    r"[+-]?(?:NaN|Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[fFdD]?)\Z"
+)
+
+
+def java_text(value: JSON) -> str:
+    """A value as AWS's causes quote it: a string as it is, anything else as Java prints it."""
+    return value if isinstance(value, str) else to_java_string(value)
+
+
+def java_integer(value: JSON, bits: int = 32) -> int | None:
+    """The value as Integer.parseInt (``bits=64``: Long.parseLong) reads its text, or None."""
+    text = java_text(value)
+    if not _JAVA_INTEGER.match(text):
+        return None
+    number = int(text)
+    limit = 1 << (bits - 1)
+    return number if -limit <= number < limit else None
+
+
+def java_double(value: JSON) -> float | None:
+    """The value as Double.parseDouble reads its text (blanks around it allowed), or None."""
+    text = java_text(value).strip("".join(chr(c) for c in range(33)))
+    if not _JAVA_DOUBLE.match(text):
+        return None
+    return float(text.rstrip("fFdD").replace("Infinity", "inf"))
 
 
 _NO_EXTRA: Mapping[str, Any] = {}
@@ -455,7 +502,7 @@ class DataFlow:
                     raise QueryRuntimeError(
                         E.QUERY_EVALUATION_ERROR,
                         "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
-                        f"date-time format string: {stamp}",
+                        f"date-time format string: {java_text(stamp)}",
                         location="Timestamp",
                     )
                 until = parsed
@@ -478,13 +525,7 @@ class DataFlow:
                     "The SecondsPath parameter does not reference an input value: "
                     f"{state.seconds_path.text}",
                 ) from None
-            if not _is_integral(seconds) or seconds < 0:
-                raise QueryRuntimeError(
-                    E.RUNTIME,
-                    "The SecondsPath parameter references an invalid value: "
-                    f"{state.seconds_path.text} == {to_compact_json(seconds)}",
-                )
-            until = now_ms + int(seconds) * 1000
+            until = now_ms + _seconds_from_path(state.seconds_path.text, seconds) * 1000
         else:
             try:
                 stamp = state.timestamp_path.evaluate(self.scope(frame, state, effective))
@@ -499,7 +540,8 @@ class DataFlow:
                 raise QueryRuntimeError(
                     E.RUNTIME,
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended "
-                    f"offset date-time format string: {state.timestamp_path.text} == {stamp}",
+                    f"offset date-time format string: {state.timestamp_path.text} == "
+                    f"{java_text(stamp)}",
                 )
             until = parsed
         assigned = self.assign_jsonpath(state, frame, effective)
@@ -550,14 +592,16 @@ class DataFlow:
             credentials = credentials.evaluate(scope)
         return state.resource.arn, payload, timeout, heartbeat, credentials
 
-    @staticmethod
-    def _positive_int(path: Any, field: str, scope: Scope) -> int:
-        value = path.evaluate(scope)
-        if not _is_integral(value) or value <= 0:
+    @classmethod
+    def _positive_int(cls, path: Any, field: str, scope: Scope) -> int:
+        """TimeoutSecondsPath / HeartbeatSecondsPath: an integer (as the Map's ``*Path``
+        fields read one) that is positive."""
+        value = cls._path_number(path, field, scope, integer=True)
+        if value <= 0:
             raise QueryRuntimeError(
                 E.RUNTIME,
-                f"The {field} field refers to value {to_compact_json(value)!s} which is not a "
-                f"valid integer: {path.text}",
+                f'The {field} field refers to value "{value}" which is not a valid integer: '
+                f"{path.text}",
             )
         return int(value)
 
@@ -642,6 +686,7 @@ class DataFlow:
         ``ItemsPath``, which then are not evaluated.
         """
         raw = frame["input"]
+        items_path_text = "$"
         if state.is_jsonata:
             states = self.states_binding(frame, state, raw)
             items_value = raw if read_items is None else read_items
@@ -665,18 +710,18 @@ class DataFlow:
                 scope = self.scope(frame, state, effective)
                 if items_path is not M.IDENTITY:
                     items_value = items_path.evaluate(scope)
+                    items_path_text = items_path.text
                 if state.max_concurrency_path is not None:
                     max_concurrency = self._path_number(
                         state.max_concurrency_path, "MaxConcurrencyPath", scope, integer=True
                     )
+                    if max_concurrency < 0:
+                        raise QueryRuntimeError(E.RUNTIME, "MaxConcurrency cannot be negative.")
             if self.inspection is not None:
                 self.inspection["afterInputPath"] = effective
                 self.inspection["afterItemsPath"] = items_value
         if not isinstance(items_value, list):
-            raise QueryRuntimeError(
-                E.RUNTIME,
-                "Map state input must be an array, but got: " + to_compact_json(items_value),
-            )
+            raise _not_an_array(state.is_jsonata, items_path_text, items_value)
         return items_value, effective, int(max_concurrency or 0)
 
     def item_reader_request(self, frame: Frame, state: M.MapState) -> dict[str, JSON]:
@@ -831,24 +876,18 @@ class DataFlow:
 
     @staticmethod
     def _path_number(path: Any, field: str, scope: Scope, *, integer: bool) -> int | float:
+        """A number a ``*Path`` field reads: the value's text through Java's Integer.parseInt
+        or Double.parseDouble (AWS's causes quote that text: ``refers to value "1.5"``)."""
         value = path.evaluate(scope)
-        kind = "integer" if integer else "float"
-        if isinstance(value, str):
-            # AWS parses a numeric string the way Java's Integer/Double parsers do.
-            parsed = _parse_number_text(value, integer=integer)
-            if parsed is not None:
-                return parsed
-        valid = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if valid and integer and not _is_integral(value):
-            valid = False
-        if not valid:
-            shown = value if isinstance(value, str) else to_compact_json(value)
+        number: int | float | None = java_integer(value) if integer else java_double(value)
+        if number is None:
+            kind = "integer" if integer else "float"
             raise QueryRuntimeError(
                 E.RUNTIME,
-                f'The {field} field refers to value "{shown}" which is not a valid {kind}: '
-                f"{path.text}",
+                f'The {field} field refers to value "{java_text(value)}" which is not a valid '
+                f"{kind}: {path.text}",
             )
-        return int(value) if integer else float(value)
+        return number
 
     def map_item_input(
         self, frame: Frame, state: M.MapState, effective: JSON, index: int, item: JSON
@@ -856,12 +895,15 @@ class DataFlow:
         """The input of iteration ``index``: the item, or ItemSelector applied to it."""
         if state.item_selector is None:
             return item
+        data = frame.get("data")
+        source = data.get("item_source", STATE_DATA) if isinstance(data, dict) else STATE_DATA
+        map_item = (index, item, source)
         if state.is_jsonata:
             states = self.states_binding(
-                frame, state, frame["input"], context_extra={"map_item": (index, item)}
+                frame, state, frame["input"], context_extra={"map_item": map_item}
             )
             return self.jsonata(state.item_selector, frame, states)
-        return self.template(state.item_selector, effective, frame, state, map_item=(index, item))
+        return self.template(state.item_selector, effective, frame, state, map_item=map_item)
 
 
 def _select(path: Any, value: JSON, scope: Scope) -> JSON:
@@ -874,11 +916,38 @@ def _select(path: Any, value: JSON, scope: Scope) -> JSON:
     return path.evaluate(scope)
 
 
-def _parse_number_text(text: str, *, integer: bool) -> int | float | None:
-    try:
-        return int(text.strip()) if integer else float(text.strip())
-    except ValueError:
-        return None
+def _not_an_array(is_jsonata: bool, items_path: str, value: JSON) -> QueryRuntimeError:
+    """A Map's items are not an array: AWS's wording differs by query language."""
+    if is_jsonata:
+        # Recorded: scenarios test_map_state_items_input_types (an EvaluationFailed event with
+        # no location).
+        return QueryRuntimeError(
+            E.QUERY_EVALUATION_ERROR,
+            "Map state input must be an array but was: " + to_compact_json(value),
+        )
+    # Recorded through TestState (ItemsPath "$$.Execution.Input" gives "$.Execution.Input"),
+    # where the cause has no "An error occurred while executing the state" prefix.
+    shown = items_path[1:] if items_path.startswith("$$") else items_path
+    return QueryRuntimeError(
+        E.RUNTIME, f'Reference path "{shown}" must point to array.', with_state_prefix=False
+    )
+
+
+def _seconds_from_path(path_text: str, value: JSON) -> int:
+    """A Wait's SecondsPath value: a Java long (its text parsed), not negative."""
+    seconds = java_integer(value, bits=64)
+    if seconds is None:
+        raise QueryRuntimeError(
+            E.RUNTIME,
+            "The SecondsPath parameter cannot be parsed as a long value: "
+            f"{path_text} == {java_text(value)}",
+        )
+    if seconds < 0:
+        raise QueryRuntimeError(
+            E.RUNTIME,
+            f"The SecondsPath parameter references a negative value: {path_text} == {seconds}",
+        )
+    return seconds
 
 
 def _wrong_type(template: Any, location: str, expected: str, value: JSON) -> QueryRuntimeError:

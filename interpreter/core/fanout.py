@@ -20,6 +20,7 @@ from typing import Any
 from interpreter import arns
 from interpreter.core import errors as E
 from interpreter.core import snapshot as S
+from interpreter.core.context import item_source
 from interpreter.core.errors import Failure
 from interpreter.core.history import to_json_text
 from interpreter.core.messages import ItemsRead, ResultsWritten
@@ -107,6 +108,9 @@ def start_map(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> Out
         "tolerated_percentage": tolerated_percentage,
         "distributed": distributed,
     }
+    if reader_request is not None:
+        # $$.Map.Item.Source: the S3 URI read (items from the state's input need no entry).
+        data["item_source"] = item_source(reader_request)
     if writer is not None:
         # The child executions' records, by index, for the ResultWriter's export.
         data["records"] = {}

@@ -2,7 +2,8 @@
 
 Events are plain dicts in the shape GetExecutionHistory returns, with ``timestamp`` held as epoch
 milliseconds (the API layer turns it into a datetime). Inputs and outputs are serialised the way
-AWS serialises them: compact JSON text.
+AWS serialises them: compact JSON text, numbers as Java writes them (integers as they are, doubles
+by ``Double.toString``: ``0.1``, ``1.0E10``, ``8.031699E-5``).
 
 ``previousEventId`` follows what the recorded AWS histories show. Each frame (the execution, a
 Parallel branch, a Map iteration) keeps a *cursor*: the id of its latest event. An event normally
@@ -14,11 +15,13 @@ ids come out (``MapStateSucceeded`` and ``MapStateExited`` share one ``previousE
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
 from interpreter.json_types import JSON
 from interpreter.limits import MAX_HISTORY_EVENTS
+from interpreter.query.jsontext import java_double
 
 #: AWS marks every payload it records as not truncated unless it is over the limit.
 NOT_TRUNCATED: Final[Mapping[str, bool]] = {"truncated": False}
@@ -60,12 +63,47 @@ except ImportError:  # pragma: no cover - CPython always has _json
 
 
 def to_json_text(value: JSON) -> str:
-    """Compact JSON text, as AWS writes payloads into history events and outputs."""
+    """Compact JSON text, as AWS writes payloads into history events and outputs.
+
+    Strings are written as they are (no ``\\uXXXX`` for characters beyond ASCII) and doubles the
+    way Java's ``Double.toString`` writes them (see :func:`java_doubles`).
+    """
     if _chunks is None:  # pragma: no cover
-        return _encode(value)
+        return java_doubles(_encode(value))
     text = "".join(_ascii_chunks(value, 0))
     if "\\u" in text:
-        return "".join(_chunks(value, 0))
+        text = "".join(_chunks(value, 0))
+    return java_doubles(text)
+
+
+# Python writes a double as Java does (shortest round-trip digits, ".0" on whole values) except
+# at magnitudes below 1e-3 or from 1e7 up, where Java switches to "d.dddE<n>" and Python only below
+# 1e-4 and from 1e16, as "de-05"/"de+16". Such numbers leave one of these marks in Python's text
+# (strings can hold them too: a false alarm only costs the exact pass below).
+_PLAIN_OUT_OF_JAVA_RANGE: Final = re.compile(r"\.(?<=\d\.)(?:(?<=\d{8}\.)|000)")
+_NEGATIVE_EXPONENT: Final = re.compile(r"e-\d")
+_POSITIVE_EXPONENT: Final = re.compile(r"e\+\d")
+# A JSON string, or a number with a fraction or an exponent (Python writes every float so).
+_STRING_OR_DOUBLE: Final = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?e[-+]\d+|-?\d+\.\d+')
+
+
+def _java_token(match: re.Match[str]) -> str:
+    token = match.group()
+    return token if token[0] == '"' else java_double(float(token))
+
+
+def java_doubles(text: str) -> str:
+    """Rewrite the doubles of JSON text written by Python's encoder as Java writes them.
+
+    This runs on every transition, so the common case (no double outside [1e-3, 1e7)) is a few
+    substring searches; only text that may hold one is re-tokenised.
+    """
+    if (
+        ("." in text and _PLAIN_OUT_OF_JAVA_RANGE.search(text) is not None)
+        or ("-" in text and _NEGATIVE_EXPONENT.search(text) is not None)
+        or ("+" in text and _POSITIVE_EXPONENT.search(text) is not None)
+    ):
+        return _STRING_OR_DOUBLE.sub(_java_token, text)
     return text
 
 

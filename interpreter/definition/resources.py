@@ -9,6 +9,10 @@ A Task names its work with an ARN:
 * ``arn:<partition>:states:::aws-sdk:<service>:<action>[.waitForTaskToken]`` — an AWS SDK
   integration (any service and action; AWS checks them against its SDK models, we do not).
 
+AWS also accepts the integration forms with a region and an account
+(``arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject``), as CloudFormation templates and
+console exports write them.
+
 For the optimized integrations whose API lists are short and stable we know every action and
 which patterns each supports, so ``dynamodb:query`` is refused the way AWS refuses it. For the
 others only the service name is checked (their action lists grow; refusing a valid definition is
@@ -73,7 +77,7 @@ _LAMBDA_FUNCTION = re.compile(
     r"(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?"
 )
 _ACTIVITY = re.compile(rf"arn:{_PARTITION}:states:[^:\s]+:[^:\s]+:activity:[^:\s]{{1,80}}")
-_SERVICE_INTEGRATION = re.compile(rf"arn:{_PARTITION}:states:::(?P<rest>.+)")
+_SERVICE_INTEGRATION = re.compile(rf"arn:{_PARTITION}:states:[^:\s]*:[^:\s]*:(?P<rest>.+)")
 _SDK_ACTION = re.compile(r"aws-sdk:(?P<service>[a-z0-9.-]+):(?P<action>[A-Za-z0-9]+)")
 _OPTIMIZED_ACTION = re.compile(r"(?P<service>[a-z0-9-]+):(?P<action>[A-Za-z0-9]+)")
 
@@ -168,7 +172,7 @@ def parse_task_resource(arn: str) -> TaskResource | None:
         if pattern == SYNC:
             return None
         service, action = sdk.group("service"), sdk.group("action")
-        return TaskResource(arn, "aws_sdk", pattern, service, action)
+        return TaskResource(arn, "aws_sdk", pattern, service, action, region=_region(arn))
     optimized = _OPTIMIZED_ACTION.fullmatch(rest)
     if optimized is None:
         return None
@@ -179,7 +183,7 @@ def parse_task_resource(arn: str) -> TaskResource | None:
         supported = OPEN_SERVICES.get(service)
     if supported is None or pattern not in supported:
         return None
-    return TaskResource(arn, "optimized", pattern, service, action, sync_version)
+    return TaskResource(arn, "optimized", pattern, service, action, sync_version, _region(arn))
 
 
 def _region(arn: str) -> str | None:

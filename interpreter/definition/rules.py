@@ -328,6 +328,12 @@ def check_paths(ctx: StateContext) -> Iterator[Diagnostic]:
             yield from _path_field(batcher, field, ctx.at("ItemBatcher", field), reference=True)
 
 
+_REFERENCE_CHECKS: Final = {
+    "ResultPath": syntax.reference_path_error,
+    "ItemsPath": syntax.items_path_error,
+}
+
+
 def _path_field(
     node: Mapping[str, Any], field: str, location: str, *, reference: bool
 ) -> Iterator[Diagnostic]:
@@ -337,7 +343,7 @@ def _path_field(
     if not isinstance(value, str):
         return
     if reference:
-        check = syntax.reference_path_error if field == "ResultPath" else syntax.definite_path_error
+        check = _REFERENCE_CHECKS.get(field, syntax.definite_path_error)
         if check(value):
             yield _failed(
                 f"The value for the field '{field}' must be a valid ReferencePath", location

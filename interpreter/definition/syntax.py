@@ -16,6 +16,7 @@ the JSONata engine. Results are cached: definitions repeat the same paths many t
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Final
 
@@ -71,6 +72,63 @@ def definite_path_error(text: str) -> str | None:
         return "the path is too deeply nested"
     if not path.is_definite:
         return "the path must select a single node (no wildcards, filters, slices, unions or '..')"
+    return None
+
+
+# What the developer guide rules out of a reference path's filters ("Using JSONPath paths"):
+# lexical (word) operators such as subsetof, regular expressions, references to other values.
+_REFERENCE_FILTER_WORDS: Final = re.compile(
+    r"\b(?:in|nin|subsetof|anyof|noneof|size|empty|contains|exists|all|type)\b|=~|\$"
+)
+
+
+def _unquoted(expression: str) -> str:
+    """``expression`` with the contents of its quoted strings and regexes blanked out."""
+    out: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(expression):
+        c = expression[i]
+        if quote is not None:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = None
+                out.append(c)
+        else:
+            if c in "'\"/":
+                quote = c
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def items_path_error(text: str) -> str | None:
+    """Why ``text`` is not a valid ItemsPath, or None.
+
+    ItemsPath is a reference path, which the developer guide shows selecting one node or
+    filtering an array (``$.jar[?(@.a >= 5)]``), without lexical operators, regular expressions
+    or references to other values in its filters.
+    """
+    from interpreter.query.jsonpath import compile_value_path, filter_expressions
+
+    try:
+        path = compile_value_path(text)
+    except QuerySyntaxError as refusal:
+        return refusal.message or "invalid syntax"
+    except RecursionError:
+        return "the path is too deeply nested"
+    expressions = filter_expressions(path)
+    if expressions is None:
+        return "the path must select a single node or filter an array"
+    for expression in expressions:
+        if _REFERENCE_FILTER_WORDS.search(_unquoted(expression)):
+            return (
+                "a reference path's filter cannot use lexical operators, regular expressions "
+                "or references to other values"
+            )
     return None
 
 

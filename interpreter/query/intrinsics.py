@@ -11,8 +11,10 @@ arguments, ``States.Runtime`` (a :class:`~interpreter.query.jsonpath.PathNotFoun
 path argument selects nothing; the payload template turns the latter into AWS's
 "could not be found in the input" cause.
 
-Numbers follow AWS's Java runtime: ``States.MathAdd`` rounds each operand half up
-(``Math.round``), ``States.Format`` prints values with Java's ``toString()``, and
+Numbers follow AWS's Java runtime: an argument described as an integer (``States.MathAdd``,
+``ArrayRange``, ``ArrayPartition``'s size, ``ArrayGetItem``'s index, ``MathRandom``) that has a
+fraction is rounded half up (``Math.round``), ``States.Format`` prints values with Java's
+``toString()``, and
 ``States.MathRandom`` with a seed draws from ``java.util.Random``'s generator so a seeded call is
 reproducible.
 """
@@ -41,8 +43,6 @@ _PREFIX: Final = "States."
 # 1,000 items.
 _MAX_TEXT: Final = 10_000
 _MAX_RANGE: Final = 1_000
-_INT32_MIN: Final = -(2**31)
-_INT32_MAX: Final = 2**31 - 1
 
 
 def is_intrinsic_call(text: object) -> bool:
@@ -358,23 +358,20 @@ def compile_intrinsic(text: str) -> IntrinsicCall:
 # --------------------------------------------------------------------------------------------
 
 
-def _is_number(value: JSON) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _integer(call: IntrinsicCall, value: JSON, what: str, *, bits: int = 32) -> int:
-    """An integer argument; integral doubles (``2.0``) are accepted as Jackson coerces them. AWS
-    reads it into a Java ``int`` (a ``long`` with ``bits=64``): larger values fail."""
+    """An argument AWS describes as an integer. A number with a fraction is rounded to the
+    nearest integer, halves up (Java's ``Math.round``), as the developer guide documents for
+    ArrayPartition, ArrayRange, MathRandom and MathAdd ("If you specify a non-integer value ...
+    Step Functions will round it off to the nearest integer"). AWS reads it into a Java ``int``
+    (a ``long`` with ``bits=64``): larger values fail; so does anything but a number (a numeric
+    string included: the ASL specification says these arguments MUST be integers)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise call.fail(f"{what} must be an integer, not {to_compact_json(value)}")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise call.fail(f"{what} must be an integer, not {to_compact_json(value)}")
-        value = int(value)
+    rounded = value if isinstance(value, int) else _round_half_up(value)
     limit = 1 << (bits - 1)
-    if not -limit <= value < limit:
+    if not -limit <= rounded < limit:
         raise call.fail(f"{what} is outside the {bits}-bit integer range")
-    return int(value)
+    return rounded
 
 
 def _string(call: IntrinsicCall, value: JSON, what: str) -> str:
@@ -546,15 +543,7 @@ def _round_half_up(value: float) -> int:
 
 
 def _math_add(call: IntrinsicCall, args: list[JSON], scope: Scope) -> JSON:
-    total = 0
-    for position, value in zip(("1st", "2nd"), args, strict=True):
-        if not _is_number(value):
-            raise call.fail(f"the {position} argument must be a number")
-        rounded = value if isinstance(value, int) else _round_half_up(value)
-        if not _INT32_MIN <= rounded <= _INT32_MAX:
-            raise call.fail(f"the {position} argument is outside the 32-bit integer range")
-        total += rounded
-    return total
+    return _integer(call, args[0], "the 1st argument") + _integer(call, args[1], "the 2nd argument")
 
 
 class JavaRandom:

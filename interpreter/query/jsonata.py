@@ -198,11 +198,21 @@ def _no_uuid() -> str:
 
 _RESULT = "$__asl_result"
 _WRAPPED = (
-    "({states}{result} := (\n{text}\n); $exists({result}) ? "
+    "({states}{prelude}{result} := (\n{text}\n); $exists({result}) ? "
     "($type({result}) = 'function' ? $__asl_function() : {result}) : $__asl_undefined())"
 )
+# AWS's $range gives a JSONata *sequence*: one number is that number, none is nothing
+# (recorded: $range(1, 9, 9) is 1, where $partition keeps its one chunk in an array). A host
+# function can only return an array, so $range is a lambda that maps the host's array into a
+# sequence, with the signature the engine checks as for its own functions.
+_SEQUENCE_PRELUDES = {
+    "range": (
+        "$range := function($start, $end, $step)<nnn:a>"
+        "{ $map($__asl_range($start, $end, $step), function($v) { $v }) }; "
+    ),
+}
 # Signatures let the engine check and coerce arguments as JSONata does for its own functions.
-_SIGNATURES = {"partition": "<an:a>", "range": "<nnn:a>", "hash": "<ss:s>", "parse": "<s:x>"}
+_SIGNATURES = {"partition": "<an:a>", "hash": "<ss:s>", "parse": "<s:x>"}
 _CLOCK_FUNCTIONS = frozenset({"now", "millis"})
 
 
@@ -241,15 +251,23 @@ class JsonataExpression:
             )
         self._scan = found
         self._lazy = not (found.reads_context or found.rebinds_states)
+        used = found.called | found.mentioned
+        prelude = "".join(text for name, text in _SEQUENCE_PRELUDES.items() if name in used)
         wrapped = _WRAPPED.format(
-            states="$states := $$; " if self._lazy else "", result=_RESULT, text=text
+            states="$states := $$; " if self._lazy else "",
+            prelude=prelude,
+            result=_RESULT,
+            text=text,
         )
         engine = _engine_expression(wrapped)
         engine.register_function("__asl_undefined", _raise_undefined)
         engine.register_function("__asl_function", _raise_function)
-        used = found.called | found.mentioned
         for name, implementation in functions.STATIC_FUNCTIONS.items():
-            if name in used:
+            if name not in used:
+                continue
+            if name in _SEQUENCE_PRELUDES:
+                engine.register_function(f"__asl_{name}", implementation)
+            else:
                 engine.register_function(name, implementation, _SIGNATURES[name])
         self._engine = engine
         self._variables = tuple(sorted(found.free_variables - {"states"}))

@@ -7,7 +7,9 @@ What the guide fixes, and we follow:
 * ``$partition(array, size)`` chunks ``array`` into arrays of ``size`` items, the last one
   shorter when the items run out (the conformance corpus records AWS's answers for sizes 1..5).
 * ``$range(start, end, step)`` counts from ``start`` to ``end`` inclusive by ``step`` (negative
-  steps count down) — the JSONata twin of ``States.ArrayRange``.
+  steps count down) — the JSONata twin of ``States.ArrayRange``, but its result is a JSONata
+  sequence: AWS's recorded ``$range(1, 9, 9)`` is ``1``, not ``[1]`` (and so an empty range is
+  undefined); ``interpreter.query.jsonata`` turns this function's array into that sequence.
 * ``$hash(text, algorithm)`` with MD5, SHA-1, SHA-256, SHA-384 or SHA-512: the hex digest of the
   UTF-8 bytes, as ``States.Hash``.
 * ``$random()`` draws from the evaluation's random source; ``$random(seed)`` "returns an
@@ -23,7 +25,6 @@ What the guide leaves open, and what we chose (the corpus records none of it):
   JSON) fails the evaluation with ``States.QueryEvaluationError``, its message written in
   JSONata's style (``T0410: Argument 1 of function "partition" does not match function
   signature``) or, for a value out of range, a D-code of ours (:class:`FunctionError` lists them);
-* ``$range`` returns an array even of one item or none, like ``States.ArrayRange``;
 * ``$random(seed)`` is ``new java.util.Random(seed).nextDouble()`` — Step Functions runs on the
   JVM (its Timestamp errors are ``java.time``'s wording), so that is the most likely algorithm;
   no recorded AWS value confirms it.

@@ -10,8 +10,9 @@ messages. Two kinds of path, decided when a path is compiled:
 * **indefinite** paths (wildcards, ``..``, slices, unions, filters) always evaluate to a list of
   matches, possibly empty, as Jayway returns them. Their structure is walked here with Jayway's
   rules (a filter applied to an object tests the object itself; ``@`` never matches a scalar);
-  filter predicates (``@.a == 1 && @.b > 2``...) are parsed by jsonpath-ng at compile time and
-  applied to one candidate at a time.
+  filter predicates (``@.a == 1 && @.b > 2``, ``@.id == $.wanted``, ``@.name =~ /a.*/i``...)
+  follow Jayway's filter language (:mod:`interpreter.query.jsonpath_filter`), are compiled with
+  the path and applied to one candidate at a time.
 
 Values returned by ``find`` alias the searched document. The engine treats JSON values as
 immutable (every write copies along its path, see :func:`apply_result_path`), so sharing is safe.
@@ -22,7 +23,6 @@ Value paths (:func:`compile_value_path`) add the roots ASL allows where a value 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -41,6 +41,7 @@ __all__ = [
     "compile_path",
     "compile_reference_path",
     "compile_value_path",
+    "filter_expressions",
     "input_steps",
 ]
 
@@ -113,7 +114,8 @@ class _Descend:
 @dataclass(frozen=True, slots=True)
 class _Filter:
     expression: str
-    predicate: Callable[[JSON], bool]
+    #: ``predicate(item, root)``: whether ``item`` passes, ``root`` being the searched document.
+    predicate: Callable[[JSON, JSON], bool]
 
     def fragment(self) -> str:
         return "[?]"
@@ -135,7 +137,14 @@ def _read_dot_name(text: str, i: int) -> tuple[str, int]:
     while i < n and text[i] not in _DOT_NAME_END:
         i += 1
     if i < n and text[i] == "(":
-        raise _syntax(text, "functions such as length() are not supported")
+        # Jayway would call a function (length(), sum()...); AWS does not: it looks the name up
+        # as a property, parentheses included ("Invalid path '$.list.length()' : Property
+        # ['length()'] not found in path $['list']", quoted in awsdocs/aws-step-functions-
+        # developer-guide#5), so the definition is valid and the read finds nothing.
+        close = text.find(")", i)
+        if close < 0:
+            raise _syntax(text, f"unterminated '(' at position {i}")
+        i = close + 1
     if i < n and text[i] == " ":
         raise _syntax(text, "use bracket notation ['my prop'] for names with blanks")
     if i == start:
@@ -179,7 +188,10 @@ def _read_int(text: str, token: str) -> int:
 
 
 def _find_filter_end(text: str, i: int) -> int:
-    """Given ``i`` just after ``[?(``, return the index of the matching ``)``."""
+    """Given ``i`` just after ``[?(``, return the index of the matching ``)``.
+
+    Quoted strings and ``/regex/`` literals (the only use of ``/`` in a filter) are skipped.
+    """
     depth = 1
     n = len(text)
     quote: str | None = None
@@ -191,7 +203,7 @@ def _find_filter_end(text: str, i: int) -> int:
                 continue
             if c == quote:
                 quote = None
-        elif c in "'\"":
+        elif c in "'\"/":
             quote = c
         elif c == "(":
             depth += 1
@@ -203,51 +215,10 @@ def _find_filter_end(text: str, i: int) -> int:
     raise _syntax(text, "unterminated filter expression")
 
 
-def _outside_quotes(expression: str) -> str:
-    """Return ``expression`` with quoted string contents blanked out (for feature checks)."""
-    out: list[str] = []
-    quote: str | None = None
-    i = 0
-    while i < len(expression):
-        c = expression[i]
-        if quote is not None:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = None
-                out.append(c)
-        else:
-            if c in "'\"":
-                quote = c
-            out.append(c)
-        i += 1
-    return "".join(out)
-
-
 def _compile_filter(text: str, expression: str) -> _Filter:
-    bare = _outside_quotes(expression)
-    if "=~" in bare:
-        raise _syntax(text, "filtering by regular expression is not supported")
-    if "$" in bare:
-        raise _syntax(text, "a filter cannot reference another value of the document")
-    # Imported here: only indefinite paths with filters need jsonpath-ng, and its parser is
-    # built lazily on first use.
-    from jsonpath_ng.ext.parser import parse as parse_ext
+    from interpreter.query.jsonpath_filter import compile_filter
 
-    try:
-        with warnings.catch_warnings():
-            # jsonpath-ng deprecates the single '&'; Jayway accepts only '&&', so either way the
-            # meaning is the same and the warning is noise.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            compiled = parse_ext(f"$[?({expression})]")
-    except Exception as exc:  # jsonpath-ng raises several unrelated types for bad input
-        raise _syntax(text, f"invalid filter expression ({exc})") from None
-
-    def predicate(candidate: JSON) -> bool:
-        return bool(compiled.find([candidate]))
-
-    return _Filter(expression, predicate)
+    return _Filter(expression, compile_filter(text, expression, compile_path))
 
 
 def _read_bracket(text: str, i: int) -> tuple[_Segment, int]:
@@ -460,7 +431,9 @@ def _descendants(node: JSON, out: list[JSON]) -> None:
                 out.append(value)
 
 
-def _apply_segment(segment: _Segment, node: JSON, is_last: bool, out: list[JSON]) -> None:
+def _apply_segment(
+    segment: _Segment, node: JSON, is_last: bool, out: list[JSON], root: JSON
+) -> None:
     if isinstance(segment, _Props):
         if not isinstance(node, dict):
             return
@@ -488,11 +461,13 @@ def _apply_segment(segment: _Segment, node: JSON, is_last: bool, out: list[JSON]
     elif isinstance(segment, _Filter):
         if isinstance(node, dict):
             # Jayway tests an object against the filter itself.
-            if segment.predicate(node):
+            if segment.predicate(node, root):
                 out.append(node)
         elif isinstance(node, list):
             # AWS: "@" matches objects only, never scalar items.
-            out.extend(item for item in node if isinstance(item, dict) and segment.predicate(item))
+            out.extend(
+                item for item in node if isinstance(item, dict) and segment.predicate(item, root)
+            )
 
 
 class _IndefinitePath(JsonPath):
@@ -523,13 +498,13 @@ class _IndefinitePath(JsonPath):
                     if isinstance(following, _Filter):
                         # After '..' a filter is tested against each object once, as Jayway's
                         # scan does, not again as an item of its parent array.
-                        if isinstance(node, dict) and following.predicate(node):
+                        if isinstance(node, dict) and following.predicate(node, data):
                             out.append(node)
                     else:
-                        _apply_segment(following, node, k == last, out)
+                        _apply_segment(following, node, k == last, out, data)
             else:
                 for node in nodes:
-                    _apply_segment(segment, node, k == last, out)
+                    _apply_segment(segment, node, k == last, out, data)
             nodes = out
             k += 1
         return nodes
@@ -634,6 +609,28 @@ class _VariablePath(ValuePath):
             return self.path.find(value)
         except PathNotFoundError as exc:
             raise PathNotFoundError(self.text, exc.reason, exc.document) from None
+
+
+def filter_expressions(path: ValuePath) -> tuple[str, ...] | None:
+    """The filter expressions of a path whose only indefinite parts are filters, else None.
+
+    ``$.jar[?(@.a >= 5)]`` gives ``("@.a >= 5",)``; a definite path gives ``()``; a path with a
+    wildcard, a scan, a slice or a union gives None.
+    """
+    inner = path.path
+    if isinstance(inner, _DefinitePath):
+        return ()
+    assert isinstance(inner, _IndefinitePath)
+    expressions: list[str] = []
+    for segment in inner._segments:
+        if isinstance(segment, _Filter):
+            expressions.append(segment.expression)
+        elif not (
+            (isinstance(segment, _Props) and len(segment.names) == 1)
+            or (isinstance(segment, _Indexes) and len(segment.indexes) == 1)
+        ):
+            return None
+    return tuple(expressions)
 
 
 def input_steps(path: ValuePath) -> tuple[str | int, ...] | None:
