@@ -15,7 +15,7 @@ from interpreter.api.server import answer
 logger = Logger(service="asl-api")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """A function-URL (HTTP payload 2.0) request in, the API's answer out."""
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}

@@ -1,9 +1,16 @@
-"""The work queue's consumer: each SQS message is a ``decide`` or a ``task`` for one execution.
+"""The work queue's consumer: each SQS message is a ``decide``, a ``task`` or a ``deliver`` for
+one execution (:data:`interpreter.core.messages.Message`).
 
-A message that fails goes back to the queue (partial batch response) and, after the queue's
-``maxReceiveCount``, to the dead-letter queue; the rest of the batch succeeds. Near the end of
-the function's time the worker stops taking messages and hands the rest back, so no message is
-cut off half-way (a half-done one would be redone from its last commit anyway).
+Powertools' batch utility reports the messages that failed (``batchItemFailures``): only those
+come back (after the queue's visibility timeout), then go to the dead-letter queue after the
+queue's ``maxReceiveCount``; the rest of the batch succeeds. A decision that keeps failing for
+an unexpected reason ends its execution instead (the receive count is its attempt number).
+Near the end of the function's time the worker stops taking messages and hands the rest back at
+once (visibility 0), so no message is cut off half-way.
+
+Each message is logged with its execution's ARN as the correlation id; the runtime's counters go
+out as CloudWatch metrics (EMF): transitions, decisions, commits, commit conflicts, tasks and
+their latency, redispatches, redeliveries.
 """
 
 from __future__ import annotations
@@ -11,34 +18,64 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from handlers.deployment import runtime
+from handlers.deployment import queue_client, runtime, work_queue_url
+from handlers.metrics import publish_counters
 from interpreter.core.messages import parse_message
 
 logger = Logger(service="asl-worker")
+metrics = Metrics(namespace="AslInterpreter", service="asl-worker")
+tracer = Tracer(service="asl-worker")
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 #: Time kept in hand when deciding whether to take one more message.
 RESERVE_MS: Final = 30_000
 
 
-@logger.inject_lambda_context
+class TimeIsUpError(Exception):
+    """The function is near its time limit: the message goes back to the queue untouched."""
+
+
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Process an SQS batch; returns the messages to redeliver (``batchItemFailures``)."""
     work = runtime()
-    failures: list[dict[str, str]] = []
-    for record in event.get("Records", []):
-        message_id = record["messageId"]
-        if failures and failures[-1].get("reason") == "time":
-            failures.append({"itemIdentifier": message_id, "reason": "time"})
-            continue
+    before = work.counters.snapshot()
+    metrics.add_metric(name="Messages", unit=MetricUnit.Count, value=len(event.get("Records", [])))
+
+    def record_handler(record: SQSRecord) -> None:
         if context.get_remaining_time_in_millis() < RESERVE_MS:
-            failures.append({"itemIdentifier": message_id, "reason": "time"})
-            continue
-        try:
-            message = parse_message(json.loads(record["body"]))
-            work.handle(message)
-        except Exception:  # the message goes back to the queue (then to the DLQ)
-            logger.exception("work message failed", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id, "reason": "error"})
-    return {"batchItemFailures": [{"itemIdentifier": f["itemIdentifier"]} for f in failures]}
+            _hand_back(record)
+            raise TimeIsUpError(record.message_id)
+        message = parse_message(json.loads(record.body))
+        logger.set_correlation_id(message["arn"])
+        attempt = int(record.attributes.approximate_receive_count or 1)
+        if attempt > 1:
+            metrics.add_metric(name="Redeliveries", unit=MetricUnit.Count, value=1)
+        work.handle(message, attempt)
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    publish_counters(metrics, before, work.counters.snapshot())
+    return dict(response)
+
+
+def _hand_back(record: SQSRecord) -> None:
+    """Make a message visible again at once (the next batch takes it)."""
+    try:
+        queue_client().change_message_visibility(
+            QueueUrl=work_queue_url(), ReceiptHandle=record.receipt_handle, VisibilityTimeout=0
+        )
+    except Exception:  # it comes back after the visibility timeout instead
+        logger.warning("could not hand a message back", extra={"message_id": record.message_id})

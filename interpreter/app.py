@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interpreter.adapters.activities import ActivityBroker, LocalActivityWorkers, MissingActivities
 from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
@@ -28,14 +28,17 @@ from interpreter.adapters.mock_config import (
     MockInvoker,
     MockTestCases,
 )
-from interpreter.api.service import StepFunctionsService
-from interpreter.api.teststate import execute_test_state
 from interpreter.json_types import JSON
 from interpreter.runtime.activities import ActivityWorker, ActivityWorkerFunction
-from interpreter.runtime.durable import DurableRuntime, Worker
+from interpreter.runtime.durable import DurableRuntime, Timing, Worker
 from interpreter.runtime.local import LocalRunner
 from interpreter.runtime.ports import Queue, Store, TaskInvoker
 from interpreter.runtime.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    # The API is imported where a service is built: a worker (the Lambda worker, a task
+    # runner) never needs it, and its import costs a cold start a third of its time.
+    from interpreter.api.service import StepFunctionsService
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -218,6 +221,8 @@ def open_service(
 ) -> StepFunctionsService:
     """The API over ``deployment``, after reading what its store already holds: its activities
     and, with ``recover``, its running executions (resumed)."""
+    from interpreter.api.service import StepFunctionsService
+
     deployment.activities.load()
     service = StepFunctionsService(
         deployment.runtime,
@@ -240,21 +245,27 @@ def serverless_deployment(
     region: str,
     invokers: Sequence[TaskInvoker],
     mock_config: MockConfig | None = None,
+    lambdas: Mapping[str, LambdaHandler] | None = None,
+    timing: Timing | None = None,
 ) -> Deployment:
     """The deployment of ``template.yaml`` as one Lambda container sees it: the DynamoDB store
     and SQS queue it is given, AWS services for every task, a real clock, no worker (the worker
-    function consumes the queue)."""
+    function consumes the queue). Locally (``asl serve --serverless``) ``lambdas`` stand in for
+    Lambda functions and ``mock_config`` mocks test cases, as in ``asl serve``."""
     clock = RealClock()
     broker = ActivityBroker(region=region, account=account, registry=store)
     mocks = MockTestCases(mock_config, store)
     tasks = local_task_runner(
+        lambdas=lambdas,
         invokers=invokers,
         activity_broker=broker,
         mocks=mocks.test_case_of,
         region=region,
         account=account,
     )
-    runtime = DurableRuntime(store, queue, clock, tasks, account=account, region=region)
+    runtime = DurableRuntime(
+        store, queue, clock, tasks, account=account, region=region, timing=timing
+    )
     return Deployment(
         store=store,
         queue=queue,
@@ -263,7 +274,7 @@ def serverless_deployment(
         runtime=runtime,
         activities=broker,
         mocks=mocks,
-        test_state_tasks=_test_state_tasks(None, invokers, region, account),
+        test_state_tasks=_test_state_tasks(lambdas, invokers, region, account),
     )
 
 
@@ -280,6 +291,8 @@ def run_test_state(
     """AWS's TestState API (:func:`interpreter.api.teststate.execute_test_state`, whose options
     it takes) with a Task that is not mocked served by local Lambda ``lambdas`` (name or ARN ->
     ``handler(event, context)``) and then ``invokers``. Public as ``interpreter.test_state``."""
+    from interpreter.api.teststate import execute_test_state
+
     tasks = _test_state_tasks(lambdas, invokers, region, account)
     return execute_test_state(
         definition, input, tasks=tasks, region=region, account=account, **options

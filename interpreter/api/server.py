@@ -29,7 +29,7 @@ import ipaddress
 import json
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -132,10 +132,14 @@ class _Endpoint:
         service: StepFunctionsService,
         allowed_hosts: frozenset[str],
         signing_key: SigningKey | None,
+        forward: Callable[[Request], Response] | None = None,
     ) -> None:
         self.service = service
         self.allowed_hosts = allowed_hosts
         self.signing_key = signing_key
+        #: Where API requests go instead of the service (the API function of the serverless
+        #: deployment, behind its function URL).
+        self.forward = forward
 
     def __call__(self, request: Request) -> Response:
         host = request.headers.get("host", "")
@@ -176,6 +180,8 @@ class _Endpoint:
             )
             if refusal is not None:
                 return _json_response(400, refusal.code, refusal.message)
+        if self.forward is not None:
+            return self.forward(request)
         status, payload = answer(
             self.service, request.headers.get("x-amz-target", ""), request.body
         )
@@ -225,15 +231,17 @@ def make_server(
     allowed_hosts: Iterable[str] = (),
     signing_key: SigningKey | None = None,
     limits: Limits | None = None,
+    forward: Callable[[Request], Response] | None = None,
 ) -> HttpServer:
     """An HTTP server (bound, not yet serving) for ``service`` on ``host:port``.
 
     ``allowed_hosts``: names besides loopback names and IP addresses that requests may give in
     ``Host`` (``host`` itself is one). ``signing_key``: require SigV4 signatures made with it.
+    ``forward``: hand API requests to it (after the checks) instead of answering them here.
     """
     names = {_host_name(name) for name in allowed_hosts}
     names.add(_host_name(host))
-    endpoint = _Endpoint(service, frozenset(names), signing_key)
+    endpoint = _Endpoint(service, frozenset(names), signing_key, forward)
     return HttpServer(
         host,
         port,

@@ -38,7 +38,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, assert_never
 
 from interpreter import arns
@@ -142,7 +142,10 @@ class RuntimeCounters:
     duplicates_dropped: int = 0
     takeovers: int = 0
     abandoned: int = 0
-    by_name: dict[str, int] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, int]:
+        """The counters now, by name."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 class DurableRuntime:

@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from interpreter.adapters.dynamodb_store import table_definition
+from interpreter.cloud.functions import sqs_event
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
@@ -52,6 +53,16 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         module.service.cache_clear()
 
 
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:asl-work"
+
+
+def _record(message_id: str, body: str) -> dict[str, Any]:
+    """One record of an SQS event, as the event-source mapping hands it over."""
+    message = {"MessageId": message_id, "ReceiptHandle": message_id, "Body": body}
+    message["Attributes"] = {"ApproximateReceiveCount": "1"}
+    return dict(sqs_event([message], QUEUE_ARN, "us-east-1")["Records"][0])
+
+
 def _call(action: str, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     from handlers.api import handler
 
@@ -72,16 +83,14 @@ def _drain(deployment: dict[str, Any], rounds: int = 50) -> int:
     for _ in range(rounds):
         received = (
             deployment["sqs"]
-            .receive_message(QueueUrl=deployment["queue_url"], MaxNumberOfMessages=10)
+            .receive_message(
+                QueueUrl=deployment["queue_url"], MaxNumberOfMessages=10, AttributeNames=["All"]
+            )
             .get("Messages", [])
         )
         if not received:
             return handled
-        records = [
-            {"messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"]}
-            for m in received
-        ]
-        answer = handler({"Records": records}, _Context())
+        answer = handler(sqs_event(received, QUEUE_ARN, "us-east-1"), _Context())
         failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
         assert not failed
         for message in received:
@@ -147,8 +156,8 @@ def test_a_bad_message_goes_back_and_the_rest_of_the_batch_succeeds(
     from handlers.worker import handler
 
     records = [
-        {"messageId": "bad", "body": "not json"},
-        {"messageId": "fine", "body": json.dumps({"kind": "decide", "arn": "arn:unknown"})},
+        _record("bad", "not json"),
+        _record("fine", json.dumps({"kind": "decide", "arn": "arn:unknown"})),
     ]
     answer = handler({"Records": records}, _Context())
     assert answer == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
@@ -157,7 +166,7 @@ def test_a_bad_message_goes_back_and_the_rest_of_the_batch_succeeds(
 def test_near_its_time_limit_the_worker_hands_messages_back(deployment: dict[str, Any]) -> None:
     from handlers.worker import handler
 
-    records = [{"messageId": str(n), "body": "{}"} for n in range(3)]
+    records = [_record(str(n), "{}") for n in range(3)]
     answer = handler({"Records": records}, _Context(remaining_ms=5_000))
     assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == ["0", "1", "2"]
 
@@ -179,9 +188,11 @@ def test_the_sweep_resends_overdue_decisions(deployment: dict[str, Any]) -> None
     _call("StartExecution", {"stateMachineArn": created["stateMachineArn"]})
     # The decision message is lost (purged): only the sweep can wake the execution now.
     deployment["sqs"].purge_queue(QueueUrl=deployment["queue_url"])
-    assert handler({}, _Context()) == {"resent": 0}  # not due yet
+    # A function with little time left sweeps once (it sweeps every SWEEP_INTERVAL_SECONDS
+    # until its time is nearly up).
+    assert handler({}, _Context(remaining_ms=5_000)) == {"resent": 0}  # not due yet
     time.sleep(1.05)
-    assert handler({}, _Context()) == {"resent": 1}
+    assert handler({}, _Context(remaining_ms=5_000)) == {"resent": 1}
     _drain(deployment)
     _, listed = _call("ListExecutions", {"stateMachineArn": created["stateMachineArn"]})
     assert [entry["status"] for entry in listed["executions"]] == ["SUCCEEDED"]

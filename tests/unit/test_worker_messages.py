@@ -16,6 +16,7 @@ import pytest
 
 import interpreter
 from interpreter.app import local_deployment
+from interpreter.cloud.functions import sqs_event
 from interpreter.core import messages
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import TaskResource
@@ -92,6 +93,13 @@ def _slow(event: Any, context: Any) -> Any:
     return event
 
 
+def _batch(message_id: str, body: str) -> dict[str, Any]:
+    """An SQS event of one message, as the event-source mapping hands it over."""
+    message = {"MessageId": message_id, "ReceiptHandle": message_id, "Body": body}
+    message["Attributes"] = {"ApproximateReceiveCount": "1"}
+    return sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:asl-work", "us-east-1")
+
+
 class _Context:
     """The parts of Lambda's context object the worker (and its logger) read."""
 
@@ -134,7 +142,7 @@ def test_every_message_kind_goes_through_the_lambda_worker(
         message = messages.parse_message(queue.pop_due(deployment.clock.now_ms()))
         detail = message["command"]["type"] if message["kind"] == "task" else ""
         seen.add((message["kind"], detail))
-        batch = {"Records": [{"messageId": str(number), "body": json.dumps(message)}]}
+        batch = _batch(str(number), json.dumps(message))
         assert worker.handler(batch, _Context()) == {"batchItemFailures": []}
 
     final = deployment.store.get_execution(started.arn)
@@ -168,5 +176,5 @@ def test_a_malformed_message_goes_back_to_the_queue(
 
     deployment = local_deployment(clock="virtual", start_ms=START_MS)
     monkeypatch.setattr(worker, "runtime", lambda: deployment.runtime)
-    batch = {"Records": [{"messageId": "m", "body": body}]}
+    batch = _batch("m", body)
     assert worker.handler(batch, _Context()) == {"batchItemFailures": [{"itemIdentifier": "m"}]}
