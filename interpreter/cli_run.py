@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from interpreter.cli_project import add_account_arguments, add_project_arguments, load_options
 from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.json_types import parse_json
@@ -32,13 +33,35 @@ def add_parser(commands: Any) -> None:
         help="run a state machine locally",
         description="Run a state machine locally and print its output.",
     )
-    parser.add_argument("definition", help="the definition file (.asl.json), or - for stdin")
+    parser.add_argument(
+        "definition",
+        help="the definition (.asl.json, .asl.yaml) or a SAM/CloudFormation template, or - for "
+        "stdin",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--input", help="the execution input, as JSON text")
     source.add_argument("--input-file", help="a file holding the execution input (JSON)")
     parser.add_argument("--name", help="the execution name (default: a new UUID)")
     parser.add_argument(
-        "--state-machine-name", default=None, help="the state machine name (default: file stem)"
+        "--state-machine-name",
+        default=None,
+        help="the state machine name (default: the template's name for it, else the file stem)",
+    )
+    add_project_arguments(
+        parser, machine_help="the template's state machine to run (needed when it has several)"
+    )
+    parser.add_argument(
+        "--type",
+        dest="state_machine_type",
+        type=str.upper,
+        choices=("STANDARD", "EXPRESS"),
+        default=None,
+        help="STANDARD or EXPRESS (default: the template's type, else STANDARD)",
+    )
+    add_account_arguments(parser)
+    parser.add_argument(
+        "--role-arn",
+        help="the execution role's ARN ($$.Execution.RoleArn; default: the template's role)",
     )
     add_lambda_argument(parser)
     add_aws_arguments(parser)
@@ -136,17 +159,23 @@ def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Calla
 def main(args: argparse.Namespace) -> int:
     """Run ``asl run`` with parsed arguments; returns the exit status."""
     from interpreter.machine import InvalidDefinitionError, StateMachine
+    from interpreter.project.errors import ProjectError
+    from interpreter.project.loader import load_definition
 
     try:
-        text, default_name = _read_definition(args.definition)
+        source = load_definition(args.definition, machine=args.machine, options=load_options(args))
         execution_input = _read_input(args.input, args.input_file)
         lambdas = load_handlers(args.lambdas)
         activities = load_handlers(args.activities, "--activity")
-    except UsageError as problem:
+    except (UsageError, ProjectError) as problem:
         print(f"asl run: {problem}", file=sys.stderr)
         return 2
     try:
-        machine = StateMachine(text, name=args.state_machine_name or default_name)
+        machine = StateMachine(
+            source.definition,
+            name=args.state_machine_name or source.name,
+            state_machine_type=args.state_machine_type or source.state_machine_type or "STANDARD",
+        )
     except InvalidDefinitionError as problem:
         print(f"asl run: InvalidDefinition: {problem.message}", file=sys.stderr)
         return 2
@@ -170,6 +199,9 @@ def main(args: argparse.Namespace) -> int:
         lambdas=lambdas,
         clock=args.clock,
         execution_name=args.name,
+        region=args.region,
+        account=args.account,
+        role_arn=args.role_arn or source.role_arn,
         on_event=progress,
         activities=activities,
         invokers=aws_invokers(args, callbacks=False),
@@ -184,17 +216,6 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         print(f"cause: {result.cause}", file=sys.stderr)
     return 0 if result.status == "SUCCEEDED" else 1
-
-
-def _read_definition(source: str) -> tuple[str, str]:
-    try:
-        if source == "-":
-            return sys.stdin.read(), "StateMachine"
-        path = Path(source)
-        stem = path.name.split(".")[0] or "StateMachine"
-        return path.read_text(encoding="utf-8"), stem
-    except (OSError, UnicodeDecodeError) as problem:
-        raise UsageError(f"cannot read {source}: {problem}") from None
 
 
 def _read_input(text: str | None, file: str | None) -> Any:
