@@ -104,14 +104,23 @@ def add_parser(commands: Any) -> None:
 
 
 def add_lambda_argument(parser: argparse.ArgumentParser) -> None:
-    """``--lambda NAME=FILE.py:FUNCTION`` (repeatable), shared by ``asl run`` and ``asl serve``."""
+    """``--lambda NAME=FILE.py:FUNCTION`` (repeatable) and ``--handler-logs``, shared by
+    ``asl run`` and ``asl serve``."""
     parser.add_argument(
         "--lambda",
         dest="lambdas",
         action="append",
         default=[],
         metavar="NAME=FILE.py:FUNCTION",
-        help="serve Lambda function NAME with a local Python handler (repeatable)",
+        help="serve Lambda function NAME with a local Python handler (repeatable; NAME may be a "
+        "template function's logical id, to replace it)",
+    )
+    parser.add_argument(
+        "--handler-logs",
+        choices=("full", "output", "off"),
+        default="full",
+        help="what local handlers print and log, shown on stderr prefixed with the function's "
+        "name: full (with Lambda's START/END/REPORT lines; default), output, off",
     )
 
 
@@ -158,14 +167,23 @@ def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Calla
 
 def main(args: argparse.Namespace) -> int:
     """Run ``asl run`` with parsed arguments; returns the exit status."""
+    from interpreter.adapters import handler_output
     from interpreter.machine import InvalidDefinitionError, StateMachine
     from interpreter.project.errors import ProjectError
-    from interpreter.project.loader import load_definition
+    from interpreter.project.functions import local_handlers
+    from interpreter.project.loader import open_project
 
+    handler_output.configure(args.handler_logs)
     try:
-        source = load_definition(args.definition, machine=args.machine, options=load_options(args))
+        project = open_project(args.definition, load_options(args))
+        source = project.machine(args.machine)
         execution_input = _read_input(args.input, args.input_file)
-        lambdas = load_handlers(args.lambdas)
+        lambdas = local_handlers(
+            project.functions(),
+            source.definition,
+            overrides=load_handlers(args.lambdas),
+            mocked=bool(args.test_case),
+        )
         activities = load_handlers(args.activities, "--activity")
     except (UsageError, ProjectError) as problem:
         print(f"asl run: {problem}", file=sys.stderr)

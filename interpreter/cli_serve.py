@@ -55,10 +55,12 @@ def add_parser(commands: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
+    from interpreter.adapters import handler_output
     from interpreter.api.server import make_server
     from interpreter.api.service import StepFunctionsService
     from interpreter.cli_run import UsageError, aws_invokers, load_handlers
 
+    handler_output.configure(args.handler_logs)
     try:
         lambdas = load_handlers(args.lambdas)
     except UsageError as problem:

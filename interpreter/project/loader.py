@@ -35,6 +35,7 @@ from interpreter.project.cloudformation import (
     is_template,
 )
 from interpreter.project.errors import ProjectError
+from interpreter.project.functions import FunctionSpec, template_functions
 from interpreter.project.placeholders import (
     placeholder_names,
     substitute_text,
@@ -133,6 +134,12 @@ class Project:
                 + (f" (it has {', '.join(ids)})" if ids else "")
             )
         return self._template_machine(logical_id)
+
+    def functions(self) -> list[FunctionSpec]:
+        """The template's Lambda functions (none for a definition file); ProjectError."""
+        if self.template is None:
+            return []
+        return template_functions(self.template, self.directory)
 
     def machines(self) -> Iterator[tuple[str, MachineSource | ProjectError]]:
         """Every machine of the project, with its label, or the error that stops it loading."""
