@@ -15,9 +15,11 @@ DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 
-def add_project_arguments(parser: argparse.ArgumentParser, *, machine_help: str) -> None:
-    """Register ``--machine``, ``--sub``, ``--parameter-overrides``, ``--stack-name``."""
-    parser.add_argument("--machine", metavar="LOGICAL_ID", help=machine_help)
+def add_project_arguments(parser: argparse.ArgumentParser, *, machine_help: str | None) -> None:
+    """Register ``--machine`` (unless ``machine_help`` is None), ``--sub``,
+    ``--parameter-overrides``, ``--stack-name``."""
+    if machine_help is not None:
+        parser.add_argument("--machine", metavar="LOGICAL_ID", help=machine_help)
     parser.add_argument(
         "--sub",
         dest="substitutions",

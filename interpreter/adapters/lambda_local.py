@@ -108,6 +108,10 @@ class LocalLambdaFunctions:
         self.account = account
         self.simulate_time = simulate_time
 
+    def replace(self, handlers: Mapping[str, LambdaHandler]) -> None:
+        """Serve ``handlers`` from now on, in place of those given before."""
+        self._handlers = {function_name_of(name): handler for name, handler in handlers.items()}
+
     def __contains__(self, reference: object) -> bool:
         return isinstance(reference, str) and function_name_of(reference) in self._handlers
 

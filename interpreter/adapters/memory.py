@@ -82,6 +82,11 @@ class MemoryQueue:
         with self._ready:
             return len(self._heap)
 
+    def clear(self) -> None:
+        """Drop every queued message (a reset between tests)."""
+        with self._ready:
+            self._heap.clear()
+
 
 class MemoryStore:
     """A thread-safe in-memory :class:`~interpreter.runtime.ports.Store`."""
@@ -95,6 +100,20 @@ class MemoryStore:
         self._tokens: dict[str, tuple[str, str]] = {}
         self._revisions: dict[tuple[str, str], StateMachineRecord] = {}
         self._activities: dict[str, tuple[str, str, int]] = {}
+
+    def clear(self) -> None:
+        """Forget everything (a reset between tests)."""
+        with self._lock:
+            for table in (
+                self._machines,
+                self._executions,
+                self._history,
+                self._inbox,
+                self._tokens,
+                self._revisions,
+                self._activities,
+            ):
+                table.clear()
 
     # ------------------------------------------------------------------ state machines
 

@@ -57,6 +57,18 @@ def _execution(text: str) -> ExecutionRecord:
     return ExecutionRecord(**json.loads(text))
 
 
+#: Every table of the schema (what :meth:`SqliteStore.clear` empties).
+_TABLES = (
+    "state_machines",
+    "revisions",
+    "executions",
+    "history",
+    "inbox",
+    "tokens",
+    "activities",
+)
+
+
 class SqliteStore:
     """The store of a deployment in the SQLite file ``path`` (created when missing)."""
 
@@ -67,6 +79,12 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+
+    def clear(self) -> None:
+        """Forget everything (a reset between tests)."""
+        with self._transaction() as db:
+            for table in _TABLES:
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are ours
 
     def close(self) -> None:
         """Close the file (the store cannot be used afterwards)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,6 +23,8 @@ from interpreter.api.errors import StepFunctionsError, api_error
 from interpreter.api.service import StepFunctionsService
 
 _TARGET_PREFIX = "AWSStepFunctions."
+#: ``POST`` here empties the endpoint (:meth:`StepFunctionsService.reset`).
+RESET_PATH = "/asl/reset"
 _CONTENT_TYPE = "application/x-amz-json-1.0"
 _log = logging.getLogger("interpreter.api.server")
 
@@ -40,11 +43,25 @@ class _Handler(BaseHTTPRequestHandler):
         _log.debug(format, *args)
 
     def do_POST(self) -> None:
+        started = time.perf_counter()
         request_id = str(uuid.uuid4())
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b"{}"
-        status, payload = answer(self.service, self.headers.get("X-Amz-Target", ""), body)
+        target = self.headers.get("X-Amz-Target", "")
+        if self.path == RESET_PATH:
+            # Not an AWS action: tests in any language empty the endpoint between cases.
+            self.service.reset()
+            status, payload, target = 200, b"{}", "Reset"
+        else:
+            status, payload = answer(self.service, target, body)
         self._reply(status, payload, request_id)
+        # One line per request: the action, the HTTP status and how long it took.
+        _log.info(
+            "%s %d %.1f ms",
+            target.removeprefix(_TARGET_PREFIX) or "-",
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
 
     def _reply(self, status: int, payload: bytes, request_id: str) -> None:
         self.send_response(status)

@@ -85,6 +85,7 @@ class StepFunctionsService(VersionActions):
         functions = LocalLambdaFunctions(
             lambdas or {}, region=region, account=account, simulate_time=clock == "virtual"
         )
+        self._functions = functions
         self.activities = ActivityBroker(
             region=region,
             account=account,
@@ -124,6 +125,24 @@ class StepFunctionsService(VersionActions):
     def stop_workers(self) -> None:
         """Stop the background workers."""
         self.worker.stop()
+
+    def serve_lambdas(self, lambdas: Mapping[str, LambdaHandler]) -> None:
+        """Serve these local Lambda handlers from now on, in place of those given before."""
+        self.lambdas = dict(lambdas)
+        self._functions.replace(lambdas)
+
+    def reset(self) -> None:
+        """Forget every state machine, version, alias, execution, activity, tag and pending
+        message, as a fresh endpoint would start (between tests). Raises ValueError for a store
+        that cannot be emptied."""
+        clear_store = getattr(self.store, "clear", None)
+        clear_queue = getattr(self.queue, "clear", None)
+        if clear_store is None or clear_queue is None:
+            raise ValueError("this endpoint's store or queue cannot be reset")
+        clear_queue()
+        clear_store()
+        self.activities.clear()
+        self._mocked.clear()
 
     def call(self, action: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """Dispatch an API action by its name (``StartExecution``) with its request members."""

@@ -150,6 +150,13 @@ class ActivityBroker:
             self._activities[arn] = ActivityRecord(arn, name, created_ms)
             self._queues[arn] = _Queue()
 
+    def clear(self) -> None:
+        """Forget every activity and waiting task (a reset between tests)."""
+        with self._ready:
+            self._activities.clear()
+            self._queues.clear()
+            self._ready.notify_all()
+
     def arn_of(self, name: str) -> str:
         """The ARN of the activity ``name`` in this deployment."""
         return f"arn:aws:states:{self.region}:{self.account}:activity:{name}"
