@@ -157,7 +157,16 @@ def aws_invokers(args: argparse.Namespace, *, callbacks: bool) -> list[Any]:
             service_name, region_name=region, endpoint_url=endpoint
         )
 
-    return [Boto3ServiceInvoker(clients, callbacks=callbacks)]
+    # A .sync job is polled at AWS's pace on a real clock; on a virtual one the pauses count as
+    # simulated time and really last at most half a second (the job itself runs in real time:
+    # looking more often would only load the service).
+    virtual = getattr(args, "clock", "real") == "virtual"
+    pause = _virtual_pause if virtual else time.sleep
+    return [Boto3ServiceInvoker(clients, callbacks=callbacks, sleep=pause)]
+
+
+def _virtual_pause(seconds: float) -> None:
+    time.sleep(min(seconds, 0.5))
 
 
 def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Callable[..., Any]]:

@@ -336,10 +336,15 @@ class Boto3ServiceInvoker:
             return self._sdk(resource, command, now_ms, role_arn)
         spec = _OPTIMIZED.get(resource.resource_type)
         if spec is None or resource.action not in spec.actions:
-            return None
+            return _registered_integration(self, resource, command, now_ms, role_arn)
         if resource.resource_type == "lambda":
             return self._lambda(resource, command, now_ms, role_arn, function_arn=False)
         return self._optimized(spec, resource, command, now_ms, role_arn)
+
+    def wait(self, seconds: float) -> None:
+        """Pace the polling of a ``.sync`` job: this invoker's ``sleep`` (a virtual clock's
+        invoker is given one that takes no time)."""
+        self._sleep(seconds)
 
     # -- calls
 
@@ -600,6 +605,49 @@ class Boto3ServiceInvoker:
                 True, output={**outcome.output, "LogResult": response["LogResult"]}
             )
         return outcome
+
+
+# ------------------------------------------------------------------------------- registration
+
+#: Runs one optimized integration's Task: (invoker, resource, command, now_ms, role ARN) ->
+#: its outcome, or None when the action is not served.
+IntegrationHandler = Callable[
+    [Boto3ServiceInvoker, TaskResource, Mapping[str, Any], int, "str | None"], "TaskOutcome | None"
+]
+
+#: Optimized integrations implemented outside this module, by resource type (``batch``...).
+_INTEGRATIONS: dict[str, IntegrationHandler] = {}
+
+
+def register_integration(resource_type: str, handler: IntegrationHandler) -> None:
+    """Serve the optimized integration ``arn:aws:states:::<resource_type>:*`` with ``handler``
+    (:mod:`interpreter.adapters.integrations` registers AWS's whole list)."""
+    _INTEGRATIONS[resource_type] = handler
+
+
+def _registered_integration(
+    invoker: Boto3ServiceInvoker,
+    resource: TaskResource,
+    command: Mapping[str, Any],
+    now_ms: int,
+    role_arn: str | None,
+) -> TaskOutcome | None:
+    if not _INTEGRATIONS:
+        import interpreter.adapters.integrations  # noqa: F401 - registers the integrations
+
+    handler = _INTEGRATIONS.get(resource.resource_type)
+    return None if handler is None else handler(invoker, resource, command, now_ms, role_arn)
+
+
+def response_metadata(response: Mapping[str, Any]) -> dict[str, JSON]:
+    """``SdkHttpMetadata`` and ``SdkResponseMetadata`` for a boto3 response (what optimized
+    integrations built on the SDK for Java v1 add to their outputs)."""
+    return _http_metadata(response)
+
+
+def missing_member_error(model: ServiceModel, missing: list[str]) -> ServiceError:
+    """The error a service answers to a request that lacks required members."""
+    return _missing_member_error(model, missing)
 
 
 def _role_arn(command: Mapping[str, Any]) -> str | None:
