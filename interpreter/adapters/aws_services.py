@@ -148,6 +148,19 @@ _SDK_SERVICE_NAMES: Final[Mapping[str, str]] = {
 }
 
 
+@lru_cache(maxsize=1)
+def _dashless_services() -> Mapping[str, str]:
+    """boto3 service names by their name without dashes (``bedrockagent`` -> ``bedrock-agent``)."""
+    names = botocore.session.get_session().get_available_services()
+    return {name.replace("-", ""): name for name in names}
+
+
+def _boto_service_named(label: str) -> str:
+    """The boto3 service of an ``aws-sdk:<label>`` integration: Step Functions writes the SDK's
+    service names in lower case without dashes (``emrserverless``, ``bedrockruntime``)."""
+    return _dashless_services().get(label, label)
+
+
 @dataclass(frozen=True, slots=True)
 class _Optimized:
     """One optimized integration service: its boto3 name and how Step Functions reports it."""
@@ -404,7 +417,7 @@ class Boto3ServiceInvoker:
         self, resource: TaskResource, command: Mapping[str, Any], now_ms: int, role_arn: str | None
     ) -> TaskOutcome:
         label = resource.resource_type.removeprefix("aws-sdk:")
-        boto_service = _SDK_SERVICE_NAMES.get(label, label)
+        boto_service = _SDK_SERVICE_NAMES.get(label) or _boto_service_named(label)
         try:
             model = service_model(boto_service)
         except Exception:  # botocore's UnknownServiceError and data-loading errors

@@ -508,8 +508,7 @@ class Template:
     def _import_value(self, argument: JSON, where: str) -> JSON:
         name = self.resolve(argument, where)
         raise TemplateError(
-            f"Fn::ImportValue {name} is another stack's export, unknown to a local run "
-            f"(at {where}); where it feeds DefinitionSubstitutions, give that value with --sub"
+            f"Fn::ImportValue {name} is another stack's export, unknown to a local run (at {where})"
         )
 
 

@@ -249,7 +249,12 @@ class _Unresolved:
 
 def _substitution_text(template: Template, entry: JSON, name: str) -> str:
     if isinstance(entry, _Unresolved):
-        value = template.resolve(entry.value, entry.where)
+        try:
+            value = template.resolve(entry.value, entry.where)
+        except TemplateError as problem:
+            raise TemplateError(
+                f"{problem}; give ${{{name}}} a value with --sub {name}=VALUE"
+            ) from None
         where = entry.where
     else:
         value, where = entry, f"DefinitionSubstitutions.{name}"

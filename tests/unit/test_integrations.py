@@ -1045,3 +1045,11 @@ def test_a_job_that_never_ends_times_out_at_the_tasks_timeout(pauses: Pauses) ->
     assert outcome.error == "States.Timeout"
     assert outcome.duration_seconds == 60.0
     assert len(pauses) == 12
+
+
+def test_sdk_service_names_are_written_without_dashes(invoker: Boto3ServiceInvoker) -> None:
+    """Step Functions names aws-sdk services in lower case without dashes (``emrserverless``
+    for boto3's ``emr-serverless``)."""
+    outcome = invoke(invoker, "arn:aws:states:::aws-sdk:emrserverless:listApplications", {})
+    assert outcome.succeeded, outcome.cause
+    assert "Applications" in outcome.output

@@ -322,8 +322,8 @@ def test_an_unresolvable_template_value_names_itself_and_where(tmp_path: Path) -
         load_definition(path)
     assert str(raised.value) == (
         "Fn::ImportValue SomethingElse is another stack's export, unknown to a local run (at "
-        "Resources.Orders.Properties.DefinitionSubstitutions.Unused.Fn::ImportValue); where it "
-        "feeds DefinitionSubstitutions, give that value with --sub"
+        "Resources.Orders.Properties.DefinitionSubstitutions.Unused.Fn::ImportValue); give "
+        "${Unused} a value with --sub Unused=VALUE"
     )
     assert (
         definition_of(path, substitutions={"Unused": "u"})["States"]["Work"]["Parameters"]["tag"]
