@@ -16,7 +16,7 @@ activities, executions to resume — is an explicit step here):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from interpreter.adapters.activities import ActivityBroker, LocalActivityWorkers, MissingActivities
@@ -131,6 +131,17 @@ class Deployment:
     test_state_tasks: TaskRunner
     #: The in-process worker (local deployments); None where Lambda runs the work.
     worker: Worker | None = None
+    #: The local Lambda handlers it serves.
+    lambdas: dict[str, LambdaHandler] = field(default_factory=dict)
+
+    def handler_registries(self) -> list[LocalLambdaFunctions]:
+        """Where its local handlers are registered (its task runners' local functions)."""
+        return [
+            invoker
+            for runner in (self.tasks, self.test_state_tasks)
+            for invoker in runner.invokers
+            if isinstance(invoker, LocalLambdaFunctions)
+        ]
 
 
 def local_deployment(
@@ -173,6 +184,7 @@ def local_deployment(
         mocks=mocks,
         test_state_tasks=_test_state_tasks(lambdas, invokers, region, account),
         worker=Worker(runtime, queue, time_source),
+        lambdas=dict(lambdas or {}),
     )
 
 
@@ -231,6 +243,8 @@ def open_service(
         worker=deployment.worker,
         test_state_tasks=deployment.test_state_tasks,
         activity_poll_seconds=activity_poll_seconds,
+        lambdas=deployment.lambdas,
+        local_functions=deployment.handler_registries(),
     )
     if recover:
         service.recovered = deployment.runtime.recover()
@@ -275,6 +289,7 @@ def serverless_deployment(
         activities=broker,
         mocks=mocks,
         test_state_tasks=_test_state_tasks(lambdas, invokers, region, account),
+        lambdas=dict(lambdas or {}),
     )
 
 

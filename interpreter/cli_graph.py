@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from interpreter.cli_project import add_project_arguments, load_options
 from interpreter.cli_validate import EXIT_INVALID, EXIT_UNREADABLE, EXIT_VALID
 
 FORMATS: Final = ("mermaid", "svg", "dot")
@@ -29,7 +30,11 @@ def add_parser(commands: Any) -> None:
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("definition", help="the definition file (.asl.json), or - for stdin")
+    parser.add_argument(
+        "definition",
+        help="the definition (.asl.json, .asl.yaml) or a SAM/CloudFormation template, or - for "
+        "stdin",
+    )
     parser.add_argument(
         "--format", choices=FORMATS, help="mermaid (default), svg or dot; see above"
     )
@@ -39,29 +44,31 @@ def add_parser(commands: Any) -> None:
         dest="state_machine_type",
         type=str.upper,
         choices=("STANDARD", "EXPRESS"),
-        default="STANDARD",
-        help="state machine type, for validation (default STANDARD)",
+        default=None,
+        help="state machine type, for validation (default: the template's, else STANDARD)",
     )
+    add_project_arguments(parser, machine_help="the state machine of a template to draw")
     parser.set_defaults(handler=main)
 
 
 def main(args: argparse.Namespace) -> int:
     """Run ``asl graph`` with parsed arguments; returns the exit status."""
-    from interpreter import cli_run
+    from interpreter.project.errors import ProjectError
+    from interpreter.project.loader import load_definition
 
     try:
-        # The same loader as `asl run`: one call to swap when it learns other sources.
-        text, name = cli_run._read_definition(args.definition)
-    except cli_run.UsageError as problem:
+        # The loader of `asl run`: definition files (JSON, YAML) and templates alike.
+        source = load_definition(args.definition, machine=args.machine, options=load_options(args))
+    except ProjectError as problem:
         print(f"asl graph: {problem}", file=sys.stderr)
         return EXIT_UNREADABLE
     return write_graph(
-        text,
-        name=name,
-        source=args.definition,
+        source.definition,
+        name=source.name,
+        source=source.label,
         output_format=args.format or _format_of(args.output),
         output=args.output,
-        state_machine_type=args.state_machine_type,
+        state_machine_type=args.state_machine_type or source.state_machine_type or "STANDARD",
         err=sys.stderr,
     )
 

@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from interpreter.cli_project import add_account_arguments, add_project_arguments, load_options
 from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.json_types import TooDeeplyNestedError, parse_json_bounded
-from interpreter.limits import MAX_DEFINITION_BYTES, MAX_INPUT_DEPTH, MAX_PAYLOAD_BYTES
+from interpreter.limits import MAX_INPUT_DEPTH, MAX_PAYLOAD_BYTES
 
 
 class UsageError(Exception):
@@ -33,13 +34,35 @@ def add_parser(commands: Any) -> None:
         help="run a state machine locally",
         description="Run a state machine locally and print its output.",
     )
-    parser.add_argument("definition", help="the definition file (.asl.json), or - for stdin")
+    parser.add_argument(
+        "definition",
+        help="the definition (.asl.json, .asl.yaml) or a SAM/CloudFormation template, or - for "
+        "stdin",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--input", help="the execution input, as JSON text")
     source.add_argument("--input-file", help="a file holding the execution input (JSON)")
     parser.add_argument("--name", help="the execution name (default: a new UUID)")
     parser.add_argument(
-        "--state-machine-name", default=None, help="the state machine name (default: file stem)"
+        "--state-machine-name",
+        default=None,
+        help="the state machine name (default: the template's name for it, else the file stem)",
+    )
+    add_project_arguments(
+        parser, machine_help="the template's state machine to run (needed when it has several)"
+    )
+    parser.add_argument(
+        "--type",
+        dest="state_machine_type",
+        type=str.upper,
+        choices=("STANDARD", "EXPRESS"),
+        default=None,
+        help="STANDARD or EXPRESS (default: the template's type, else STANDARD)",
+    )
+    add_account_arguments(parser)
+    parser.add_argument(
+        "--role-arn",
+        help="the execution role's ARN ($$.Execution.RoleArn; default: the template's role)",
     )
     add_lambda_argument(parser)
     add_aws_arguments(parser)
@@ -87,14 +110,23 @@ def add_parser(commands: Any) -> None:
 
 
 def add_lambda_argument(parser: argparse.ArgumentParser) -> None:
-    """``--lambda NAME=FILE.py:FUNCTION`` (repeatable), shared by ``asl run`` and ``asl serve``."""
+    """``--lambda NAME=FILE.py:FUNCTION`` (repeatable) and ``--handler-logs``, shared by
+    ``asl run`` and ``asl serve``."""
     parser.add_argument(
         "--lambda",
         dest="lambdas",
         action="append",
         default=[],
         metavar="NAME=FILE.py:FUNCTION",
-        help="serve Lambda function NAME with a local Python handler (repeatable)",
+        help="serve Lambda function NAME with a local Python handler (repeatable; NAME may be a "
+        "template function's logical id, to replace it)",
+    )
+    parser.add_argument(
+        "--handler-logs",
+        choices=("full", "output", "off"),
+        default="full",
+        help="what local handlers print and log, shown on stderr prefixed with the function's "
+        "name: full (with Lambda's START/END/REPORT lines; default), output, off",
     )
 
 
@@ -128,7 +160,16 @@ def aws_invokers(args: argparse.Namespace, *, callbacks: bool) -> list[Any]:
             return default_client_factory(service_name, region, role_arn)
         return default_client_factory(service_name, region, endpoint_url=endpoint)
 
-    return [Boto3ServiceInvoker(clients, callbacks=callbacks)]
+    # A .sync job is polled at AWS's pace on a real clock; on a virtual one the pauses count as
+    # simulated time and really last at most half a second (the job itself runs in real time:
+    # looking more often would only load the service).
+    virtual = getattr(args, "clock", "real") == "virtual"
+    pause = _virtual_pause if virtual else time.sleep
+    return [Boto3ServiceInvoker(clients, callbacks=callbacks, sleep=pause)]
+
+
+def _virtual_pause(seconds: float) -> None:
+    time.sleep(min(seconds, 0.5))
 
 
 def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Callable[..., Any]]:
@@ -138,18 +179,33 @@ def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Calla
 
 def main(args: argparse.Namespace) -> int:
     """Run ``asl run`` with parsed arguments; returns the exit status."""
+    from interpreter.adapters import handler_output
     from interpreter.machine import InvalidDefinitionError, StateMachine
+    from interpreter.project.errors import ProjectError
+    from interpreter.project.functions import local_handlers
+    from interpreter.project.loader import open_project
 
+    handler_output.configure(args.handler_logs)
     try:
-        text, default_name = _read_definition(args.definition)
+        project = open_project(args.definition, load_options(args))
+        source = project.machine(args.machine)
         execution_input = _read_input(args.input, args.input_file)
-        lambdas = load_handlers(args.lambdas)
+        lambdas = local_handlers(
+            project.functions(),
+            source.definition,
+            overrides=load_handlers(args.lambdas),
+            mocked=bool(args.test_case),
+        )
         activities = load_handlers(args.activities, "--activity")
-    except UsageError as problem:
+    except (UsageError, ProjectError) as problem:
         print(f"asl run: {problem}", file=sys.stderr)
         return 2
     try:
-        machine = StateMachine(text, name=args.state_machine_name or default_name)
+        machine = StateMachine(
+            source.definition,
+            name=args.state_machine_name or source.name,
+            state_machine_type=args.state_machine_type or source.state_machine_type or "STANDARD",
+        )
     except InvalidDefinitionError as problem:
         print(f"asl run: InvalidDefinition: {problem.message}", file=sys.stderr)
         return 2
@@ -173,6 +229,9 @@ def main(args: argparse.Namespace) -> int:
         lambdas=lambdas,
         clock=args.clock,
         execution_name=args.name,
+        region=args.region,
+        account=args.account,
+        role_arn=args.role_arn or source.role_arn,
         on_event=progress,
         activities=activities,
         invokers=aws_invokers(args, callbacks=False),
@@ -222,13 +281,6 @@ def read_bounded(source: str, limit: int, what: str) -> str:
         return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as problem:
         raise UsageError(f"cannot read {source}: {problem}") from None
-
-
-def _read_definition(source: str) -> tuple[str, str]:
-    text = read_bounded(source, MAX_DEFINITION_BYTES, "a definition")
-    if source == "-":
-        return text, "StateMachine"
-    return text, Path(source).name.split(".")[0] or "StateMachine"
 
 
 def _read_input(text: str | None, file: str | None) -> Any:

@@ -12,11 +12,13 @@ endpoint starts again.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
 from typing import Any
 
+from interpreter.cli_project import add_project_arguments, load_options
 from interpreter.cli_run import add_aws_arguments, add_lambda_argument
 
 
@@ -28,7 +30,26 @@ def add_parser(commands: Any) -> None:
         description="Serve the AWS Step Functions API on a local port.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8083, help="port to listen on (8083)")
+    parser.add_argument(
+        "--port", type=int, default=8083, help="port to listen on (8083; 0: a free one, printed)"
+    )
+    parser.add_argument(
+        "--definition",
+        dest="definitions",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="create this definition's state machine (a template: each of its state machines, "
+        "its Python functions served) at start (repeatable)",
+    )
+    add_project_arguments(parser, machine_help=None)
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default="INFO",
+        help="INFO (default) logs one line per request: action, HTTP status, milliseconds",
+    )
     add_lambda_argument(parser)
     add_aws_arguments(parser)
     parser.add_argument(
@@ -88,13 +109,19 @@ def add_parser(commands: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
+    from interpreter.adapters import handler_output
+    from interpreter.api.errors import StepFunctionsError
     from interpreter.api.server import make_server
     from interpreter.app import local_service
     from interpreter.cli_run import UsageError, aws_invokers, load_handlers
+    from interpreter.project.errors import ProjectError
 
+    handler_output.configure(args.handler_logs)
+    _log_to_stderr(args.log_level)
     try:
         lambdas = load_handlers(args.lambdas)
-    except UsageError as problem:
+        machines, lambdas = _project_machines(args, lambdas)
+    except (UsageError, ProjectError) as problem:
         print(f"asl serve: {problem}", file=sys.stderr)
         return 2
     mock_config = None
@@ -150,6 +177,18 @@ def main(args: argparse.Namespace) -> int:
     except OSError as problem:
         print(f"asl serve: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
+    try:
+        for source in machines:
+            service.create_state_machine(
+                name=source.name,
+                definition=source.definition,
+                roleArn=source.role_arn or f"arn:aws:iam::{args.account}:role/asl-local",
+                type=source.state_machine_type or "STANDARD",
+            )
+    except StepFunctionsError as problem:
+        print(f"asl serve: {problem.code}: {problem.message}", file=sys.stderr)
+        server.server_close()
+        return 2
     stop = threading.Event()
     retention_ms = int(args.retention_days * 86_400_000)
     threading.Thread(
@@ -159,10 +198,14 @@ def main(args: argparse.Namespace) -> int:
         threading.Thread(target=_virtual_loop, args=(service, stop), daemon=True).start()
     else:
         service.start_workers()
-    url = f"http://{args.host}:{args.port}"
-    print(f"asl serve: Step Functions API on {url} (viewer: {url}/)", file=sys.stderr)
+    for source in machines:
+        print(f"asl serve: state machine {source.name} from {source.label}", file=sys.stderr)
+    url = f"http://{args.host}:{server.server_address[1]}"
+    print(f"asl serve: the viewer is at {url}/", file=sys.stderr)
+    print(f"asl serve: Step Functions API on {url}", file=sys.stderr)
     if signing_key is None:
         _warn_unauthenticated(args)
+    sys.stderr.flush()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -219,6 +262,41 @@ def _retention_loop(service: Any, retention_ms: int, stop: threading.Event) -> N
                 pass
         except Exception as problem:  # a store hiccup: the next sweep tries again
             print(f"asl serve: retention sweep failed: {problem}", file=sys.stderr)
+
+
+def _log_to_stderr(level: str) -> None:
+    """The endpoint's own log (one line per request at INFO) on stderr. Only the
+    ``interpreter`` loggers: handlers' records are their invocation's (handler_output)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("asl serve: %(message)s"))
+    logger = logging.getLogger("interpreter")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _project_machines(
+    args: argparse.Namespace, lambdas: dict[str, Any]
+) -> tuple[list[Any], dict[str, Any]]:
+    """The state machines ``--definition`` names, and the handlers with their templates'
+    functions added (raises ProjectError)."""
+    from interpreter.project.functions import local_handlers
+    from interpreter.project.loader import open_project
+
+    options = load_options(args)
+    machines: list[Any] = []
+    handlers = dict(lambdas)
+    for path in args.definitions:
+        project = open_project(path, options)
+        for _label, source in project.machines():
+            if isinstance(source, Exception):
+                raise source
+            machines.append(source)
+            handlers = {
+                **local_handlers(project.functions(), source.definition, overrides=lambdas),
+                **handlers,
+            }
+    return machines, handlers
 
 
 def _virtual_loop(service: Any, stop: threading.Event) -> None:

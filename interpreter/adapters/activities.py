@@ -120,6 +120,13 @@ class ActivityBroker:
             for arn, name, created_ms in found:
                 self._activities.setdefault(arn, ActivityRecord(arn, name, created_ms))
 
+    def clear(self) -> None:
+        """Forget the activities this process has seen (the store is emptied by its own reset,
+        between tests)."""
+        with self._ready:
+            self._activities.clear()
+            self._ready.notify_all()
+
     def invoke(
         self, resource: TaskResource, command: InvokeTask, now_ms: int
     ) -> TaskOutcome | None:

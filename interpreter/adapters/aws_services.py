@@ -48,15 +48,21 @@ from botocore import xform_name
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectTimeoutError,
-    NoCredentialsError,
     ParamValidationError,
-    PartialCredentialsError,
-    ReadTimeoutError,
 )
 from botocore.model import OperationModel, ServiceModel
 
 from interpreter.adapters import aws_shapes as shapes
+from interpreter.adapters.aws_calls import (
+    ClientSideError,
+    ServiceError,
+    client_side_error,
+    missing_member_error,
+    region_of,
+    registered_integration,
+    response_metadata,
+    service_model,
+)
 from interpreter.adapters.lambda_outcomes import (
     LambdaResponse,
     invoke_payload,
@@ -117,63 +123,6 @@ def default_client_factory(
     return boto3.client(service_name, **options)  # type: ignore[call-overload]
 
 
-class ServiceError(Exception):
-    """An error response of an AWS service: its code, message, HTTP status and request ids."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        status: int = 400,
-        request_id: str | None = None,
-        extended_request_id: str | None = None,
-        shape_code: str | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        #: The error's shape name where the wire code differs from it (SQS's JSON protocol
-        #: answers ``AWS.SimpleQueueService.NonExistentQueue`` for ``QueueDoesNotExist``).
-        self.shape_code = shape_code or code
-        self.message = message
-        self.status = status
-        self.request_id = request_id or str(uuid.uuid4())
-        self.extended_request_id = extended_request_id
-
-    @classmethod
-    def from_client_error(cls, problem: ClientError) -> ServiceError:
-        """The error a boto3 call raised."""
-        error: Mapping[str, Any] = problem.response.get("Error", {})
-        metadata: Mapping[str, Any] = problem.response.get("ResponseMetadata", {})
-        return cls(
-            str(error.get("Code", "Unknown")),
-            str(error.get("Message", error.get("message", ""))),
-            int(metadata.get("HTTPStatusCode", 400)),
-            metadata.get("RequestId"),
-            metadata.get("HostId") or None,
-            error.get("QueryErrorCode"),
-        )
-
-
-class ClientSideError(ServiceError):
-    """A call that never got the service's answer: no credentials, no connection, a timeout.
-    The SDK for Java reports these as ``SdkClientException``, and Step Functions names them
-    after the service (``Lambda.SdkClientException``), so Retry and Catch see them."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("SdkClientException", message, status=0)
-
-
-def client_side_error(problem: Exception) -> ClientSideError:
-    """The SDK for Java's wording for what went wrong before any answer came."""
-    if isinstance(problem, NoCredentialsError | PartialCredentialsError):
-        return ClientSideError(
-            f"Unable to load AWS credentials from any provider in the chain: {problem}"
-        )
-    if isinstance(problem, ReadTimeoutError | ConnectTimeoutError):
-        return ClientSideError(f"Unable to execute HTTP request: Read timed out ({problem})")
-    return ClientSideError(f"Unable to execute HTTP request: {problem}")
-
-
 class StepFunctionsBackend(Protocol):
     """The Step Functions API served in-process (boto3's operation names and shapes)."""
 
@@ -195,6 +144,19 @@ _SDK_SERVICE_NAMES: Final[Mapping[str, str]] = {
     "elasticloadbalancingv2": "elbv2",
     "apigatewayv2": "apigatewayv2",
 }
+
+
+@lru_cache(maxsize=1)
+def _dashless_services() -> Mapping[str, str]:
+    """boto3 service names by their name without dashes (``bedrockagent`` -> ``bedrock-agent``)."""
+    names = botocore.session.get_session().get_available_services()
+    return {name.replace("-", ""): name for name in names}
+
+
+def _boto_service_named(label: str) -> str:
+    """The boto3 service of an ``aws-sdk:<label>`` integration: Step Functions writes the SDK's
+    service names in lower case without dashes (``emrserverless``, ``bedrockruntime``)."""
+    return _dashless_services().get(label, label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,42 +212,9 @@ _OPTIMIZED: Final[Mapping[str, _Optimized]] = {
 #: Step Functions statuses of an execution that has ended.
 _ENDED: Final = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
-_HEADER_NAMES: Final[Mapping[str, str]] = {
-    "content-length": "Content-Length",
-    "content-type": "Content-Type",
-    "date": "Date",
-    "x-amzn-requestid": "x-amzn-RequestId",
-    "server": "Server",
-    "x-amz-crc32": "x-amz-crc32",
-}
-
-
-@lru_cache(maxsize=64)
-def service_model(boto_service: str) -> ServiceModel:
-    """botocore's model of a service (no client, no credentials needed)."""
-    return botocore.session.get_session().get_service_model(boto_service)
-
 
 def _failure(error: str, cause: str) -> TaskOutcome:
     return TaskOutcome(False, error=error, cause=cause)
-
-
-def _missing_member_error(model: ServiceModel, missing: list[str]) -> ServiceError:
-    """What the service answers to a request without its required members."""
-    if model.service_name == "sqs" or model.protocol == "query":
-        return ServiceError(
-            "MissingParameter", f"The request must contain the parameter {missing[0]}."
-        )
-    count = len(missing)
-    plural = "s" if count > 1 else ""
-    details = "; ".join(
-        f"Value null at '{name[:1].lower() + name[1:]}' failed to satisfy constraint: "
-        "Member must not be null"
-        for name in missing
-    )
-    return ServiceError(
-        "ValidationException", f"{count} validation error{plural} detected: {details}"
-    )
 
 
 #: Services whose every response carries an extended request id (``x-amz-id-2``), which the
@@ -322,23 +251,6 @@ def _optimized_cause(spec: _Optimized, problem: ServiceError) -> str:
         f"{problem.message} (Service: {spec.label}; Status Code: {problem.status}; "
         f"Error Code: {problem.code}; Request ID: {problem.request_id}; Proxy: null)"
     )
-
-
-def _http_metadata(response: Mapping[str, Any]) -> dict[str, JSON]:
-    """``SdkHttpMetadata`` and ``SdkResponseMetadata`` from boto3's ``ResponseMetadata``."""
-    metadata: Mapping[str, Any] = response.get("ResponseMetadata") or {}
-    request_id = str(metadata.get("RequestId") or uuid.uuid4())
-    raw: Mapping[str, Any] = metadata.get("HTTPHeaders") or {}
-    headers = {_HEADER_NAMES.get(name, name): str(value) for name, value in raw.items()}
-    headers.setdefault("x-amzn-RequestId", request_id)
-    return {
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": {name: [value] for name, value in headers.items()},
-            "HttpHeaders": headers,
-            "HttpStatusCode": int(metadata.get("HTTPStatusCode", 200)),
-        },
-        "SdkResponseMetadata": {"RequestId": request_id},
-    }
 
 
 def _epoch_millis(value: JSON) -> JSON:
@@ -395,11 +307,16 @@ class Boto3ServiceInvoker:
             return None
         spec = _OPTIMIZED.get(resource.resource_type)
         if spec is None or resource.action not in spec.actions:
-            return None
+            return _registered_integration(self, resource, command, now_ms, role_arn)
         if resource.service == "lambda":
             outcome = self._lambda(resource, command, now_ms, role_arn, function_arn=False)
             return submitted_only(resource, outcome)
         return self._optimized(spec, resource, command, now_ms, role_arn)
+
+    def wait(self, seconds: float) -> None:
+        """Pace the polling of a ``.sync`` job: this invoker's ``sleep`` (a virtual clock's
+        invoker is given one that takes no time)."""
+        self._sleep(seconds)
 
     # -- calls
 
@@ -465,7 +382,7 @@ class Boto3ServiceInvoker:
         self, resource: TaskResource, command: Mapping[str, Any], now_ms: int, role_arn: str | None
     ) -> TaskOutcome:
         label = resource.resource_type.removeprefix("aws-sdk:")
-        boto_service = _SDK_SERVICE_NAMES.get(label, label)
+        boto_service = _SDK_SERVICE_NAMES.get(label) or _boto_service_named(label)
         try:
             model = service_model(boto_service)
         except Exception:  # botocore's UnknownServiceError and data-loading errors
@@ -481,12 +398,12 @@ class Boto3ServiceInvoker:
         try:
             missing = shapes.missing_required(operation, arguments)
             if missing:
-                raise _missing_member_error(model, missing)
+                raise missing_member_error(model, missing)
             response = self.call(
                 boto_service,
                 operation,
                 arguments,
-                region=_region_of(resource),
+                region=region_of(resource),
                 now_ms=now_ms,
                 role_arn=role_arn,
             )
@@ -513,12 +430,12 @@ class Boto3ServiceInvoker:
         try:
             missing = shapes.missing_required(operation, arguments)
             if missing:
-                raise _missing_member_error(model, missing)
+                raise missing_member_error(model, missing)
             response = self.call(
                 spec.boto_service,
                 operation,
                 arguments,
-                region=_region_of(resource),
+                region=region_of(resource),
                 now_ms=now_ms,
                 role_arn=role_arn,
             )
@@ -537,7 +454,7 @@ class Boto3ServiceInvoker:
                 key: _epoch_millis(value) if key.endswith("Date") else value
                 for key, value in output.items()
             }
-        output.update(_http_metadata(response))
+        output.update(response_metadata(response))
         if resource.waits_for_task_token:
             return TaskOutcome(True, submitted_output=output, awaiting_callback=True)
         if resource.resource_type == "states" and resource.pattern == SYNC:
@@ -562,7 +479,7 @@ class Boto3ServiceInvoker:
                     spec.boto_service,
                     operation,
                     arguments,
-                    region=_region_of(resource),
+                    region=region_of(resource),
                     now_ms=now_ms,
                     role_arn=role_arn,
                 )
@@ -634,12 +551,12 @@ class Boto3ServiceInvoker:
         try:
             missing = shapes.missing_required(operation, arguments)
             if missing:
-                raise _missing_member_error(model, missing)
+                raise missing_member_error(model, missing)
             response = self.call(
                 "lambda",
                 operation,
                 arguments,
-                region=_region_of(resource),
+                region=region_of(resource),
                 now_ms=now_ms,
                 role_arn=role_arn,
             )
@@ -668,12 +585,18 @@ class Boto3ServiceInvoker:
         return outcome
 
 
-def _region_of(resource: TaskResource) -> str:
-    """Where to call the service: the task runner gives every invoker a resource that names its
-    region (the ARN's, or the deployment's)."""
-    if resource.region is None:
-        raise ValueError(f"no region for {resource.arn}")
-    return resource.region
+def _registered_integration(
+    invoker: Boto3ServiceInvoker,
+    resource: TaskResource,
+    command: Mapping[str, Any],
+    now_ms: int,
+    role_arn: str | None,
+) -> TaskOutcome | None:
+    """An optimized integration implemented in :mod:`interpreter.adapters.integrations`
+    (imported on first use: it registers AWS's whole list)."""
+    import interpreter.adapters.integrations  # noqa: F401 - registers the integrations
+
+    return registered_integration(invoker, resource, command, now_ms, role_arn)
 
 
 def _role_arn(command: Mapping[str, Any]) -> str | None:

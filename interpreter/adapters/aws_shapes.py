@@ -135,7 +135,13 @@ def missing_required(operation: OperationModel, arguments: Mapping[str, Any]) ->
     if shape is None:
         return []
     required = shape.metadata.get("required", [])
-    return [name for name in required if name not in arguments]
+    # Idempotency tokens (``clientToken``) are filled in by botocore when left out, as by
+    # every AWS SDK: never missing.
+    return [
+        name
+        for name in required
+        if name not in arguments and not shape.members[name].metadata.get("idempotencyToken")
+    ]
 
 
 # --------------------------------------------------------------------------------- responses

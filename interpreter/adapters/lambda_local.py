@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import sys
 import time
 import traceback
 import uuid
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from interpreter import arns
+from interpreter.adapters import handler_output
 from interpreter.adapters.lambda_outcomes import (
     LambdaResponse,
     invoke_payload,
@@ -164,6 +166,10 @@ class LocalLambdaFunctions:
         log_tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
         return lambda_invoke_outcome(response, now_ms / 1000, log_tail=log_tail)
 
+    def replace(self, handlers: Mapping[str, LambdaHandler]) -> None:
+        """Serve ``handlers`` from now on, in place of those given before."""
+        self._handlers = {function_name_of(name): handler for name, handler in handlers.items()}
+
     def __contains__(self, reference: object) -> bool:
         return isinstance(reference, str) and function_name_of(reference) in self._handlers
 
@@ -172,44 +178,62 @@ class LocalLambdaFunctions:
         return arns.lambda_function_arn(self.region, self.account, function_name_of(reference))
 
     def call(self, reference: str, payload: bytes, request_id: str) -> LambdaResponse:
-        """Invoke a handler with ``payload``; raises FunctionNotFoundError for unknown names."""
+        """Invoke a handler with ``payload``; raises FunctionNotFoundError for unknown names.
+
+        What the handler prints or logs is captured for this invocation and shown on standard
+        error under the function's name (:mod:`interpreter.adapters.handler_output`).
+        """
         name = function_name_of(reference)
         handler = self._handlers.get(name)
         if handler is None:
             raise FunctionNotFoundError(reference)
+        try:
+            event = json.loads(payload) if payload else {}
+        except ValueError as problem:
+            raise InvalidRequestContentError(str(problem)) from None
         context = LambdaContext(name, request_id, self.arn_of(reference))
         spent = [0.0]
         token = _simulated.set(spent if self.simulate_time else None)
+        started = time.perf_counter()
+        memory_mb = getattr(handler, "memory_mb", 128)
         try:
-            try:
-                event = json.loads(payload) if payload else {}
-            except ValueError as problem:
-                raise InvalidRequestContentError(str(problem)) from None
-            try:
-                result = handler(event, context)
-            except Exception as problem:  # the handler's failure is the function's result
-                return LambdaResponse(
-                    _error_document(problem, request_id),
-                    "Unhandled",
-                    request_id,
-                    "$LATEST",
-                    spent[0],
-                )
-            try:
-                body = _serialise_result(result)
-            except (TypeError, ValueError) as problem:
-                document = {
-                    "errorMessage": f"Unable to marshal response: {problem}",
-                    "errorType": "Runtime.MarshalError",
-                    "requestId": request_id,
-                    "stackTrace": [],
-                }
-                return LambdaResponse(
-                    json.dumps(document).encode(), "Unhandled", request_id, "$LATEST", spent[0]
-                )
-            return LambdaResponse(body, None, request_id, "$LATEST", spent[0])
+            with handler_output.capture(name, request_id, memory_mb=memory_mb) as invocation:
+                body, function_error = _call(handler, event, context, request_id)
         finally:
             _simulated.reset(token)
+        handler_output.report(invocation, handler_output.elapsed_since(started) + spent[0])
+        return LambdaResponse(
+            body, function_error, request_id, "$LATEST", spent[0], "\n".join(invocation.lines)
+        )
+
+
+def _call(
+    handler: LambdaHandler, event: JSON, context: Any, request_id: str
+) -> tuple[bytes, str | None]:
+    """The handler's response body and ``FunctionError``, as Lambda's Python runtime makes them
+    (an exception is also logged, as the runtime logs it)."""
+    try:
+        result = handler(event, context)
+    except Exception as problem:  # the handler's failure is the function's result
+        error = _error_document(problem, request_id)
+        details = json.loads(error)
+        lines = [
+            f"[ERROR] {details['errorType']}: {details['errorMessage']}",
+            "Traceback (most recent call last):",
+            *"".join(details["stackTrace"]).splitlines(),
+        ]
+        print("\n".join(lines), file=sys.stderr)
+        return error, "Unhandled"
+    try:
+        return _serialise_result(result), None
+    except (TypeError, ValueError) as problem:
+        document = {
+            "errorMessage": f"Unable to marshal response: {problem}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": request_id,
+            "stackTrace": [],
+        }
+        return json.dumps(document).encode(), "Unhandled"
 
 
 def _serialise_result(result: Any) -> bytes:
@@ -219,12 +243,15 @@ def _serialise_result(result: Any) -> bytes:
 
 
 def _error_document(problem: BaseException, request_id: str) -> bytes:
-    frames = traceback.extract_tb(problem.__traceback__)
+    # An error of the runtime itself (``Runtime.ImportModuleError``) has its own type and no
+    # stack trace, as Lambda's Python runtime reports it.
+    runtime_type = getattr(problem, "lambda_error_type", None)
+    frames = [] if runtime_type else traceback.extract_tb(problem.__traceback__)
     # The first frame is this module calling the handler; AWS shows the handler's frames only.
     stack = traceback.format_list(frames[1:])
     document = {
         "errorMessage": str(problem),
-        "errorType": type(problem).__name__,
+        "errorType": runtime_type or type(problem).__name__,
         "requestId": request_id,
         "stackTrace": stack,
     }

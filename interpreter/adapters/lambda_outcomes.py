@@ -32,6 +32,8 @@ class LambdaResponse:
     request_id: str
     executed_version: str = "$LATEST"
     duration_seconds: float = 0.0
+    #: What the function printed and logged (a ``LogType: Tail`` result shows it).
+    log: str = ""
 
 
 def submitted_only(resource: TaskResource, outcome: TaskOutcome) -> TaskOutcome:
@@ -113,13 +115,16 @@ def lambda_invoke_outcome(
         "StatusCode": 200,
     }
     if log_tail:
+        own = f"{response.log}\n" if response.log else ""
         log = (
             f"START RequestId: {response.request_id} Version: {response.executed_version}\n"
+            f"{own}"
             f"END RequestId: {response.request_id}\n"
             f"REPORT RequestId: {response.request_id}\t"
             f"Duration: {response.duration_seconds * 1000:.2f} ms\n"
         )
-        output["LogResult"] = base64.b64encode(log.encode()).decode()
+        # Lambda returns the last 4 KB of the invocation's log.
+        output["LogResult"] = base64.b64encode(log.encode()[-4096:]).decode()
     return TaskOutcome(True, output=output, duration_seconds=response.duration_seconds)
 
 

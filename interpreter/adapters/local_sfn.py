@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from interpreter import arns
-from interpreter.adapters.aws_services import ServiceError
+from interpreter.adapters.aws_calls import ServiceError
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
 

@@ -92,6 +92,11 @@ class MemoryQueue:
         with self._ready:
             return len(self._heap)
 
+    def clear(self) -> None:
+        """Drop every queued message (a reset between tests)."""
+        with self._ready:
+            self._heap.clear()
+
 
 class MemoryStore:
     """A thread-safe in-memory :class:`~interpreter.runtime.ports.Store`."""
@@ -115,6 +120,14 @@ class MemoryStore:
         self._finished: list[tuple[int, str]] = []
         self._machine_order: list[tuple[int, str]] = []
         self._tokens_of: dict[str, list[str]] = {}
+
+    def clear(self) -> None:
+        """Forget everything, tables and indexes alike (a reset between tests)."""
+        fresh = vars(MemoryStore())
+        with self._lock:
+            for name, empty in fresh.items():
+                if name != "_lock":
+                    setattr(self, name, empty)
 
     # ------------------------------------------------------------------ state machines
 

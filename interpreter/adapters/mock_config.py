@@ -270,6 +270,11 @@ class MockTestCases:
             raise MockConfigError("no mock configuration is loaded")
         self.config.test_case(state_machine_name, test_case)
 
+    def clear(self) -> None:
+        """Forget what was remembered (a reset between tests)."""
+        with self._lock:
+            self._by_execution.clear()
+
     def test_case_of(self, execution_arn: str) -> MockedTestCase | None:
         """The test case ``execution_arn`` runs, if any."""
         if self.config is None:

@@ -85,6 +85,20 @@ def _execution(text: str) -> ExecutionRecord:
     return ExecutionRecord.from_dict(json.loads(text))
 
 
+#: Every table of the schema (what :meth:`SqliteStore.clear` empties).
+_TABLES = (
+    "state_machines",
+    "revisions",
+    "executions",
+    "history",
+    "inbox",
+    "tokens",
+    "activities",
+    "claims",
+    "activity_tasks",
+)
+
+
 class SqliteStore:
     """The store of a deployment in the SQLite file ``path`` (created when missing)."""
 
@@ -104,6 +118,12 @@ class SqliteStore:
                     f"UPDATE executions SET {column} = json_extract(record, '$.{column}')"  # noqa: S608
                 )
         self._db.executescript(_INDEXES)
+
+    def clear(self) -> None:
+        """Forget everything (a reset between tests)."""
+        with self._transaction() as db:
+            for table in _TABLES:
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are ours
 
     def close(self) -> None:
         """Close the file (the store cannot be used afterwards)."""

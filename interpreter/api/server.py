@@ -28,6 +28,7 @@ import datetime as _dt
 import ipaddress
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,6 +42,8 @@ from interpreter.json_types import TooDeeplyNestedError, parse_json_bounded
 from interpreter.limits import MAX_REQUEST_DEPTH
 
 _TARGET_PREFIX = "AWSStepFunctions."
+#: ``POST`` here empties the endpoint (:meth:`StepFunctionsService.reset`).
+RESET_PATH = "/asl/reset"
 _CONTENT_TYPE = "application/x-amz-json-1.0"
 #: How AWS's front end answers a body it cannot deserialise: the code alone, no message.
 _SERIALIZATION_FAILURE = b'{"__type":"com.amazon.coral.service#SerializationException"}'
@@ -142,6 +145,21 @@ class _Endpoint:
         self.forward = forward
 
     def __call__(self, request: Request) -> Response:
+        started = time.perf_counter()
+        response = self._answer(request)
+        # One line per request: the action, the HTTP status and how long it took.
+        target = request.headers.get("x-amz-target", "").removeprefix(_TARGET_PREFIX)
+        if request.target == RESET_PATH:
+            target = "Reset"
+        _log.info(
+            "%s %d %.1f ms",
+            target or f"{request.method} {request.target}",
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    def _answer(self, request: Request) -> Response:
         host = request.headers.get("host", "")
         if not host_allowed(host, self.allowed_hosts):
             return _json_response(
@@ -180,6 +198,13 @@ class _Endpoint:
             )
             if refusal is not None:
                 return _json_response(400, refusal.code, refusal.message)
+        if request.target == RESET_PATH:
+            # Not an AWS action: tests in any language empty the endpoint between cases.
+            try:
+                self.service.reset()
+            except ValueError as problem:
+                return _json_response(400, "ValidationException", str(problem))
+            return Response(200, b"{}", _CONTENT_TYPE, [("x-amzn-RequestId", str(uuid.uuid4()))])
         if self.forward is not None:
             return self.forward(request)
         status, payload = answer(

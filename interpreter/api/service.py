@@ -14,7 +14,7 @@ import inspect
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from interpreter import arns
@@ -52,7 +52,14 @@ from interpreter.runtime.durable import (
     TaskTokenError,
     Worker,
 )
-from interpreter.runtime.ports import ExecutionRecord, Queue, StateMachineRecord, Store
+from interpreter.runtime.ports import (
+    ExecutionRecord,
+    HandlerRegistry,
+    LambdaHandler,
+    Queue,
+    StateMachineRecord,
+    Store,
+)
 from interpreter.runtime.tasks import TaskRunner
 
 # Characters AWS refuses in state machine and execution names (API reference, "name").
@@ -78,6 +85,8 @@ class StepFunctionsService(VersionActions):
         worker: Worker | None = None,
         test_state_tasks: TaskRunner | None = None,
         activity_poll_seconds: float = 60.0,
+        lambdas: Mapping[str, LambdaHandler] | None = None,
+        local_functions: Sequence[HandlerRegistry] = (),
     ) -> None:
         self.runtime = runtime
         self.store: Store = runtime.store
@@ -92,6 +101,9 @@ class StepFunctionsService(VersionActions):
         self.worker = worker
         #: Runs TestState's Tasks that are not mocked.
         self.test_state_tasks = test_state_tasks or TaskRunner(region=self.region)
+        #: The local Lambda handlers the deployment serves, and where they are registered.
+        self.lambdas = dict(lambdas or {})
+        self._local_functions = tuple(local_functions)
         #: How long GetActivityTask waits for a task (AWS holds the poll up to 60 seconds).
         self.activity_poll_seconds = activity_poll_seconds
         #: How many running executions were resumed when the service opened.
@@ -129,6 +141,25 @@ class StepFunctionsService(VersionActions):
         if self.worker is None:
             raise RuntimeError("this deployment's work runs elsewhere (the worker Lambda)")
         return self.worker
+
+    def serve_lambdas(self, lambdas: Mapping[str, LambdaHandler]) -> None:
+        """Serve these local Lambda handlers from now on, in place of those given before."""
+        self.lambdas = dict(lambdas)
+        for registry in self._local_functions:
+            registry.replace(lambdas)
+
+    def reset(self) -> None:
+        """Forget every state machine, version, alias, execution, activity, tag and pending
+        message, as a fresh endpoint would start (between tests). Raises ValueError for a store
+        that cannot be emptied."""
+        clear_store = getattr(self.store, "clear", None)
+        clear_queue = getattr(self.queue, "clear", None)
+        if clear_store is None or clear_queue is None:
+            raise ValueError("this endpoint's store or queue cannot be reset")
+        clear_queue()
+        clear_store()
+        self.activities.clear()
+        self.mocks.clear()
 
     def call(self, action: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """Dispatch an API action by its name (``StartExecution``) with its request members."""

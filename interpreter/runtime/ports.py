@@ -20,7 +20,7 @@ Consistency the runtime relies on:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
@@ -91,6 +91,18 @@ class TaskInvoker(Protocol):
     ) -> TaskOutcome | None:
         """The outcome of the task ``command`` asks for, or None if this invoker does not serve
         ``resource`` (the next one is asked)."""
+        ...
+
+
+#: A local handler standing in for a Lambda function: ``handler(event, context)``.
+LambdaHandler = Callable[[JSON, Any], Any]
+
+
+class HandlerRegistry(Protocol):
+    """Where a deployment's local Lambda handlers are registered (tests swap them)."""
+
+    def replace(self, handlers: Mapping[str, LambdaHandler]) -> None:
+        """Serve ``handlers`` from now on, in place of those given before."""
         ...
 
 

@@ -260,3 +260,70 @@ def test_a_number_too_long_for_any_parser_is_an_invalid_definition(
     assert main(["validate", str(definition)]) == 2  # not JSON AWS can read
     out = capsys.readouterr().out
     assert "INVALID_JSON_DESCRIPTION Number value length exceeds the maximum allowed" in out
+
+
+CONTEXT = json.dumps(
+    {
+        "StartAt": "C",
+        "States": {
+            "C": {
+                "Type": "Pass",
+                "Parameters": {"execution.$": "$$.Execution", "machine.$": "$$.StateMachine"},
+                "End": True,
+            }
+        },
+    }
+)
+
+
+def test_type_account_region_and_role_feed_every_arn_and_the_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(tmp_path, "context.asl.json", CONTEXT)
+    role = "arn:aws:iam::111122223333:role/orders"
+    status = main(
+        [
+            "run",
+            definition,
+            "--type",
+            "EXPRESS",
+            "--account",
+            "111122223333",
+            "--region",
+            "eu-west-3",
+            "--role-arn",
+            role,
+            "--name",
+            "run-1",
+        ]
+    )
+    output = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert output["execution"]["Id"].startswith(
+        "arn:aws:states:eu-west-3:111122223333:express:context:run-1:"
+    )
+    assert output["execution"]["RoleArn"] == role
+    assert output["machine"]["Id"] == "arn:aws:states:eu-west-3:111122223333:stateMachine:context"
+
+
+def test_express_refuses_what_express_machines_cannot_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    definition = write(
+        tmp_path,
+        "sync.asl.json",
+        json.dumps(
+            {
+                "StartAt": "T",
+                "States": {
+                    "T": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::states:startExecution.sync",
+                        "End": True,
+                    }
+                },
+            }
+        ),
+    )
+    assert main(["run", definition, "--type", "express"]) == 2
+    assert "InvalidDefinition" in capsys.readouterr().err
