@@ -91,6 +91,7 @@ def deployment() -> Deployment:
         lambdas=_local_handlers(),
         mock_config=_mock_config(),
         timing=_timing(),
+        service=service,
     )
 
 

@@ -40,6 +40,36 @@ if TYPE_CHECKING:
     # runner) never needs it, and its import costs a cold start a third of its time.
     from interpreter.api.service import StepFunctionsService
 
+
+class ServiceSlot:
+    """A deployment's API, known once it is opened: the deployment's Tasks that start child
+    executions reach it through this (the API is built after the runtime it drives). ``make``
+    builds it on first use where nothing opens it first (a worker Lambda)."""
+
+    def __init__(self, make: Callable[[], StepFunctionsService] | None = None) -> None:
+        self._service: StepFunctionsService | None = None
+        self._make = make
+
+    def fill(self, service: StepFunctionsService) -> None:
+        """The deployment's API, now open."""
+        self._service = service
+
+    def __call__(self) -> StepFunctionsService:
+        if self._service is None:
+            if self._make is None:
+                raise RuntimeError("the deployment's API is not open yet")
+            self._service = self._make()
+        return self._service
+
+
+def _states_invoker(service: ServiceSlot) -> TaskInvoker:
+    """The deployment's own Step Functions for its Tasks (imported where a deployment is built:
+    the API it reaches is not a worker's import)."""
+    from interpreter.api.nested import deployment_states_invoker
+
+    return deployment_states_invoker(service)
+
+
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
@@ -51,13 +81,15 @@ def local_task_runner(
     activities: Mapping[str, ActivityWorkerFunction | ActivityWorker] | None = None,
     activity_broker: ActivityBroker | None = None,
     mocks: Callable[[str], MockedTestCase | None] | None = None,
+    states: TaskInvoker | None = None,
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
     simulate_time: bool = True,
 ) -> TaskRunner:
     """A task runner whose invokers are asked in this order: the execution's mock test case
     (``mocks`` maps an execution ARN to it), local Lambda handlers, in-process activity workers,
-    the deployment's activities, then ``invokers`` (AWS services). Without ``invokers`` a
+    the deployment's activities, the deployment's own Step Functions (``states``: child
+    executions of its state machines), then ``invokers`` (AWS services). Without ``invokers`` a
     Lambda function with no local handler fails as a missing function does on AWS."""
     chain: list[TaskInvoker] = []
     if mocks is not None:
@@ -75,6 +107,8 @@ def local_task_runner(
     if activity_broker is not None:
         chain.append(activity_broker)
     chain.append(MissingActivities())
+    if states is not None:
+        chain.append(states)
     chain.extend(invokers)
     return TaskRunner(chain, region=region)
 
@@ -133,6 +167,8 @@ class Deployment:
     worker: Worker | None = None
     #: The local Lambda handlers it serves.
     lambdas: dict[str, LambdaHandler] = field(default_factory=dict)
+    #: Its API, once opened (its own Step Functions Tasks start child executions through it).
+    service: ServiceSlot = field(default_factory=lambda: ServiceSlot())
 
     def handler_registries(self) -> list[LocalLambdaFunctions]:
         """Where its local handlers are registered (its task runners' local functions)."""
@@ -162,11 +198,13 @@ def local_deployment(
     queue = MemoryQueue(time_source)
     broker = ActivityBroker(region=region, account=account, registry=chosen_store)
     mocks = MockTestCases(mock_config, chosen_store)
+    service = ServiceSlot()
     tasks = local_task_runner(
         lambdas=lambdas,
         invokers=invokers,
         activity_broker=broker,
         mocks=mocks.test_case_of,
+        states=_states_invoker(service),
         region=region,
         account=account,
         simulate_time=clock == "virtual",
@@ -185,6 +223,7 @@ def local_deployment(
         test_state_tasks=_test_state_tasks(lambdas, invokers, region, account),
         worker=Worker(runtime, queue, time_source),
         lambdas=dict(lambdas or {}),
+        service=service,
     )
 
 
@@ -246,6 +285,7 @@ def open_service(
         lambdas=deployment.lambdas,
         local_functions=deployment.handler_registries(),
     )
+    deployment.service.fill(service)
     if recover:
         service.recovered = deployment.runtime.recover()
     return service
@@ -261,19 +301,23 @@ def serverless_deployment(
     mock_config: MockConfig | None = None,
     lambdas: Mapping[str, LambdaHandler] | None = None,
     timing: Timing | None = None,
+    service: Callable[[], StepFunctionsService] | None = None,
 ) -> Deployment:
     """The deployment of ``template.yaml`` as one Lambda container sees it: the DynamoDB store
     and SQS queue it is given, AWS services for every task, a real clock, no worker (the worker
     function consumes the queue). Locally (``asl serve --serverless``) ``lambdas`` stand in for
-    Lambda functions and ``mock_config`` mocks test cases, as in ``asl serve``."""
+    Lambda functions and ``mock_config`` mocks test cases, as in ``asl serve``. ``service`` gives
+    the deployment's API to the child executions its Tasks start (built on first use)."""
     clock = RealClock()
     broker = ActivityBroker(region=region, account=account, registry=store)
     mocks = MockTestCases(mock_config, store)
+    slot = ServiceSlot(service)
     tasks = local_task_runner(
         lambdas=lambdas,
         invokers=invokers,
         activity_broker=broker,
         mocks=mocks.test_case_of,
+        states=_states_invoker(slot),
         region=region,
         account=account,
     )
@@ -290,6 +334,7 @@ def serverless_deployment(
         mocks=mocks,
         test_state_tasks=_test_state_tasks(lambdas, invokers, region, account),
         lambdas=dict(lambdas or {}),
+        service=slot,
     )
 
 

@@ -104,6 +104,28 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--account", default="123456789012", help="account id in ARNs")
     parser.add_argument("--region", default="us-east-1", help="region in ARNs")
+    parser.add_argument(
+        "--serverless",
+        action="store_true",
+        help="run template.yaml's deployment as Lambda would: DynamoDB and SQS (moto's server, "
+        "or --endpoint-url), the API function behind this endpoint, --workers worker processes "
+        "consuming the work queue, the sweep on its schedule",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="with --serverless: worker processes (default 2)",
+    )
+    parser.add_argument(
+        "--sweep-seconds",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="with --serverless: how often the sweep looks for executions due a decision "
+        "(default 10, as deployed)",
+    )
     parser.set_defaults(handler=main)
 
 
@@ -118,6 +140,8 @@ def main(args: argparse.Namespace) -> int:
 
     handler_output.configure(args.handler_logs)
     _log_to_stderr(args.log_level)
+    if args.serverless:
+        return _serve_serverless(args)
     try:
         lambdas = load_handlers(args.lambdas)
         machines, lambdas = _project_machines(args, lambdas)
@@ -303,3 +327,65 @@ def _virtual_loop(service: Any, stop: threading.Event) -> None:
     while not stop.is_set():
         service.run_until_idle()
         service.queue.wait(0.05)
+
+
+def _serve_serverless(args: argparse.Namespace) -> int:
+    """``asl serve --serverless``: the local cloud (interpreter.cloud) until interrupted."""
+    from interpreter.cloud.supervisor import CloudError, CloudOptions, LocalCloud
+
+    refused = [
+        option
+        for option, given in (
+            ("--state", args.state),
+            ("--clock virtual", args.clock == "virtual"),
+            ("--auth", args.auth),
+            ("--definition", args.definitions),
+        )
+        if given
+    ]
+    if refused:
+        print(
+            f"asl serve: --serverless does not take {', '.join(refused)}: DynamoDB keeps the "
+            "state, time is real, and state machines are created through the API",
+            file=sys.stderr,
+        )
+        return 2
+    if args.workers < 1:
+        print("asl serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    options = CloudOptions(
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        region=args.region,
+        account=args.account,
+        endpoint_url=args.endpoint_url,
+        lambdas=tuple(args.lambdas),
+        mock_config=args.mock_config,
+        allowed_hosts=tuple(args.allow_host),
+        sweep_interval_s=args.sweep_seconds,
+        log_level=args.log_level,
+    )
+    cloud = LocalCloud(options)
+    try:
+        cloud.start()
+    except (CloudError, OSError) as problem:
+        print(f"asl serve: the serverless deployment did not start: {problem}", file=sys.stderr)
+        cloud.stop()
+        return 2
+    where = "moto's server" if args.endpoint_url is None else args.endpoint_url
+    print(
+        f"asl serve: serverless: DynamoDB and SQS on {where}, {args.workers} worker "
+        f"process(es), the sweep every {args.sweep_seconds:g} s",
+        file=sys.stderr,
+    )
+    print(f"asl serve: the viewer is at {cloud.url}/", file=sys.stderr)
+    print(f"asl serve: Step Functions API on {cloud.url}", file=sys.stderr)
+    sys.stderr.flush()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cloud.stop()
+    return 0

@@ -124,12 +124,30 @@ def default_client_factory(
 
 
 class StepFunctionsBackend(Protocol):
-    """The Step Functions API served in-process (boto3's operation names and shapes)."""
+    """The Step Functions API served in-process (boto3's operation names and shapes).
+
+    ``notifies_parents``: a ``.sync`` child started here tells its parent task when it ends
+    (the task waits, as for a callback), instead of being polled.
+    """
+
+    notifies_parents: bool
+
+    def serves(self, operation: str, arguments: Mapping[str, Any]) -> bool:
+        """Whether this call is this backend's (a state machine or execution it holds); the
+        others go to Step Functions through boto3."""
+        ...
 
     def call(
-        self, operation: str, arguments: Mapping[str, Any], *, now_ms: int, role_arn: str | None
+        self,
+        operation: str,
+        arguments: Mapping[str, Any],
+        *,
+        now_ms: int,
+        role_arn: str | None,
+        parent: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Run ``operation`` (``StartExecution``...) and return its response; ServiceError."""
+        """Run ``operation`` (``StartExecution``...) and return its response; ServiceError.
+        ``parent`` names the ``.sync`` task a started child tells when it ends."""
         ...
 
 
@@ -352,11 +370,18 @@ class Boto3ServiceInvoker:
         region: str,
         now_ms: int,
         role_arn: str | None = None,
+        parent: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Call one operation; every failure comes out as :class:`ServiceError`."""
-        if boto_service == "stepfunctions" and self.step_functions is not None:
-            return self.step_functions.call(
-                operation.name, arguments, now_ms=now_ms, role_arn=role_arn
+        """Call one operation; every failure comes out as :class:`ServiceError`. ``parent``
+        goes with a ``.sync`` StartExecution an in-process Step Functions serves."""
+        backend = self.step_functions
+        if (
+            boto_service == "stepfunctions"
+            and backend is not None
+            and backend.serves(operation.name, arguments)
+        ):
+            return backend.call(
+                operation.name, arguments, now_ms=now_ms, role_arn=role_arn, parent=parent
             )
         try:
             client = self.client(boto_service, region, role_arn)
@@ -427,6 +452,14 @@ class Boto3ServiceInvoker:
         model = service_model(spec.boto_service)
         operation = model.operation_model(shapes.operation_name(str(resource.action)))
         arguments = shapes.to_boto_parameters(operation, command.get("input"))
+        waits_for_child = resource.resource_type == "states" and resource.pattern == SYNC
+        parent = None
+        if waits_for_child:
+            parent = {
+                "arn": command.get("execution"),
+                "key": command.get("key"),
+                "sync_version": resource.sync_version,
+            }
         try:
             missing = shapes.missing_required(operation, arguments)
             if missing:
@@ -438,6 +471,7 @@ class Boto3ServiceInvoker:
                 region=region_of(resource),
                 now_ms=now_ms,
                 role_arn=role_arn,
+                parent=parent,
             )
         except ServiceError as problem:
             return _failure(
@@ -457,7 +491,14 @@ class Boto3ServiceInvoker:
         output.update(response_metadata(response))
         if resource.waits_for_task_token:
             return TaskOutcome(True, submitted_output=output, awaiting_callback=True)
-        if resource.resource_type == "states" and resource.pattern == SYNC:
+        if waits_for_child:
+            backend = self.step_functions
+            if backend is not None and backend.notifies_parents and "ExecutionArn" in output:
+                # The child runs here and tells this task when it ends: no polling.
+                child = str(output["ExecutionArn"])
+                return TaskOutcome(
+                    True, submitted_output=output, awaiting_callback=True, child_execution=child
+                )
             return self._await_execution(spec, model, output, resource, now_ms, role_arn)
         return TaskOutcome(True, output=output)
 

@@ -87,8 +87,21 @@ class LocalStepFunctions:
             self._machines[arn] = (name, machine)
         return arn
 
+    #: A child runs to its end when it starts: its parent reads how it ended at once.
+    notifies_parents = False
+
+    def serves(self, operation: str, arguments: Mapping[str, Any]) -> bool:
+        """Every Step Functions call of a run with this backend is its."""
+        return True
+
     def call(
-        self, operation: str, arguments: Mapping[str, Any], *, now_ms: int, role_arn: str | None
+        self,
+        operation: str,
+        arguments: Mapping[str, Any],
+        *,
+        now_ms: int,
+        role_arn: str | None,
+        parent: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Serve one Step Functions API operation (boto3 shapes); raises ServiceError."""
         if operation == "StartExecution":

@@ -415,6 +415,28 @@ class StepFunctionsService(VersionActions):
         **_ignored: Any,
     ) -> dict[str, Any]:
         """StartExecution (``<state machine ARN>#<test case>`` runs a mock test case)."""
+        return self._start(stateMachineArn, name, input)
+
+    def start_child_execution(
+        self,
+        state_machine_arn: str,
+        name: str | None,
+        input_text: str | None,
+        parent: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """StartExecution for a Task of an execution of this deployment
+        (``states:startExecution``); with ``parent`` (``{"arn", "key", "sync_version"}``, a
+        ``.sync`` task) the child tells that task when it ends. Not an API action: a caller of
+        the API cannot make its executions anyone's child."""
+        return self._start(state_machine_arn, name, input_text, parent)
+
+    def _start(
+        self,
+        stateMachineArn: str,
+        name: str | None,
+        input: str | None,
+        parent: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         stateMachineArn, _, test_case = stateMachineArn.partition("#")
         _, machine, version_arn, alias_arn = self.resolve(stateMachineArn)
         name = name if name is not None else str(uuid.uuid4())
@@ -433,6 +455,7 @@ class StepFunctionsService(VersionActions):
                 alias_arn=alias_arn or "",
                 arn=arn,
                 test_case=test_case,
+                parent=parent,
             )
         except ExecutionAlreadyExistsError as problem:
             raise api_error("ExecutionAlreadyExists", str(problem)) from None
