@@ -154,6 +154,7 @@ def redrive(machine: M.StateMachine, snapshot: S.Snapshot, now_ms: int) -> Trans
     execution["redrive_count"] = int(execution.get("redrive_count", 0)) + 1
     execution["redrive_ms"] = now_ms
     snapshot.update(status=S.RUNNING, output=None, error=None, cause=None, stop_ms=None)
+    snapshot.update(frames={}, waits={}, runnable=[])
     snapshot.pop("output_text", None)
     stepper = Stepper(machine, snapshot, now_ms)
     try:

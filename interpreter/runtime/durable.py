@@ -332,6 +332,11 @@ class DurableRuntime:
             if reason is not None or machine_record is None:
                 raise ExecutionNotRedrivableError(reason)
             self._flush(record)
+            # What reached an ended execution's inbox is stale (a stop that ended it without
+            # the core, a Map Run update too late): the redriven execution must not see it.
+            stale = list(self.store.inbox(arn))
+            if stale:
+                self.store.delete_inbox(arn, stale)
             snapshot = json.loads(json.dumps(record.snapshot))
             transition = redrive(self.machine(machine_record), snapshot, now)
             expected = record.version

@@ -49,8 +49,10 @@ class World:
     def __init__(self, **handlers: Callable[[Any], Any]) -> None:
         self.handlers = handlers
         self.calls: list[tuple[str, Any]] = []
+        self.commands: list[InvokeTask] = []
 
     def answer(self, command: InvokeTask) -> Event:
+        self.commands.append(command)
         name = command["resource"].rsplit(":", 1)[1]
         self.calls.append((name, command["input"]))
         try:
@@ -772,3 +774,30 @@ def test_the_halted_tree_holds_only_what_did_not_succeed(status: str) -> None:
     failing.clear()
     run.redrive().run()
     assert run.snapshot["output"] == list(range(100))
+
+
+def test_a_redrive_is_a_pure_function_of_the_stored_snapshot() -> None:
+    run = Run(
+        {
+            "StartAt": "P",
+            "States": {
+                "P": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {"StartAt": "A", "States": {"A": task("a", End=True)}},
+                        {"StartAt": "B", "States": {"B": task("b", End=True)}},
+                    ],
+                    "End": True,
+                }
+            },
+        },
+        World(a=always_broken, b=always_broken),
+    ).run()
+    stored = json.dumps(run.snapshot)
+    first = redrive(run.machine, json.loads(stored), run.now + 1)
+    second = redrive(run.machine, json.loads(stored), run.now + 1)
+    assert json.dumps(first) == json.dumps(second)
+    # Task keys (and the tokens derived from them) are new: a redriven task is a new attempt.
+    keys = [command["key"] for command in first.commands if command["type"] == "invoke"]
+    assert len(keys) == 2
+    assert not set(keys) & {command["key"] for command in run.world.commands}
