@@ -14,8 +14,9 @@ halted children under ``resume["halted"]`` by index, each a halted frame in turn
 kept: a successful child leaves only its result, a failure that a Catch or Retry handled leaves
 nothing, so the tree holds at most the frames that were unsuccessful.
 
-A halted frame is a frame dict (:mod:`interpreter.core.snapshot`) about to enter the state it
-stopped in again. :func:`restore` makes it a live frame again; the Parallel and Map handlers
+A halted frame is the part of a frame dict (:mod:`interpreter.core.snapshot`) that enters the
+state it stopped in again: its identity, the state, its input and variables. :func:`restore`
+makes it a live frame again; the Parallel and Map handlers
 (:mod:`interpreter.core.fanout`) find ``resume`` when they run and continue instead of starting.
 """
 
@@ -32,21 +33,35 @@ MAX_MAP_RUN_REDRIVES: Final = 1000
 MAP_RUN_REDRIVE_LIMIT_CAUSE: Final = (
     f"The Map Run has already been redriven {MAX_MAP_RUN_REDRIVES} times, the most it may be."
 )
+#: What a halted frame keeps of a frame: who it is, where it stopped, with what; and the
+#: members it has only when they hold something (the rest a restored frame starts afresh).
+_IDENTITY: Final = ("id", "parent", "scope", "index", "state", "input")
+_KEPT: Final = (
+    "vars",
+    "var_sizes",
+    "silent",
+    "isolated",
+    "verbatim",
+    "run_input",
+    "resume",
+)
 #: Members of a Parallel or Map state's progress that name work in flight: a resumed state
 #: starts that work again, so they are not kept.
 _IN_FLIGHT: Final = ("reading", "writing", "failure", "running")
 
 
 def halt(frames: Mapping[str, S.Frame], frame: S.Frame) -> S.Frame:
-    """``frame`` as a halted frame: a copy about to enter its state again, and, when it is a
-    Parallel or Map state with children running, its progress with each running child halted
-    (recursively). ``frames`` are the live frames; nothing live is changed."""
-    halted = dict(frame)
-    halted["phase"] = S.ENTER
-    halted["data"] = None
-    halted["pending"] = None
+    """``frame`` as a halted frame: what it needs to enter its state again (its identity, the
+    state, its input and variables), and, when it is a Parallel or Map state with children
+    running, its progress with each running child halted (recursively). ``frames`` are the live
+    frames; nothing live is changed. Kept small: a Map may hold thousands of them."""
+    halted = {key: frame[key] for key in _IDENTITY}
+    halted.update((key, frame[key]) for key in _KEPT if frame.get(key))
+    if "run_input" in halted and halted["run_input"] == frame["input"]:
+        del halted["run_input"]  # restore() puts it back
     data = frame.get("data")
     if frame["phase"] == S.CHILDREN and data is not None:
+        halted.pop("resume", None)
         resume = progress(data)
         if resume is not None:
             live = data["children"] if data["kind"] == "parallel" else data["running"]
@@ -56,8 +71,6 @@ def halt(frames: Mapping[str, S.Frame], frame: S.Frame) -> S.Frame:
                 if child is not None:
                     children[str(child["index"])] = halt(frames, child)
             halted["resume"] = resume
-        else:
-            halted.pop("resume", None)
     return halted
 
 
@@ -75,13 +88,21 @@ def progress(data: Mapping[str, Any]) -> dict[str, Any] | None:
 def restore(halted: S.Frame, cursor: int) -> S.Frame:
     """A halted frame made live again: it enters its state anew (retry counters start over)
     and its first event points at ``cursor``."""
-    halted["phase"] = S.ENTER
-    halted["data"] = None
-    halted["pending"] = None
-    halted["cursor"] = cursor
-    halted["retries"] = 0
-    halted["attempts"] = []
-    return halted
+    frame = S.new_frame(
+        halted["id"],
+        halted["parent"],
+        halted["scope"],
+        halted["state"],
+        halted["input"],
+        cursor,
+        halted["index"],
+    )
+    for key in _KEPT:
+        if key in halted:
+            frame[key] = halted[key]
+    if frame.get("isolated") and "run_input" not in frame:
+        frame["run_input"] = frame["input"]
+    return frame
 
 
 def variable_bytes(halted: Mapping[str, Any]) -> int:
