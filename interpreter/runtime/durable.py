@@ -356,9 +356,12 @@ class DurableRuntime:
 
     def update_map_run(self, arn: str, event: Mapping[str, JSON]) -> None:
         """UpdateMapRun: the new limits of a Map Run of execution ``arn`` go to its inbox (each
-        request under its own key) and a decision applies them."""
+        request under its own key, in the order they came) and a decision applies them."""
         entry = messages.parse_event(dict(event))
-        self.store.put_inbox(arn, f"update-map-run#{uuid.uuid4().hex}", entry)
+        # The wall clock's nanoseconds order requests within one (virtual) millisecond.
+        order = f"{self.clock.now_ms():013d}#{time.time_ns():020d}"
+        key = f"update-map-run#{order}#{uuid.uuid4().hex[:8]}"
+        self.store.put_inbox(arn, key, entry)
         self.queue.send(messages.decide(arn))
 
     def task_is_pending(self, token: str) -> bool:

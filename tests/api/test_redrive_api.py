@@ -413,6 +413,47 @@ def test_redrive_refuses_unknown_and_malformed_executions(memory_endpoint: Endpo
         assert "clientToken" in message
 
 
+def test_a_redrive_runs_the_definition_revision_the_execution_started_with(
+    endpoint: Endpoint,
+) -> None:
+    machine = endpoint.machine("revised", TWO_STEPS)
+    version = endpoint.client.publish_state_machine_version(stateMachineArn=machine)
+    endpoint.break_on({"order": 1})
+    started = endpoint.client.start_execution(
+        stateMachineArn=version["stateMachineVersionArn"], name="v1", input='{"order": 1}'
+    )
+    arn = started["executionArn"]
+    endpoint.settle()
+    # The state machine changes: the Task now gets other parameters.
+    revised = json.loads(json.dumps(TWO_STEPS))
+    revised["States"]["Work"]["Parameters"] = {"revised": True}
+    endpoint.client.update_state_machine(stateMachineArn=machine, definition=json.dumps(revised))
+    endpoint.broken.clear()
+    endpoint.client.redrive_execution(executionArn=arn)
+    endpoint.settle()
+    described = endpoint.describe(arn)
+    assert described["output"] == '{"worked":{"order":1}}'  # the first revision's Task
+    assert described["stateMachineVersionArn"] == version["stateMachineVersionArn"]
+    for_execution = endpoint.client.describe_state_machine_for_execution(executionArn=arn)
+    assert json.loads(for_execution["definition"]) == TWO_STEPS
+
+
+def test_express_executions_cannot_be_redriven(memory_endpoint: Endpoint) -> None:
+    endpoint = memory_endpoint
+    express = endpoint.client.create_state_machine(
+        name="fast",
+        definition=json.dumps({"StartAt": "F", "States": {"F": {"Type": "Fail"}}}),
+        roleArn=ROLE,
+        type="EXPRESS",
+    )
+    started = endpoint.client.start_execution(stateMachineArn=express["stateMachineArn"])
+    endpoint.settle()
+    assert endpoint.refusal(started["executionArn"]) == (
+        "InvalidArn",
+        "Invalid Arn: 'Resource type not valid in this context: express'",
+    )
+
+
 def test_a_client_token_makes_a_redrive_idempotent(memory_endpoint: Endpoint) -> None:
     endpoint = memory_endpoint
     machine = endpoint.machine("orders", TWO_STEPS)
@@ -578,6 +619,8 @@ def test_update_map_run_changes_a_running_map_run(endpoint: Endpoint) -> None:
     arn = started["executionArn"]
     (listed,) = endpoint.client.list_map_runs(executionArn=arn)["mapRuns"]
     run_arn = listed["mapRunArn"]
+    endpoint.client.update_map_run(mapRunArn=run_arn, maxConcurrency=2)
+    # Requests made before the Map Run takes them apply in the order they were made.
     endpoint.client.update_map_run(
         mapRunArn=run_arn,
         maxConcurrency=3,
