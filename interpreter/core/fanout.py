@@ -742,8 +742,11 @@ def _after_iteration(
     stepper: StepperSurface, parent: S.Frame, state: Any, child: S.Frame, last_event_id: int
 ) -> None:
     data = parent["data"]
-    if data.get("redo") or data["next"] < len(data["items"]):
-        _fill_slots(stepper, parent, state, child["cursor"])
+    if data["next"] < len(data["items"]) or data.get("redo"):
+        if 0 < data["max"] == len(data["running"]) + 1:
+            _launch_iteration(stepper, parent, state, child["cursor"])  # the slot it freed
+        else:  # UpdateMapRun changed MaxConcurrency since
+            _fill_slots(stepper, parent, state, child["cursor"])
         return
     if not data["running"]:
         parent["cursor"] = last_event_id if last_event_id else child["cursor"]
