@@ -805,3 +805,59 @@ def test_a_redrive_is_a_pure_function_of_the_stored_snapshot() -> None:
     keys = [command["key"] for command in first.commands if command["type"] == "invoke"]
     assert len(keys) == 2
     assert not set(keys) & {command["key"] for command in run.world.commands}
+
+
+# ------------------------------------------------------------------------------ the rules
+
+
+def _ended(status: str, **snapshot: Any) -> Any:
+    from interpreter.runtime.ports import ExecutionRecord
+
+    record = ExecutionRecord(
+        arn="arn:e", state_machine_arn="arn:sm", name="e", input_text="{}", start_ms=START_MS
+    )
+    record.status = status
+    record.stop_ms = START_MS + 1000
+    record.snapshot = {"status": status, "next_event_id": 10, "halted": {}, **snapshot}
+    return record
+
+
+def test_redrivable_executions_and_the_reasons_for_the_others() -> None:
+    from interpreter.runtime import redrives
+
+    day = 24 * 3600 * 1000
+    now = START_MS + 2000
+    for status in ("FAILED", "TIMED_OUT", "ABORTED"):
+        assert redrives.refusal(_ended(status), now, machine_exists=True) is None
+    assert redrives.refusal(_ended("RUNNING"), now, machine_exists=True) == (
+        "Execution is RUNNING and cannot be redriven"
+    )
+    assert redrives.refusal(_ended("SUCCEEDED"), now, machine_exists=True) == (
+        "Execution is SUCCEEDED and cannot be redriven"
+    )
+    assert redrives.refusal(_ended("FAILED"), now, machine_exists=False) == (
+        "State machine is in DELETING status"
+    )
+    assert redrives.refusal(_ended("FAILED", next_event_id=25_000), now, machine_exists=True) == (
+        "Execution history event limit exceeded"
+    )
+    assert (
+        redrives.refusal(_ended("FAILED", next_event_id=24_999), now, machine_exists=True) is None
+    )
+    # Ended by an earlier version, which kept nothing to resume.
+    old = _ended("FAILED")
+    del old.snapshot["halted"]
+    assert redrives.refusal(old, now, machine_exists=True) == (
+        "Execution was started before the launch of RedriveExecution"
+    )
+    late = START_MS + 1000 + 14 * day
+    assert redrives.refusal(_ended("FAILED"), late, machine_exists=True) is None
+    assert redrives.refusal(_ended("FAILED"), late + 1, machine_exists=True) == (
+        "Execution redrivable period exceeded"
+    )
+    year = _ended("FAILED")
+    year.stop_ms = START_MS + 364 * day
+    assert redrives.refusal(year, START_MS + 365 * day, machine_exists=True) is None
+    assert redrives.refusal(year, START_MS + 365 * day + 1, machine_exists=True) == (
+        "Execution has exceeded the max execution time"
+    )
