@@ -59,7 +59,9 @@ _LISTING_INDEX: Final = "by-listing"
 #: The longest a Standard execution runs (one year), in seconds.
 _LONGEST_EXECUTION_S: Final = 366 * 24 * 3600
 #: What a listing reads of an execution item.
-_SUMMARY_ATTRIBUTES: Final = "pk, #name, #status, start_ms, stop_ms, machine_arn"
+_SUMMARY_ATTRIBUTES: Final = (
+    "pk, #name, #status, start_ms, stop_ms, machine_arn, redrive_count, redrive_ms"
+)
 
 
 def table_definition(name: str) -> dict[str, Any]:
@@ -304,6 +306,10 @@ class DynamoDbStore:
             "name": {"S": record.name},
             "record": _pack(asdict(record)),
         }
+        if record.redrive_count:
+            item["redrive_count"] = {"N": str(record.redrive_count)}
+        if record.redrive_ms is not None:
+            item["redrive_ms"] = {"N": str(record.redrive_ms)}
         if record.stop_ms is not None:
             item["stop_ms"] = {"N": str(record.stop_ms)}
             item.update(self._expiry(record.stop_ms / 1000 - time.time()))
@@ -350,6 +356,7 @@ class DynamoDbStore:
         state_machine_arn: str,
         *,
         status: str | None = None,
+        redriven: bool | None = None,
         limit: int = 100,
         after: ListingPosition = None,
     ) -> tuple[list[ExecutionSummary], ListingPosition]:
@@ -367,12 +374,38 @@ class DynamoDbStore:
         }
         if after:
             arguments["ExclusiveStartKey"] = _start_key(after)
-        keys = self.client.query(**arguments).get("Items", [])
-        summaries = self._summaries([item["pk"]["S"] for item in keys[:limit]])
-        more = len(keys) > limit
-        return summaries, (
-            _position(keys[limit - 1], ("pk", "sk", key, "start_ms")) if more else None
-        )
+        position_keys = ("pk", "sk", key, "start_ms")
+        if redriven is None:
+            keys = self.client.query(**arguments).get("Items", [])
+            summaries = self._summaries([item["pk"]["S"] for item in keys[:limit]])
+            more = len(keys) > limit
+            return summaries, (_position(keys[limit - 1], position_keys) if more else None)
+        return self._redriven_page(arguments, redriven, limit, position_keys)
+
+    def _redriven_page(
+        self, arguments: dict[str, Any], redriven: bool, limit: int, keys: tuple[str, ...]
+    ) -> tuple[list[ExecutionSummary], ListingPosition]:
+        """A listing page of the executions that were (or were not) redriven: the index holds
+        keys only, so pages of it are read until ``limit`` entries pass the filter."""
+        chosen: list[tuple[ExecutionSummary, dict[str, Any]]] = []
+        while True:
+            page = self.client.query(**arguments)
+            items = page.get("Items", [])
+            by_pk = {
+                summary.arn: summary for summary in self._summaries([i["pk"]["S"] for i in items])
+            }
+            for item in items:
+                summary = by_pk.get(item["pk"]["S"][3:])
+                if summary is None or (summary.redrive_count > 0) != redriven:
+                    continue
+                if len(chosen) == limit:
+                    last = chosen[-1][1]
+                    return [entry for entry, _ in chosen], _position(last, keys)
+                chosen.append((summary, item))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return [entry for entry, _ in chosen], None
+            arguments["ExclusiveStartKey"] = start
 
     def _summaries(self, partition_keys: list[str]) -> list[ExecutionSummary]:
         """The listing entries of these executions, in this order (BatchGetItem, 100 a call)."""
@@ -409,10 +442,13 @@ class DynamoDbStore:
                             record.status,
                             record.start_ms,
                             record.stop_ms,
+                            record.redrive_count,
+                            record.redrive_ms,
                         )
                     )
                 continue
             stop = item.get("stop_ms")
+            redrive_ms = item.get("redrive_ms")
             summaries.append(
                 ExecutionSummary(
                     pk[3:],
@@ -421,6 +457,8 @@ class DynamoDbStore:
                     item["status"]["S"],
                     int(item["start_ms"]["N"]),
                     int(stop["N"]) if stop else None,
+                    int(item.get("redrive_count", {}).get("N", "0")),
+                    int(redrive_ms["N"]) if redrive_ms else None,
                 )
             )
         return summaries

@@ -223,6 +223,7 @@ class MemoryStore:
         state_machine_arn: str,
         *,
         status: str | None = None,
+        redriven: bool | None = None,
         limit: int = 100,
         after: ListingPosition = None,
     ) -> tuple[list[ExecutionSummary], ListingPosition]:
@@ -232,8 +233,17 @@ class MemoryStore:
             else:
                 index = self._by_status.get((state_machine_arn, status), [])
             end = bisect.bisect_left(index, tuple(after)) if after else len(index)
-            keys = index[max(0, end - limit) : end][::-1]
-            more = end - limit > 0
+            keys: list[_Key] = []
+            more = False
+            for key in reversed(index[:end]):
+                if redriven is not None and (self._executions[key[1]].redrive_count > 0) != (
+                    redriven
+                ):
+                    continue
+                if len(keys) == limit:
+                    more = True
+                    break
+                keys.append(key)
             summaries = [_summary(self._executions[arn]) for _, arn in keys]
         return summaries, (list(keys[-1]) if more and keys else None)
 
@@ -245,6 +255,8 @@ class MemoryStore:
                 record = self._executions.get(arn)
                 if record is None or record.status == "RUNNING":
                     continue
+                if (record.stop_ms or record.start_ms) >= stopped_before_ms:
+                    continue  # redriven since: a later entry holds its new end
                 self._forget(record)
                 deleted += 1
         return deleted
@@ -397,4 +409,6 @@ def _summary(record: ExecutionRecord) -> ExecutionSummary:
         record.status,
         record.start_ms,
         record.stop_ms,
+        record.redrive_count,
+        record.redrive_ms,
     )

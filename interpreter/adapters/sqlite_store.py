@@ -68,9 +68,17 @@ CREATE INDEX IF NOT EXISTS executions_by_stop ON executions (stop_ms) WHERE stop
 CREATE INDEX IF NOT EXISTS tokens_by_execution ON tokens (arn);
 """
 #: Columns added since the first version of the file: (name, type).
-_ADDED_COLUMNS = (("name", "TEXT"), ("stop_ms", "INTEGER"))
+_ADDED_COLUMNS = (
+    ("name", "TEXT"),
+    ("stop_ms", "INTEGER"),
+    ("redrive_count", "INTEGER"),
+    ("redrive_ms", "INTEGER"),
+)
 #: What a listing reads of an execution.
-_SUMMARY = "arn, state_machine_arn, name, status, start_ms, stop_ms"
+_SUMMARY = (
+    "arn, state_machine_arn, name, status, start_ms, stop_ms, COALESCE(redrive_count, 0), "
+    "redrive_ms"
+)
 
 
 def _text(value: Any) -> str:
@@ -202,7 +210,8 @@ class SqliteStore:
         with self._transaction() as db:
             inserted = db.execute(
                 "INSERT OR IGNORE INTO executions (arn, state_machine_arn, version, status, "
-                "wake_ms, start_ms, record, name, stop_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "wake_ms, start_ms, record, name, stop_ms, redrive_count, redrive_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.arn,
                     record.state_machine_arn,
@@ -213,6 +222,8 @@ class SqliteStore:
                     _text(dataclasses.asdict(record)),
                     record.name,
                     record.stop_ms,
+                    record.redrive_count,
+                    record.redrive_ms,
                 ),
             ).rowcount
         return bool(inserted)
@@ -225,13 +236,15 @@ class SqliteStore:
         with self._transaction() as db:
             updated = db.execute(
                 "UPDATE executions SET version = ?, status = ?, wake_ms = ?, record = ?, "
-                "stop_ms = ? WHERE arn = ? AND version = ?",
+                "stop_ms = ?, redrive_count = ?, redrive_ms = ? WHERE arn = ? AND version = ?",
                 (
                     record.version,
                     record.status,
                     record.wake_ms,
                     _text(dataclasses.asdict(record)),
                     record.stop_ms,
+                    record.redrive_count,
+                    record.redrive_ms,
                     record.arn,
                     expected_version,
                 ),
@@ -250,6 +263,7 @@ class SqliteStore:
         state_machine_arn: str,
         *,
         status: str | None = None,
+        redriven: bool | None = None,
         limit: int = 100,
         after: ListingPosition = None,
     ) -> tuple[list[ExecutionSummary], ListingPosition]:
@@ -258,6 +272,10 @@ class SqliteStore:
         if status is not None:
             where.append("status = ?")
             parameters.append(status)
+        if redriven is not None:
+            where.append(
+                "COALESCE(redrive_count, 0) > 0" if redriven else "COALESCE(redrive_count, 0) = 0"
+            )
         if after:
             start_ms, arn = int(after[0]), str(after[1])
             where.append("(start_ms, arn) < (?, ?)")

@@ -140,9 +140,3 @@ def _invalid_encryption(reason: str) -> Exception:
     return api_error(
         "InvalidEncryptionConfiguration", f"Invalid Encryption Configuration: {reason}"
     )
-
-
-REDRIVE_REASONS = {
-    "RUNNING": "Execution is RUNNING and cannot be redriven",
-    "SUCCEEDED": "Execution is SUCCEEDED and cannot be redriven",
-}

@@ -20,13 +20,19 @@ class StepFunctionsError(Exception):
     #: AWS's error code (what boto3 shows as ``Error.Code``).
     code: str = "StepFunctionsError"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: A ``ValidationException``'s ``reason`` (the model's ValidationExceptionReason).
+        self.reason = reason
 
     def to_json(self) -> dict[str, str]:
-        """The error as the API's JSON error body (``__type`` and ``message``)."""
-        return {"__type": self.code, "message": self.message}
+        """The error as the API's JSON error body (``__type``, ``message``, and ``reason``
+        when there is one)."""
+        body = {"__type": self.code, "message": self.message}
+        if self.reason is not None:
+            body["reason"] = self.reason
+        return body
 
 
 class ValidationException(StepFunctionsError):
@@ -41,8 +47,9 @@ class InvalidDefinition(StepFunctionsError):
     code = "InvalidDefinition"
 
 
-def api_error(code: str, message: str) -> StepFunctionsError:
-    """A refusal with any of AWS's error codes (``ExecutionDoesNotExist``, ``InvalidName``...)."""
-    error = StepFunctionsError(message)
+def api_error(code: str, message: str, *, reason: str | None = None) -> StepFunctionsError:
+    """A refusal with any of AWS's error codes (``ExecutionDoesNotExist``, ``InvalidName``...);
+    ``reason`` for a ``ValidationException`` that has one."""
+    error = StepFunctionsError(message, reason=reason)
     error.code = code
     return error

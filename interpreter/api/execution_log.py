@@ -155,7 +155,7 @@ class ExecutionLog:
             return
         include = bool(configuration.get("includeExecutionData"))
         records = [
-            log_record(event, record.arn, include_data=include)
+            log_record(event, record.arn, include_data=include, redrive_count=record.redrive_count)
             for event in events
             if logged(level, str(event.get("type")))
         ]

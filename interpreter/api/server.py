@@ -73,7 +73,7 @@ def answer(service: StepFunctionsService, target: str, body: bytes) -> tuple[int
     try:
         response = service.call(action, request)
     except StepFunctionsError as problem:
-        return _error(400, problem.code, problem.message)
+        return 400, json.dumps(problem.to_json()).encode()
     except (ValueError, TypeError) as problem:
         return _error(400, "ValidationException", str(problem))
     except Exception:  # never a traceback to the caller

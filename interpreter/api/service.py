@@ -24,7 +24,6 @@ from interpreter.api.configuration import (
     DEFAULT_ENCRYPTION,
     DEFAULT_LOGGING,
     DEFAULT_TRACING,
-    REDRIVE_REASONS,
     check_arn,
     check_role_arn,
     encryption_configuration,
@@ -49,6 +48,8 @@ from interpreter.runtime.activities import describe as describe_activity
 from interpreter.runtime.durable import (
     DurableRuntime,
     ExecutionAlreadyExistsError,
+    ExecutionDoesNotExistError,
+    ExecutionNotRedrivableError,
     TaskTokenError,
     Worker,
 )
@@ -491,7 +492,7 @@ class StepFunctionsService(VersionActions):
         arn = started["executionArn"]
         self._wait_for_end(arn)
         described = self._describe(self._execution(arn))
-        for member in ("redriveCount", "redriveStatus", "redriveStatusReason"):
+        for member in ("redriveCount", "redriveDate", "redriveStatus", "redriveStatusReason"):
             described.pop(member, None)
         described["billingDetails"] = {
             "billedMemoryUsedInMB": 64,
@@ -504,6 +505,7 @@ class StepFunctionsService(VersionActions):
         return self._describe(self._standard_execution(executionArn))
 
     def _describe(self, record: ExecutionRecord) -> dict[str, Any]:
+        refusal = self.runtime.redrive_refusal(record)
         return _drop_none(
             {
                 "executionArn": record.arn,
@@ -520,11 +522,10 @@ class StepFunctionsService(VersionActions):
                 "cause": record.cause,
                 "stateMachineVersionArn": record.version_arn or None,
                 "stateMachineAliasArn": record.alias_arn or None,
-                "redriveCount": 0,
-                "redriveStatus": "NOT_REDRIVABLE"
-                if record.status in (S.RUNNING, S.SUCCEEDED)
-                else "REDRIVABLE",
-                "redriveStatusReason": REDRIVE_REASONS.get(record.status),
+                "redriveCount": record.redrive_count,
+                "redriveDate": _date(record.redrive_ms),
+                "redriveStatus": "NOT_REDRIVABLE" if refusal else "REDRIVABLE",
+                "redriveStatusReason": refusal,
             }
         )
 
@@ -554,10 +555,11 @@ class StepFunctionsService(VersionActions):
         statusFilter: str | None = None,
         maxResults: int = 0,
         nextToken: str | None = None,
+        redriveFilter: str | None = None,
         **_ignored: Any,
     ) -> dict[str, Any]:
         """ListExecutions (newest first, paged from the store's index; a token is bound to its
-        state machine and status filter)."""
+        state machine and filters)."""
         check_arn(stateMachineArn, "stateMachine")
         machine = self._machine(stateMachineArn)
         if machine.type == "EXPRESS":
@@ -565,11 +567,16 @@ class StepFunctionsService(VersionActions):
                 "StateMachineTypeNotSupported",
                 "This operation is not supported by this type of state machine",
             )
-        query = f"ListExecutions {stateMachineArn} {statusFilter}"
+        query = f"ListExecutions {stateMachineArn} {statusFilter} {redriveFilter}"
         after = decode_token(nextToken, query)
+        redriven = None if redriveFilter is None else redriveFilter == "REDRIVEN"
         try:
             summaries, following = self.store.list_executions_page(
-                stateMachineArn, status=statusFilter, limit=page_size(maxResults), after=after
+                stateMachineArn,
+                status=statusFilter,
+                redriven=redriven,
+                limit=page_size(maxResults),
+                after=after,
             )
         except (TypeError, ValueError, KeyError, IndexError):
             raise api_error("InvalidToken", "Invalid Token: 'nextToken'") from None
@@ -583,6 +590,8 @@ class StepFunctionsService(VersionActions):
                         "status": summary.status,
                         "startDate": _date(summary.start_ms),
                         "stopDate": _date(summary.stop_ms),
+                        "redriveCount": summary.redrive_count,
+                        "redriveDate": _date(summary.redrive_ms),
                     }
                 )
                 for summary in summaries
@@ -628,6 +637,24 @@ class StepFunctionsService(VersionActions):
         if record.status == S.RUNNING:
             record = self.runtime.stop_execution(executionArn, error, cause)
         return {"stopDate": _date(record.stop_ms)}
+
+    def redrive_execution(
+        self, executionArn: str, clientToken: str | None = None, **_ignored: Any
+    ) -> dict[str, Any]:
+        """RedriveExecution: a FAILED, TIMED_OUT or ABORTED Standard execution continues from
+        where it stopped (:mod:`interpreter.core.redrive`); refused with AWS's
+        ``ExecutionNotRedrivable`` and its ``redriveStatusReason``. Idempotent by
+        ``clientToken`` (:mod:`interpreter.runtime.redrives`)."""
+        self._standard_execution(executionArn)
+        try:
+            redriven_ms = self.runtime.redrive_execution(executionArn, clientToken)
+        except ExecutionDoesNotExistError:
+            raise api_error(
+                "ExecutionDoesNotExist", f"Execution Does Not Exist: '{executionArn}'"
+            ) from None
+        except ExecutionNotRedrivableError as refusal:
+            raise api_error("ExecutionNotRedrivable", str(refusal)) from None
+        return {"redriveDate": _date(redriven_ms)}
 
     # ------------------------------------------------------------------ callbacks
 
@@ -752,28 +779,69 @@ class StepFunctionsService(VersionActions):
         return _drop_none({"mapRuns": page, "nextToken": token})
 
     def describe_map_run(self, mapRunArn: str, **_ignored: Any) -> dict[str, Any]:
-        """DescribeMapRun: a Distributed Map run's settings, status and counts."""
-        prefix, _, rest = mapRunArn.partition(":mapRun:")
+        """DescribeMapRun: a Distributed Map run's settings, status, counts and redrives."""
+        record, run = self._map_run(mapRunArn)
+        described: dict[str, Any] = {
+            "mapRunArn": mapRunArn,
+            "executionArn": record.arn,
+            "status": run["status"],
+            "startDate": _date(run["start_ms"]),
+            "stopDate": _date(run["stop_ms"]),
+            "maxConcurrency": run["max_concurrency"],
+            "toleratedFailurePercentage": float(run["tolerated_percentage"] or 0),
+            "toleratedFailureCount": int(run["tolerated_count"] or 0),
+            "itemCounts": _map_run_counts(run["items"]),
+            "executionCounts": _map_run_counts(run["executions"]),
+            "redriveCount": int(run.get("redrive_count", 0)),
+            "redriveDate": _date(run.get("redrive_ms")),
+        }
+        return _drop_none(described)
+
+    def update_map_run(
+        self,
+        mapRunArn: str,
+        maxConcurrency: int | None = None,
+        toleratedFailurePercentage: float | None = None,
+        toleratedFailureCount: int | None = None,
+        **_ignored: Any,
+    ) -> dict[str, Any]:
+        """UpdateMapRun: a running Map Run's MaxConcurrency and tolerated failures change for
+        the child executions it has not started yet."""
+        check_arn(mapRunArn, "mapRun")
+        changes = (maxConcurrency, toleratedFailurePercentage, toleratedFailureCount)
+        if all(change is None for change in changes):
+            raise api_error(
+                "ValidationException",
+                "At least one of maxConcurrency, toleratedFailurePercentage or "
+                "toleratedFailureCount must be specified",
+                reason="MISSING_REQUIRED_PARAMETER",
+            )
+        record, run = self._map_run(mapRunArn)
+        if record.status != S.RUNNING or run["status"] != "RUNNING":
+            raise api_error(
+                "ValidationException",
+                f"Map Run is {run['status']} and cannot be updated: '{mapRunArn}'",
+                reason="CANNOT_UPDATE_COMPLETED_MAP_RUN",
+            )
+        event: dict[str, Any] = {"type": "update_map_run", "map_run_arn": mapRunArn}
+        if maxConcurrency is not None:
+            event["max_concurrency"] = maxConcurrency
+        if toleratedFailurePercentage is not None:
+            event["tolerated_percentage"] = toleratedFailurePercentage
+        if toleratedFailureCount is not None:
+            event["tolerated_count"] = toleratedFailureCount
+        self.runtime.update_map_run(record.arn, event)
+        return {}
+
+    def _map_run(self, arn: str) -> tuple[ExecutionRecord, dict[str, Any]]:
+        """The execution that started Map Run ``arn``, and the run (``ResourceNotFound``)."""
+        prefix, _, rest = arn.partition(":mapRun:")
         machine_arn = f"{prefix}:stateMachine:{rest.split('/', 1)[0]}"
         for record in self.store.list_executions(machine_arn) if rest else []:
-            run = (record.snapshot.get("map_runs") or {}).get(mapRunArn)
-            if run is None:
-                continue
-            described: dict[str, Any] = {
-                "mapRunArn": mapRunArn,
-                "executionArn": record.arn,
-                "status": run["status"],
-                "startDate": _date(run["start_ms"]),
-                "stopDate": _date(run["stop_ms"]),
-                "maxConcurrency": run["max_concurrency"],
-                "toleratedFailurePercentage": float(run["tolerated_percentage"] or 0),
-                "toleratedFailureCount": int(run["tolerated_count"] or 0),
-                "itemCounts": _map_run_counts(run["items"]),
-                "executionCounts": _map_run_counts(run["executions"]),
-                "redriveCount": 0,
-            }
-            return _drop_none(described)
-        raise api_error("ResourceNotFound", f"Resource not found: '{mapRunArn}'")
+            run = (record.snapshot.get("map_runs") or {}).get(arn)
+            if run is not None:
+                return record, run
+        raise api_error("ResourceNotFound", f"Resource not found: '{arn}'")
 
     # ------------------------------------------------------------------ tags
 
@@ -891,6 +959,8 @@ _ACTIONS = frozenset(
         "ListActivities",
         "DeleteActivity",
         "GetActivityTask",
+        "RedriveExecution",
+        "UpdateMapRun",
     }
 )
 
@@ -950,7 +1020,7 @@ def _map_run_machine(map_run_arn: str) -> str:
 
 
 def _map_run_counts(counts: dict[str, int]) -> dict[str, int]:
-    return {**counts, "failuresNotRedrivable": 0, "pendingRedrive": 0}
+    return {"failuresNotRedrivable": 0, "pendingRedrive": 0, **counts}
 
 
 #: AWS's limit of tags per resource.

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, assert_never
 
 from interpreter.core import errors as E
 from interpreter.core import fanout
+from interpreter.core import redrive as R
 from interpreter.core import snapshot as S
 from interpreter.core.context import execution_context, state_context
 from interpreter.core.dataflow import DataFlow
@@ -140,6 +141,34 @@ def step(
     return stepper.finish()
 
 
+def redrive(machine: M.StateMachine, snapshot: S.Snapshot, now_ms: int) -> Transition:
+    """Redrive an execution that ended unsuccessfully (RedriveExecution): emit
+    ``ExecutionRedriven`` and resume every halted frame at the state where it stopped
+    (:mod:`interpreter.core.redrive`), with the execution's timeout counted afresh.
+
+    The snapshot must hold a halted frame tree (:func:`redrivable`); like ``step``, the call
+    consumes the snapshot it is given.
+    """
+    halted = snapshot.pop("halted")
+    execution = snapshot["execution"]
+    execution["redrive_count"] = int(execution.get("redrive_count", 0)) + 1
+    execution["redrive_ms"] = now_ms
+    snapshot.update(status=S.RUNNING, output=None, error=None, cause=None, stop_ms=None)
+    snapshot.update(frames={}, waits={}, runnable=[])
+    snapshot.pop("output_text", None)
+    stepper = Stepper(machine, snapshot, now_ms)
+    try:
+        stepper.resume(halted)
+    except HistoryLimitReachedError:
+        stepper.history_limit_reached()
+    return stepper.finish()
+
+
+def redrivable(snapshot: S.Snapshot) -> bool:
+    """Whether the snapshot of an ended execution holds what a redrive resumes."""
+    return snapshot.get("status") in S.REDRIVABLE and isinstance(snapshot.get("halted"), dict)
+
+
 @dataclass(slots=True)
 class _FrameCache:
     """Per-call caches that are derived from the snapshot, never stored in it."""
@@ -189,6 +218,24 @@ class Stepper:
             self._start_timer("execution-timeout", S.ROOT_FRAME, self.machine.timeout_seconds)
         self.run()
 
+    def resume(self, halted: S.Frame) -> None:
+        """Continue a redriven execution from its halted frame tree."""
+        count = self.execution["redrive_count"]
+        event_id = self.history.add(
+            "ExecutionRedriven",
+            self.history.next_id - 1,
+            "executionRedrivenEventDetails",
+            {"redriveCount": count},
+        )
+        self.snap["var_bytes"] = R.variable_bytes(halted)
+        root = R.restore(halted, event_id)
+        self.frames[S.ROOT_FRAME] = root
+        self.runnable.append(S.ROOT_FRAME)
+        if self.machine.timeout_seconds is not None:
+            # The redrive guide: a redrive resets the state machine's timeout.
+            self._start_timer("execution-timeout", S.ROOT_FRAME, self.machine.timeout_seconds)
+        self.run()
+
     def finish(self) -> Transition:
         self.snap["next_event_id"] = self.history.next_id
         self.snap["runnable"] = list(self.runnable)
@@ -214,6 +261,9 @@ class Stepper:
         """Hand one event to the frame that waits for its key (or to the execution)."""
         if event["type"] == "stop":
             self._stop(event["error"], event["cause"])
+            return
+        if event["type"] == "update_map_run":
+            fanout.update_map_run(self, event)
             return
         key = event["key"]
         if event["type"] == "timer" and key == "execution-timeout":
@@ -714,6 +764,9 @@ class Stepper:
         attempts: list[int] = frame["attempts"]
         seed = f"{self.execution['arn']}|{self.task_key(frame)}"
         route = route_failure(state, failure.error, attempts, seed)
+        # What a Parallel or Map state kept for a redrive matters only if the failure ends the
+        # frame: a retry or a catch starts afresh.
+        resume = frame.pop("resume", None)
         if isinstance(route, RetryAfter):
             retriers: tuple[M.Retrier, ...] = getattr(state, "retry", ())
             while len(attempts) < len(retriers):
@@ -729,6 +782,8 @@ class Stepper:
             catchers: tuple[M.Catcher, ...] = getattr(state, "catch", ())
             self._catch(frame, state, catchers[route.catcher], failure)
             return
+        if resume is not None:
+            frame["resume"] = resume
         self._frame_failed(frame, failure)
 
     def _retry_after(self, frame: S.Frame, delay_seconds: float) -> None:
@@ -797,11 +852,19 @@ class Stepper:
                 for counts in (run["executions"], run["items"]):
                     counts["aborted"] += counts["running"] + counts["pending"]
                     counts["running"] = counts["pending"] = 0
+        self._keep_halted()
         self.snap["frames"] = {}
         self.frames = self.snap["frames"]
         self.snap["waits"] = {}
         self.waits = self.snap["waits"]
         self.runnable.clear()
+
+    def _keep_halted(self) -> None:
+        """An execution that did not succeed keeps what a redrive resumes: its frames as they
+        stopped (:mod:`interpreter.core.redrive`)."""
+        root = self.frames.get(S.ROOT_FRAME)
+        if self.snap["status"] != S.SUCCEEDED and root is not None:
+            self.snap["halted"] = R.halt(self.frames, root)
 
     def history_limit_reached(self) -> None:
         """End the execution: its history is full (AWS's hard limit of 25,000 events)."""
@@ -830,6 +893,7 @@ class Stepper:
         )
         self.snap["status"] = S.ABORTED
         self.snap["stop_ms"] = self.now_ms
+        self._keep_halted()
         self.snap["frames"] = {}
         self.frames = self.snap["frames"]
         self.snap["waits"] = {}

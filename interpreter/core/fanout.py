@@ -10,6 +10,12 @@ holds only the running ones, so 10,000 items cost 10,000 small steps, not 10,000
 points at the event that launched it (``MapStateStarted``, or the last event of the iteration whose
 end freed its slot); ``MapIterationSucceeded``/``Failed`` point at the iteration's last event;
 ``MapStateSucceeded`` at the last ``MapIterationSucceeded``.
+
+A redrive (:mod:`interpreter.core.redrive`) enters a Parallel or Map state again with what it kept
+(``frame["resume"]``): the state starts (``ParallelStateStarted``, ``MapStateStarted``, a
+Distributed Map's ``MapRunRedriven`` in place of ``MapRunStarted``) and runs only its halted
+children, each from the state where it stopped, then the children it never started; the results
+of the others stand.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from typing import Any
 
 from interpreter import arns
 from interpreter.core import errors as E
+from interpreter.core import redrive as R
 from interpreter.core import snapshot as S
 from interpreter.core.context import item_source
 from interpreter.core.errors import Failure
 from interpreter.core.history import to_json_text
-from interpreter.core.messages import ItemsRead, ResultsWritten
+from interpreter.core.messages import ItemsRead, MapRunUpdated, ResultsWritten
 from interpreter.core.surface import BLOCK, CONTINUE, Outcome, StepperSurface
 from interpreter.core.timefmt import iso_from_ms
 from interpreter.core.tolerance import threshold_set, tolerated
@@ -42,7 +49,11 @@ def _child_id(frame: S.Frame, index: int) -> str:
 
 
 def start_parallel(stepper: StepperSurface, frame: S.Frame, state: M.ParallelState) -> Outcome:
-    """Evaluate the branches' input and start every branch."""
+    """Evaluate the branches' input and start every branch (a redriven one: its halted
+    branches)."""
+    resume = frame.pop("resume", None)
+    if resume is not None:
+        return _resume_parallel(stepper, frame, state, resume)
     branch_input = stepper.flow.parallel_input(frame, state)
     stepper.emit(frame, "ParallelStateStarted")
     count = len(state.branches)
@@ -74,11 +85,53 @@ def start_parallel(stepper: StepperSurface, frame: S.Frame, state: M.ParallelSta
     return BLOCK
 
 
+def _resume_parallel(
+    stepper: StepperSurface, frame: S.Frame, state: M.ParallelState, resume: dict[str, Any]
+) -> Outcome:
+    stepper.emit(frame, "ParallelStateStarted")
+    halted: dict[str, S.Frame] = resume.pop("halted")
+    resume["remaining"] = len(halted)
+    frame["phase"] = S.CHILDREN
+    frame["data"] = resume
+    for index in sorted(halted, key=int):
+        _install(stepper, frame, halted[index], frame["cursor"])
+    if not halted:
+        _complete_parallel(stepper, frame, state)
+        return CONTINUE
+    return BLOCK
+
+
+def _install(stepper: StepperSurface, parent: S.Frame, halted: S.Frame, cursor: int) -> S.Frame:
+    """A halted child of ``parent`` made live and runnable."""
+    child = R.restore(halted, cursor)
+    child["parent"] = parent["id"]
+    stepper.frames[child["id"]] = child
+    stepper.schedule(child)
+    return child
+
+
+def _complete_parallel(stepper: StepperSurface, frame: S.Frame, state: Any) -> None:
+    data = frame["data"]
+    stepper.emit(frame, "ParallelStateSucceeded", advance=False)
+    results = data["results"]
+    # AWS joins the branches' output texts as they are: "[" + ",".join(...) + "]".
+    texts = [
+        stepper.text_of(child_id, result)
+        for child_id, result in zip(data["children"], results, strict=True)
+    ]
+    stepper.remember_text(frame["id"], results, "[" + ",".join(texts) + "]")
+    _finish_fanout(stepper, frame, state, results)
+
+
 # ---------------------------------------------------------------------- Map
 
 
 def start_map(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> Outcome:
-    """Evaluate the items (or ask the ItemReader for them) and start the first iterations."""
+    """Evaluate the items (or ask the ItemReader for them) and start the first iterations (a
+    redriven Map: its halted iterations, then those it never started)."""
+    resume = frame.pop("resume", None)
+    if resume is not None:
+        return _resume_map(stepper, frame, state, resume)
     reader_request = None
     if state.item_reader is not None:
         reader_request = stepper.flow.item_reader_request(frame, state)
@@ -153,7 +206,81 @@ _NO_COUNTS: dict[str, int] = {
     "aborted": 0,
     "total": 0,
     "resultsWritten": 0,
+    "pendingRedrive": 0,
 }
+
+
+def _resume_map(
+    stepper: StepperSurface, frame: S.Frame, state: M.MapState, resume: dict[str, Any]
+) -> Outcome:
+    """Run a redriven Map's halted iterations again, then the ones it never started."""
+    run = _map_run(stepper, resume)
+    if run is not None and run.get("redrive_count", 0) >= R.MAX_MAP_RUN_REDRIVES:
+        frame["resume"] = resume  # the execution stays redrivable as it was
+        return Outcome("fail", Failure(E.RUNTIME, R.MAP_RUN_REDRIVE_LIMIT_CAUSE))
+    # With an ItemReader the length is not known when the state starts: AWS reports 0.
+    length = 0 if "item_source" in resume else len(resume["items"])
+    stepper.emit(frame, "MapStateStarted", "mapStateStartedEventDetails", {"length": length})
+    halted: dict[str, S.Frame] = resume["halted"]
+    resume["redo"] = sorted(int(index) for index in halted)
+    resume["running"] = []
+    resume["failed"] = 0
+    resume["done"] = resume["next"] - len(halted)
+    frame["phase"] = S.CHILDREN
+    frame["data"] = resume
+    if run is not None:
+        _redrive_run(stepper, frame, resume, run)
+    if not resume["redo"] and resume["next"] >= len(resume["items"]):
+        _complete_map(stepper, frame, state)
+        return CONTINUE
+    _fill_slots(stepper, frame, state, frame["cursor"])
+    return BLOCK if frame["phase"] == S.CHILDREN else CONTINUE
+
+
+def _redrive_run(
+    stepper: StepperSurface, frame: S.Frame, data: dict[str, Any], run: dict[str, Any]
+) -> None:
+    """The Map Run of a redriven Distributed Map runs again: ``MapRunRedriven``, and its counts
+    show the halted child executions waiting for their redrive."""
+    run["redrive_count"] = run.get("redrive_count", 0) + 1
+    run["redrive_ms"] = stepper.now_ms
+    run["status"] = "RUNNING"
+    run["stop_ms"] = None
+    redo = data["redo"]
+    halted_items = sum(_weight(data, index) for index in redo)
+    for counts, pending_redrive in ((run["executions"], len(redo)), (run["items"], halted_items)):
+        counts["pendingRedrive"] = pending_redrive
+        counts["failed"] = counts["timedOut"] = counts["aborted"] = counts["running"] = 0
+        counts["pending"] = counts["total"] - counts["succeeded"] - counts["pendingRedrive"]
+    details = {"mapRunArn": data["map_run_arn"], "redriveCount": run["redrive_count"]}
+    stepper.emit(frame, "MapRunRedriven", "mapRunRedrivenEventDetails", details)
+
+
+def update_map_run(stepper: StepperSurface, event: MapRunUpdated) -> None:
+    """UpdateMapRun: a running Distributed Map takes its new limits; they hold for the
+    iterations it starts from now on (more concurrency starts more at once)."""
+    for frame in list(stepper.frames.values()):
+        data = frame["data"]
+        if frame["phase"] != S.CHILDREN or data is None or data["kind"] != "map":
+            continue
+        if data.get("map_run_arn") != event["map_run_arn"]:
+            continue
+        limits: dict[str, Any] = {}
+        if "max_concurrency" in event:
+            limits["max_concurrency"] = data["max"] = event["max_concurrency"]
+        if "tolerated_count" in event:
+            limits["tolerated_count"] = data["tolerated_count"] = event["tolerated_count"]
+        if "tolerated_percentage" in event:
+            percentage = event["tolerated_percentage"]
+            limits["tolerated_percentage"] = data["tolerated_percentage"] = percentage
+        run = _map_run(stepper, data)
+        if run is not None:
+            run.update(limits)
+        if "reading" not in data and "writing" not in data:
+            state = stepper.state_of(frame)
+            assert isinstance(state, M.MapState)
+            _fill_slots(stepper, frame, state, frame["cursor"])
+        return
 
 
 def _map_run(stepper: StepperSurface, data: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -248,7 +375,8 @@ def items_read(stepper: StepperSurface, frame: S.Frame, event: ItemsRead) -> Non
     assert isinstance(state, M.MapState)
     if event.get("error") is not None:
         failure = Failure(event.get("error"), event.get("cause"))
-        _map_failed(stepper, frame, state, failure, map_run=data["distributed"])
+        # Nothing was read: a redrive enters the Map state afresh.
+        _map_failed(stepper, frame, state, failure, map_run=data["distributed"], keep=False)
         return
     items = list(event.get("items") or [])
     data["items"] = items
@@ -258,20 +386,42 @@ def items_read(stepper: StepperSurface, frame: S.Frame, event: ItemsRead) -> Non
 
 
 def _map_failed(
-    stepper: StepperSurface, frame: S.Frame, state: M.MapState, failure: Failure, *, map_run: bool
+    stepper: StepperSurface,
+    frame: S.Frame,
+    state: M.MapState,
+    failure: Failure,
+    *,
+    map_run: bool,
+    keep: bool = True,
 ) -> None:
     """End a Map state waiting on its reader or writer with ``failure`` (``MapRunFailed`` first
-    for a Distributed Map's run)."""
+    for a Distributed Map's run); with ``keep``, its progress stays for a redrive."""
+    data = frame["data"]
     if map_run:
         details = {"error": failure.error}
         if failure.cause is not None:
             details["cause"] = failure.cause
         stepper.emit(frame, "MapRunFailed", "mapRunFailedEventDetails", details)
-        _finish_run(stepper, frame["data"], "FAILED")
+        _finish_run(stepper, data, "FAILED")
+    _fail_keeping_progress(stepper, frame, state, failure, data if keep else None)
+    stepper.schedule(frame)
+
+
+def _fail_keeping_progress(
+    stepper: StepperSurface,
+    frame: S.Frame,
+    state: Any,
+    failure: Failure,
+    data: dict[str, Any] | None,
+) -> None:
+    """Fail a Parallel or Map state; what it achieved stays for a redrive (the failure routing
+    drops it if a Retry or a Catch takes the failure)."""
     frame["phase"] = S.ENTER
     frame["data"] = None
+    resume = R.progress(data) if data is not None else None
+    if resume is not None:
+        frame["resume"] = resume
     stepper.fail_state(frame, state, failure)
-    stepper.schedule(frame)
 
 
 def _finish_run(stepper: StepperSurface, data: Mapping[str, Any] | None, status: str) -> None:
@@ -294,8 +444,12 @@ def _map_run_arn(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> 
 def _launch_iteration(
     stepper: StepperSurface, frame: S.Frame, state: M.MapState, prev: int
 ) -> bool:
-    """Start the next iteration; False if building its input failed the Map state."""
+    """Start the next iteration (a halted one of a redriven Map first); False if building its
+    input failed the Map state."""
     data = frame["data"]
+    if data.get("redo"):
+        _relaunch_iteration(stepper, frame, state, prev)
+        return True
     index = data["next"]
     data["next"] = index + 1
     item = data["items"][index]
@@ -306,9 +460,9 @@ def _launch_iteration(
             item_input = stepper.flow.map_item_input(frame, state, data["effective"], index, item)
     except QueryRuntimeError as problem:
         _abort_children(stepper, frame, prev)
-        frame["phase"] = S.ENTER
-        frame["data"] = None
-        stepper.fail_state(frame, state, stepper.query_failure(frame, state, problem))
+        data["next"] = index  # a redrive starts this iteration again
+        failure = stepper.query_failure(frame, state, problem)
+        _fail_keeping_progress(stepper, frame, state, failure, data)
         return False
     assert state.processor is not None
     child_id = _child_id(frame, index)
@@ -342,6 +496,36 @@ def _launch_iteration(
     )
     stepper.schedule(child)
     return True
+
+
+def _relaunch_iteration(
+    stepper: StepperSurface, frame: S.Frame, state: M.MapState, prev: int
+) -> None:
+    """Run a halted iteration of a redriven Map again, from the state where it stopped."""
+    data = frame["data"]
+    index = data["redo"].pop(0)
+    child = _install(stepper, frame, data["halted"].pop(str(index)), prev)
+    if data["distributed"]:
+        child["started_ms"] = stepper.now_ms
+    data["running"].append(child["id"])
+    _count(_map_run(stepper, data), data, index, "pendingRedrive>running")
+    stepper.emit(
+        child,
+        "MapIterationStarted",
+        "mapIterationStartedEventDetails",
+        {"index": index, "name": state.name},
+    )
+
+
+def _fill_slots(stepper: StepperSurface, frame: S.Frame, state: M.MapState, prev: int) -> None:
+    """Start iterations while the Map has work left and free slots under its MaxConcurrency."""
+    data = frame["data"]
+    total = len(data["items"])
+    while frame["phase"] == S.CHILDREN and (data.get("redo") or data["next"] < total):
+        if 0 < data["max"] <= len(data["running"]):
+            return
+        if not _launch_iteration(stepper, frame, state, prev):
+            return
 
 
 def _complete_map(stepper: StepperSurface, frame: S.Frame, state: M.MapState) -> None:
@@ -502,12 +686,15 @@ def results_written(stepper: StepperSurface, frame: S.Frame, event: ResultsWritt
 
 
 def _finish_fanout(stepper: StepperSurface, frame: S.Frame, state: Any, result: JSON) -> None:
+    data = frame["data"]
     frame["phase"] = S.ENTER
     frame["data"] = None
     try:
         output, assigned = stepper.flow.state_result(frame, state, frame["input"], result)
     except QueryRuntimeError as problem:
-        stepper.fail_state(frame, state, stepper.query_failure(frame, state, problem))
+        # Every child succeeded: a redrive keeps their results and processes them again.
+        failure = stepper.query_failure(frame, state, problem)
+        _fail_keeping_progress(stepper, frame, state, failure, data)
         stepper.schedule(frame)
         return
     stepper.exit_state(frame, state, output, assigned)
@@ -529,15 +716,7 @@ def child_succeeded(stepper: StepperSurface, child: S.Frame, output: JSON) -> No
         data["remaining"] -= 1
         parent["cursor"] = child["cursor"]
         if data["remaining"] == 0:
-            stepper.emit(parent, "ParallelStateSucceeded", advance=False)
-            results = data["results"]
-            # AWS joins the branches' output texts as they are: "[" + ",".join(...) + "]".
-            texts = [
-                stepper.text_of(child_id, result)
-                for child_id, result in zip(data["children"], results, strict=True)
-            ]
-            stepper.remember_text(parent["id"], results, "[" + ",".join(texts) + "]")
-            _finish_fanout(stepper, parent, state, results)
+            _complete_parallel(stepper, parent, state)
         return
     data["results"][index] = output
     data["done"] += 1
@@ -563,9 +742,11 @@ def _after_iteration(
     stepper: StepperSurface, parent: S.Frame, state: Any, child: S.Frame, last_event_id: int
 ) -> None:
     data = parent["data"]
-    total = len(data["items"])
-    if data["next"] < total:
-        _launch_iteration(stepper, parent, state, child["cursor"])
+    if data["next"] < len(data["items"]) or data.get("redo"):
+        if 0 < data["max"] == len(data["running"]) + 1:
+            _launch_iteration(stepper, parent, state, child["cursor"])  # the slot it freed
+        else:  # UpdateMapRun changed MaxConcurrency since
+            _fill_slots(stepper, parent, state, child["cursor"])
         return
     if not data["running"]:
         parent["cursor"] = last_event_id if last_event_id else child["cursor"]
@@ -573,10 +754,12 @@ def _after_iteration(
 
 
 def child_failed(stepper: StepperSurface, child: S.Frame, failure: Failure) -> None:
-    """A branch or iteration failed: fail the Parallel/Map state (unless the Map tolerates it)."""
+    """A branch or iteration failed: fail the Parallel/Map state (unless the Map tolerates it).
+    The failed child is kept, halted, for a redrive of the state."""
     parent = stepper.frames[child["parent"]]
     data = parent["data"]
     state = stepper.state_of(parent)
+    data.setdefault("halted", {})[str(child["index"])] = R.halt(stepper.frames, child)
     _drop_frame(stepper, child)
     if data["kind"] == "map":
         data["running"].remove(child["id"])
@@ -626,9 +809,7 @@ def child_failed(stepper: StepperSurface, child: S.Frame, failure: Failure) -> N
             else {"error": failure.error},
         )
         _finish_run(stepper, data, "FAILED")
-    parent["phase"] = S.ENTER
-    parent["data"] = None
-    stepper.fail_state(parent, state, failure)
+    _fail_keeping_progress(stepper, parent, state, failure, data)
     stepper.schedule(parent)
 
 
@@ -640,15 +821,18 @@ def _tolerated(data: dict[str, Any]) -> bool:
 
 
 def _abort_children(stepper: StepperSurface, parent: S.Frame, prev: int) -> None:
-    """Stop every running child of ``parent``; each aborted state is recorded."""
+    """Stop every running child of ``parent``; each aborted state is recorded, and the child is
+    kept, halted, for a redrive."""
     data = parent["data"]
     if data is None:
         return
     running = data["children"] if data["kind"] == "parallel" else list(data["running"])
+    halted = data.setdefault("halted", {})
     for child_id in running:
         child = stepper.frames.get(child_id)
         if child is None:
             continue
+        halted[str(child["index"])] = R.halt(stepper.frames, child)
         if child["phase"] != S.ENTER and child["entered"] and not child.get("silent"):
             child_state = stepper.state_of(child)
             stepper.history.add(child_state.type + "StateAborted", prev)

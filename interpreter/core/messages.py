@@ -8,7 +8,7 @@ tag and end with :func:`typing.assert_never`, so mypy rejects a consumer that fo
 * :data:`Command` — what :func:`interpreter.core.engine.step` asks the runtime to do: invoke a
   task, start a timer, read a Distributed Map's items, export its results.
 * :data:`Event` — what the runtime delivers back into ``step``: task outcomes, a timer firing, the
-  reader's and writer's answers, a stop request.
+  reader's and writer's answers, a stop request, a Map Run's new limits (UpdateMapRun).
 * :data:`Message` — what travels on the durable runtime's work queue: a decision, a task to run,
   a task outcome to deliver later.
 
@@ -177,12 +177,25 @@ class StopRequested(TypedDict):
     cause: str | None
 
 
+class MapRunUpdated(TypedDict):
+    """UpdateMapRun: a running Distributed Map's new limits, for the iterations not yet started
+    (each member only when given)."""
+
+    type: Literal["update_map_run"]
+    map_run_arn: str
+    max_concurrency: NotRequired[int]
+    tolerated_count: NotRequired[int]
+    tolerated_percentage: NotRequired[float]
+
+
 #: The outcomes of a running task, delivered by the task's key.
 TaskEvent: TypeAlias = (
     TaskSucceeded | TaskFailed | TaskSubmitted | TaskHeartbeat | ActivityScheduled | TaskStarted
 )
 #: Everything ``step`` accepts.
-Event: TypeAlias = TaskEvent | TimerFired | ItemsRead | ResultsWritten | StopRequested
+Event: TypeAlias = (
+    TaskEvent | TimerFired | ItemsRead | ResultsWritten | StopRequested | MapRunUpdated
+)
 
 # ---------------------------------------------------------------------------------- messages
 
@@ -261,6 +274,7 @@ _EVENT_MEMBERS: dict[str, tuple[str, ...]] = {
     "items_read": ("key",),
     "results_written": ("key",),
     "stop": (),
+    "update_map_run": ("map_run_arn",),
 }
 
 

@@ -12,8 +12,14 @@ Layout (all keys are strings; every value is JSON)::
       "runnable": [frame_id, ...],       # frames ready to advance, in order
       "waits": {key: frame_id},          # pending task results and timers
       "output": JSON, "output_text": str (when SUCCEEDED), "error": str|None, "cause": str|None,
-      "stop_ms": int|None
+      "stop_ms": int|None,
+      "halted": frame (when FAILED, TIMED_OUT or ABORTED: what a redrive resumes, see
+                interpreter.core.redrive),
+      "map_runs": {map_run_arn: run}      # Distributed Map runs (DescribeMapRun)
     }
+
+The execution identity gains ``redrive_count`` and ``redrive_ms`` once it is redriven
+(``$$.Execution.RedriveCount`` and ``RedriveTime``).
 
 A *frame* is one thread of control: the execution itself (id ``"0"``), a Parallel branch or a Map
 iteration. It records the scope it runs in (pairs of state name and branch index from the root, the
@@ -35,6 +41,8 @@ SUCCEEDED: Final = "SUCCEEDED"
 FAILED: Final = "FAILED"
 TIMED_OUT: Final = "TIMED_OUT"
 ABORTED: Final = "ABORTED"
+#: The statuses RedriveExecution accepts.
+REDRIVABLE: Final = (FAILED, TIMED_OUT, ABORTED)
 
 # Frame phases.
 ENTER: Final = "enter"  # about to enter frame["state"]

@@ -43,14 +43,16 @@ from typing import Any, assert_never
 
 from interpreter import arns
 from interpreter.core import messages
+from interpreter.core import redrive as R
 from interpreter.core import snapshot as S
-from interpreter.core.engine import Transition, start, step
+from interpreter.core.engine import Transition, redrive, start, step
 from interpreter.core.history import failure_details
 from interpreter.core.messages import Event, InvokeTask, Message, TaskWork
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.json_types import JSON
 from interpreter.limits import MAX_QUEUE_DELAY_MS
+from interpreter.runtime import redrives
 from interpreter.runtime.children import sync_outcome
 from interpreter.runtime.executions import new_execution
 from interpreter.runtime.ports import Clock, ExecutionRecord, Queue, StateMachineRecord, Store
@@ -111,6 +113,11 @@ class ExecutionDoesNotExistError(LookupError):
 
 class TaskTokenError(LookupError):
     """A callback token that names no waiting task."""
+
+
+class ExecutionNotRedrivableError(Exception):
+    """RedriveExecution of an execution that cannot be redriven (the reason is AWS's
+    ``redriveStatusReason``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +306,66 @@ class DurableRuntime:
         stopped = self.store.get_execution(arn)
         assert stopped is not None
         return stopped
+
+    def redrive_refusal(self, record: ExecutionRecord) -> str | None:
+        """Why ``record`` cannot be redriven now (:mod:`interpreter.runtime.redrives`), or
+        None."""
+        if record.status == S.RUNNING or record.status == S.SUCCEEDED:
+            exists = True
+        else:
+            exists = self.store.get_state_machine(record.state_machine_arn) is not None
+        return redrives.refusal(record, self.clock.now_ms(), machine_exists=exists)
+
+    def redrive_execution(self, arn: str, client_token: str | None = None) -> int:
+        """RedriveExecution: the core resumes the execution where it stopped, committed like a
+        decision (one compare-and-set), then its work is sent. Returns the redrive's time; a
+        request repeating a recent one's ``client_token`` answers with that one's time."""
+        for _ in range(COMMIT_ATTEMPTS):
+            record = self.store.get_execution(arn)
+            if record is None:
+                raise ExecutionDoesNotExistError(arn)
+            now = self.clock.now_ms()
+            earlier = redrives.repeated(record, client_token, now)
+            if earlier is not None:
+                return earlier
+            reason = self.redrive_refusal(record)
+            machine_record = self.machine_record_of(record)
+            if reason is None and machine_record is None:
+                reason = redrives.DELETING_REASON
+            if reason is not None or machine_record is None:
+                raise ExecutionNotRedrivableError(reason)
+            self._flush(record)
+            # What reached an ended execution's inbox is stale (a stop that ended it without
+            # the core, a Map Run update too late): the redriven execution must not see it.
+            stale = list(self.store.inbox(arn))
+            if stale:
+                self.store.delete_inbox(arn, stale)
+            snapshot = json.loads(json.dumps(record.snapshot))
+            transition = redrive(self.machine(machine_record), snapshot, now)
+            expected = record.version
+            record.version = expected + 1
+            record.redrive_count += 1
+            record.redrive_ms = now
+            record.stop_ms = record.output_text = record.error = record.cause = None
+            redrives.remember(record, client_token, now)
+            self._apply(record, transition, now)
+            if self.store.commit(record, expected):
+                self.counters.commits += 1
+                self.counters.transitions += len(transition.history)
+                self._follow_up(record, transition, consumed=())
+                return now
+            self.counters.commit_conflicts += 1
+        raise ExecutionNotRedrivableError(redrives.RUNNING_REASON)
+
+    def update_map_run(self, arn: str, event: Mapping[str, JSON]) -> None:
+        """UpdateMapRun: the new limits of a Map Run of execution ``arn`` go to its inbox (each
+        request under its own key, in the order they came) and a decision applies them."""
+        entry = messages.parse_event(dict(event))
+        # The wall clock's nanoseconds order requests within one (virtual) millisecond.
+        order = f"{self.clock.now_ms():013d}#{time.time_ns():020d}"
+        key = f"update-map-run#{order}#{uuid.uuid4().hex[:8]}"
+        self.store.put_inbox(arn, key, entry)
+        self.queue.send(messages.decide(arn))
 
     def task_is_pending(self, token: str) -> bool:
         """Whether ``token`` names a task its execution still waits for."""
@@ -534,6 +601,7 @@ class DurableRuntime:
             record.stop_ms = now
             record.output_text = None
             record.outbox = [event]
+            halted = _halted_frames(record.snapshot)
             record.snapshot = {
                 "format": S.FORMAT_VERSION,
                 "status": status,
@@ -542,7 +610,10 @@ class DurableRuntime:
                 "error": error,
                 "cause": cause,
                 "stop_ms": now,
+                "map_runs": record.snapshot.get("map_runs") or {},
             }
+            if halted is not None:
+                record.snapshot["halted"] = halted
             record.timers, record.tasks, record.task_due_ms, record.children = {}, {}, {}, {}
             record.wake_ms = None
             if self.store.commit(record, expected):
@@ -747,6 +818,18 @@ class DurableRuntime:
             return
         delay = min(max(0, record.wake_ms - now), MAX_QUEUE_DELAY_MS)
         self.queue.send(messages.decide(record.arn, record.wake_ms), delay)
+
+
+def _halted_frames(snapshot: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a redrive of an execution ended without the core resumes: its frames as they
+    stood (None when they cannot be read)."""
+    try:
+        frames = snapshot.get("frames") or {}
+        root = frames.get(S.ROOT_FRAME)
+        return R.halt(frames, root) if root is not None else None
+    except Exception:
+        _log.exception("the frames of an execution ended abnormally cannot be kept")
+        return None
 
 
 def _describe(problem: BaseException) -> str:

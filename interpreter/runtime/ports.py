@@ -209,6 +209,12 @@ class ExecutionRecord:
     parent: dict[str, Any] | None = None
     #: The child executions tasks of this one wait for (``.sync``), by task key.
     children: dict[str, str] = field(default_factory=dict)
+    #: How many times the execution was redriven (RedriveExecution), and when last.
+    redrive_count: int = 0
+    redrive_ms: int | None = None
+    #: The client tokens of the last successful redrives: token -> ``[first used, redrive
+    #: time]`` (a repeated request within their validity answers as the first did).
+    redrive_tokens: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> ExecutionRecord:
@@ -228,6 +234,8 @@ class ExecutionSummary:
     status: str
     start_ms: int
     stop_ms: int | None = None
+    redrive_count: int = 0
+    redrive_ms: int | None = None
 
 
 #: A position in a store's listing: the store's own key, JSON-serialisable and opaque to callers
@@ -284,13 +292,15 @@ class Store(Protocol):
         state_machine_arn: str,
         *,
         status: str | None = None,
+        redriven: bool | None = None,
         limit: int = 100,
         after: ListingPosition = None,
     ) -> tuple[list[ExecutionSummary], ListingPosition]:
-        """One page of a state machine's executions, newest first (optionally of one status),
-        from the position a previous page returned; and the position of the next page (None
-        after the last). Served by an index: a page costs the same however many executions
-        there are."""
+        """One page of a state machine's executions, newest first (optionally of one status,
+        and only those redriven or never redriven), from the position a previous page
+        returned; and the position of the next page (None after the last). Served by an
+        index: a page costs the same however many executions there are (``redriven`` filters
+        what the index gives)."""
         ...
 
     def list_state_machines_page(

@@ -144,6 +144,25 @@ def test_logged_events_are_the_ones_aws_logged(definition: str, level: str, incl
         assert record["event_timestamp"].isdigit()
 
 
+def test_events_after_a_redrive_carry_its_redrive_count() -> None:
+    service = local_service(clock="virtual", account="111111111111")
+    out = io.StringIO()
+    service.log_executions(StreamSink(out))
+    execution = _run(service, "redriven", "raise_failure", _logging("ALL", False))
+    service.call("RedriveExecution", {"executionArn": execution})
+    service.run_until_idle()
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(record["type"], record["redrive_count"]) for record in records] == [
+        ("ExecutionStarted", "0"),
+        ("FailStateEntered", "0"),
+        ("ExecutionFailed", "0"),
+        ("ExecutionRedriven", "1"),
+        ("FailStateEntered", "1"),
+        ("ExecutionFailed", "1"),
+    ]
+    assert records[3]["details"] == {"redriveCount": 1}
+
+
 def test_without_a_sink_or_a_level_nothing_is_logged() -> None:
     service = local_service(clock="virtual")
     out = io.StringIO()

@@ -117,7 +117,22 @@ def charge_card(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"chargeId": "ch-1"}
 
 
+class SettlementDown(Exception):
+    """Settle's first call for an order: fixed by the time the execution is redriven."""
+
+
+def settle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Down on an order's first call, then settled."""
+    if event["orderId"] not in _settled:
+        _settled.add(event["orderId"])
+        raise SettlementDown("the settlement service is down")
+    return {"settled": event["orderId"]}
+
+
+_settled: set[str] = set()
+
 LAMBDAS = {
+    "Settle": settle,
     "ReserveStock": reserve_stock,
     "ChargeCard": charge_card,
     "ReleaseStock": lambda event, context: {},

@@ -182,15 +182,43 @@ def test_a_map_shows_one_iteration_at_a_time(endpoint: Any, page: Any) -> None:
     assert status_of(page, "BulkPrice") == "st-succeeded"
 
 
-def test_redrive_shows_the_endpoints_answer(endpoint: Any, page: Any) -> None:
-    machine = endpoint.machine("order-processing", "order-processing.asl.json")
-    execution = endpoint.run(machine, {"order": {"id": "o-3", "total": 0, "items": []}}, "empty")
+SETTLEMENT = {
+    "StartAt": "Prepare",
+    "States": {
+        "Prepare": {"Type": "Pass", "Parameters": {"orderId.$": "$.id"}, "Next": "Settle"},
+        "Settle": {
+            "Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Settle",
+            "End": True,
+        },
+    },
+}
+
+
+def test_redrive_runs_the_failed_state_again_and_the_page_follows(endpoint: Any, page: Any) -> None:
+    machine = endpoint.machine("settlement", SETTLEMENT)
+    execution = endpoint.run(machine, {"id": "o-9"}, "settle-o-9")
     endpoint.wait_for(execution, "FAILED")
     page.goto(endpoint.page_of(execution))
+    page.locator('g.asl-node[data-state="Settle"].st-failed').wait_for()
+    assert "SettlementDown" in page.locator(".banner.bad").inner_text()
     page.get_by_role("button", name="Redrive").click()
-    alert = page.locator("#toast [role=alert]")
-    alert.wait_for()
-    assert "UnknownOperationException" in alert.inner_text()
+    page.locator("#toast div", has_text="Redrive started").wait_for()
+    # The page follows the execution as it runs again: Settle succeeds this time.
+    page.locator(".head .badge", has_text="SUCCEEDED").wait_for()
+    page.locator('g.asl-node[data-state="Settle"].st-succeeded').wait_for()
+    assert status_of(page, "Prepare") == "st-succeeded"
+    assert page.locator(".banner.bad").count() == 0
+    assert "Redriven 1×" in page.locator(".redrives").inner_text()
+    assert page.get_by_role("button", name="Redrive").count() == 0  # it succeeded
+    assert (
+        "ExecutionRedriven" in page.locator('section[aria-labelledby="events-title"]').inner_text()
+    )
+    described = endpoint.wait_for(execution, "SUCCEEDED")
+    assert described["redriveCount"] == 1
+    # Redriving it again is refused, and the page says why in AWS's words.
+    refused = endpoint.service.call("DescribeExecution", {"executionArn": execution})
+    assert refused["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
 
 
 def test_a_run_report_draws_the_run_without_a_server(

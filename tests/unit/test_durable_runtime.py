@@ -493,3 +493,74 @@ def test_superseded_wake_ups_die_out() -> None:
     assert record.status == "SUCCEEDED"
     # Each two-hour Wait takes eight fifteen-minute hops: about 8 messages per iteration.
     assert handled <= 20 * 9
+
+
+NAP_THEN_PASS = {
+    "StartAt": "Nap",
+    "States": {
+        "Nap": {"Type": "Wait", "Seconds": 60, "Next": "Done"},
+        "Done": {"Type": "Pass", "Result": "rested", "End": True},
+    },
+}
+
+
+def test_an_execution_ended_without_the_core_can_be_redriven_where_it_stood() -> None:
+    deployment = Deployment()
+    machine = deployment.machine(NAP_THEN_PASS)
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    # A stop whose decision could not run: the runtime ends the execution itself, and the stop
+    # stays in the inbox.
+    deployment.store.put_inbox(started.arn, "stop", {"type": "stop", "error": "E", "cause": None})
+    deployment.runtime.end_abnormally(started.arn, "ABORTED", "E", None)
+    ended = deployment.store.get_execution(started.arn)
+    assert ended is not None
+    assert ended.status == "ABORTED"
+    assert deployment.runtime.redrive_refusal(ended) is None
+    deployment.runtime.redrive_execution(started.arn)
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    # The stale stop did not abort the redriven execution; the Wait was entered again.
+    assert (record.status, record.output_text, record.redrive_count) == ("SUCCEEDED", '"rested"', 1)
+    types = [event["type"] for event in deployment.store.history(started.arn)]
+    assert types == [
+        "ExecutionStarted",
+        "WaitStateEntered",
+        "ExecutionAborted",
+        "ExecutionRedriven",
+        "WaitStateEntered",
+        "WaitStateExited",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+
+
+def test_a_redrive_committed_before_a_crash_is_carried_on_by_the_sweep() -> None:
+    calls: list[Any] = []
+
+    def flaky(event: Any, context: Any) -> Any:
+        calls.append(event)
+        if len(calls) == 1:
+            raise RuntimeError("down")
+        return "ok"
+
+    deployment = Deployment({"f": flaky})
+    machine = deployment.machine(LAMBDA_TASK)
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    deployment.worker.run_until_idle()
+    # The redrive commits; its task message is lost (a crash between the commit and the send).
+    deployment.runtime.redrive_execution(started.arn)
+    lost = deployment.queue.pop_due(deployment.clock.now_ms())
+    assert lost is not None
+    assert lost["kind"] == "task"
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert record.status == "RUNNING"
+    assert record.wake_ms is not None  # the sweep will find it
+    deployment.clock.advance_to(record.wake_ms)
+    assert deployment.runtime.sweep() == 1
+    deployment.worker.run_until_idle()
+    record = deployment.store.get_execution(started.arn)
+    assert record is not None
+    assert (record.status, len(calls)) == ("SUCCEEDED", 2)

@@ -142,6 +142,57 @@ def test_an_execution_runs_through_the_api_the_queue_and_the_worker(
     assert [event["type"] for event in history["events"]][-1] == "ExecutionSucceeded"
 
 
+def test_a_failed_execution_is_redriven_on_the_serverless_deployment(
+    deployment: dict[str, Any],
+) -> None:
+    definition = {
+        "StartAt": "Stamp",
+        "States": {
+            "Stamp": {"Type": "Pass", "Result": "stamped", "ResultPath": "$.stamp", "Next": "Save"},
+            "Save": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {"TableName": "later", "Item": {"id": {"S.$": "$.id"}}},
+                "ResultPath": None,
+                "End": True,
+            },
+        },
+    }
+    _, created = _call(
+        "CreateStateMachine",
+        {"name": "later", "definition": json.dumps(definition), "roleArn": ROLE},
+    )
+    _, started = _call(
+        "StartExecution", {"stateMachineArn": created["stateMachineArn"], "input": '{"id": "x"}'}
+    )
+    arn = started["executionArn"]
+    _drain(deployment)
+    _, failed = _call("DescribeExecution", {"executionArn": arn})
+    assert (failed["status"], failed["redriveStatus"]) == ("FAILED", "REDRIVABLE")
+    # The table the Task writes to did not exist; once it does, the redrive saves the item.
+    deployment["dynamodb"].create_table(
+        TableName="later",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    status, answer = _call("RedriveExecution", {"executionArn": arn, "clientToken": "t"})
+    assert status == 200
+    assert "redriveDate" in answer
+    _drain(deployment)
+    _, described = _call("DescribeExecution", {"executionArn": arn})
+    assert (described["status"], described["redriveCount"]) == ("SUCCEEDED", 1)
+    item = deployment["dynamodb"].get_item(TableName="later", Key={"id": {"S": "x"}})
+    assert item["Item"]["id"] == {"S": "x"}
+    _, history = _call("GetExecutionHistory", {"executionArn": arn})
+    types = [event["type"] for event in history["events"]]
+    assert types.count("PassStateEntered") == 1
+    assert types[types.index("ExecutionFailed") + 1 :][:2] == [
+        "ExecutionRedriven",
+        "TaskStateEntered",
+    ]
+
+
 def test_api_errors_come_back_in_the_protocol(deployment: dict[str, Any]) -> None:
     status, refused = _call(
         "DescribeExecution", {"executionArn": "arn:aws:states:us-east-1:123456789012:execution:m:x"}

@@ -252,6 +252,62 @@ def test_finished_executions_are_forgotten_after_their_retention(store: Store) -
     assert sorted(store.running_executions()) == ["arn:sm:e004", "arn:sm:e005"]
 
 
+def _redrive(store: Store, record: ExecutionRecord, at_ms: int) -> None:
+    """Commit a redrive of ``record`` (its status back to RUNNING) at ``at_ms``."""
+    expected = record.version
+    record.version += 1
+    record.status, record.stop_ms = "RUNNING", None
+    record.redrive_count += 1
+    record.redrive_ms = at_ms
+    record.redrive_tokens = {"token": [at_ms, at_ms]}
+    assert store.commit(record, expected)
+
+
+def test_redrives_are_kept_and_listed_redriven_or_not(store: Store) -> None:
+    records = [_execution(number, "FAILED") for number in range(9)]
+    for record in records:
+        store.create_execution(record)
+    for record in records[1::3]:  # e001, e004, e007
+        _redrive(store, record, 7_000 + int(record.name[1:]))
+    kept = store.get_execution("arn:sm:e004")
+    assert kept is not None
+    assert (kept.redrive_count, kept.redrive_ms, kept.redrive_tokens) == (
+        1,
+        7_004,
+        {"token": [7_004, 7_004]},
+    )
+    for limit in (1, 2, 10):
+        assert _all_pages(store, limit, redriven=True) == ["e007", "e004", "e001"]
+        assert _all_pages(store, limit, redriven=False) == [
+            "e008",
+            "e006",
+            "e005",
+            "e003",
+            "e002",
+            "e000",
+        ]
+    assert _all_pages(store, 2, status="RUNNING", redriven=True) == ["e007", "e004", "e001"]
+    assert _all_pages(store, 2, status="FAILED", redriven=True) == []
+    page, _ = store.list_executions_page("arn:sm", limit=3)
+    assert [(s.name, s.redrive_count, s.redrive_ms) for s in page] == [
+        ("e008", 0, None),
+        ("e007", 1, 7_007),
+        ("e006", 0, None),
+    ]
+
+
+def test_a_redriven_execution_is_kept_for_its_retention_from_its_new_end(store: Store) -> None:
+    record = _execution(1, "FAILED")  # stopped at 5001
+    store.create_execution(record)
+    _redrive(store, record, 6_000)
+    assert store.delete_finished_executions(10**13) == 0  # running again
+    record.version, record.status, record.stop_ms = record.version + 1, "FAILED", 8_000
+    assert store.commit(record, record.version - 1)
+    assert store.delete_finished_executions(7_000) == 0  # its first end no longer counts
+    assert store.get_execution("arn:sm:e001") is not None
+    assert store.delete_finished_executions(8_001) == 1
+
+
 def _service(path: Path) -> StepFunctionsService:
     return local_service(
         clock="virtual", start_ms=START_MS, store=SqliteStore(path), activity_poll_seconds=0

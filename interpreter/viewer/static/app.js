@@ -444,6 +444,11 @@
       }
       const own = owner ? context.indexOf(`/${owner}#`) : -1;
       if (own >= 0) context = context.slice(0, own); // a state is never inside its own iterations
+      if (event.type === "ExecutionRedriven") {
+        // A redrive enters again every state that had not ended: their visits so far are over.
+        context = "";
+        for (const visit of visits) if (!visit.exited) visit.superseded = true;
+      }
       owners.set(event.id, owner);
       contexts.set(event.id, context);
       if (event.type.endsWith("StateEntered")) {
@@ -476,7 +481,8 @@
   function newVisit(name, context, entered, structure) {
     return { name, context, entered, type: structure.get(name)?.type, events: [], attempts: 0,
       failures: [], lastFailed: false, exited: null, result: null, callback: false,
-      iterations: new Map(), mapRunArn: null, length: null, aborted: false, scheduled: null };
+      iterations: new Map(), mapRunArn: null, length: null, aborted: false, scheduled: null,
+      superseded: false };
   }
 
   function record(visit, event) {
@@ -514,6 +520,7 @@
     if (visit.type === "Fail") return "failed";
     if (visit.exited) return visit.lastFailed ? "caught" : visit.failures.length ? "retried" : "succeeded";
     if (visit.aborted) return "aborted";
+    if (visit.superseded) return visit.lastFailed ? "failed" : "aborted";
     if (executionStatus === "RUNNING") return visit.callback && !visit.lastFailed && visit.result === null ? "waiting" : "running";
     return visit.lastFailed ? "failed" : "aborted";
   }
@@ -528,8 +535,10 @@
   }
 
   function summarise(visits) {
+    // A state a redrive entered again shows how it went then, not how it stopped before.
+    const current = visits.filter((visit) => !visit.superseded);
     let best = "none";
-    for (const visit of visits) {
+    for (const visit of current.length ? current : visits) {
       if (best === "none" || RANK.indexOf(visit.status) < RANK.indexOf(best)) best = visit.status;
     }
     return best;
@@ -718,6 +727,8 @@
       described.stopDate ? h("span", {}, "Ended ", h("b", {}, when(described.stopDate))) : null,
       h("span", {}, described.status === "RUNNING" ? "Running for " : "Took ", view.clock = h("b", {}, duration(end - described.startDate))),
       h("span", {}, "Events ", h("b", {}, String(view.events.length))),
+      described.redriveCount ? h("span", { class: "redrives" }, "Redriven ", h("b", {}, `${described.redriveCount}×`),
+        described.redriveDate ? h("span", { class: "muted" }, ` (last ${when(described.redriveDate)})`) : null) : null,
       view.source.live ? h("span", {}, "State machine ", link("machine", view.machineArn, view.machineArn.split(":").pop())) : null);
   }
 
