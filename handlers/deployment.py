@@ -92,6 +92,8 @@ def deployment() -> Deployment:
         mock_config=_mock_config(),
         timing=_timing(),
         service=service,
+        # The local cloud on its own moto server: the --lambda handlers are all the functions.
+        lambdas_are_all=os.environ.get("ASL_CLOUD_LAMBDAS_ARE_ALL") == "1",
     )
 
 

@@ -85,12 +85,14 @@ def local_task_runner(
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
     simulate_time: bool = True,
+    lambdas_are_all: bool | None = None,
 ) -> TaskRunner:
     """A task runner whose invokers are asked in this order: the execution's mock test case
     (``mocks`` maps an execution ARN to it), local Lambda handlers, in-process activity workers,
     the deployment's activities, the deployment's own Step Functions (``states``: child
-    executions of its state machines), then ``invokers`` (AWS services). Without ``invokers`` a
-    Lambda function with no local handler fails as a missing function does on AWS."""
+    executions of its state machines), then ``invokers`` (AWS services). When ``lambdas`` are
+    all the functions there are (by default: when there are no ``invokers``), a Lambda function
+    with no local handler fails as a missing function does on AWS."""
     chain: list[TaskInvoker] = []
     if mocks is not None:
         chain.append(MockInvoker(mocks))
@@ -100,7 +102,7 @@ def local_task_runner(
             region=region,
             account=account,
             simulate_time=simulate_time,
-            answers_missing=not invokers,
+            answers_missing=not invokers if lambdas_are_all is None else lambdas_are_all,
         )
     )
     chain.append(LocalActivityWorkers(activities))
@@ -302,12 +304,15 @@ def serverless_deployment(
     lambdas: Mapping[str, LambdaHandler] | None = None,
     timing: Timing | None = None,
     service: Callable[[], StepFunctionsService] | None = None,
+    lambdas_are_all: bool = False,
 ) -> Deployment:
     """The deployment of ``template.yaml`` as one Lambda container sees it: the DynamoDB store
     and SQS queue it is given, AWS services for every task, a real clock, no worker (the worker
     function consumes the queue). Locally (``asl serve --serverless``) ``lambdas`` stand in for
     Lambda functions and ``mock_config`` mocks test cases, as in ``asl serve``. ``service`` gives
-    the deployment's API to the child executions its Tasks start (built on first use)."""
+    the deployment's API to the child executions its Tasks start (built on first use).
+    ``lambdas_are_all``: the local handlers are the only Lambda functions (the local cloud on
+    its own moto server), so a call to any other fails as a missing function's does on AWS."""
     clock = RealClock()
     broker = ActivityBroker(region=region, account=account, registry=store)
     mocks = MockTestCases(mock_config, store)
@@ -320,6 +325,7 @@ def serverless_deployment(
         states=_states_invoker(slot),
         region=region,
         account=account,
+        lambdas_are_all=lambdas_are_all,
     )
     runtime = DurableRuntime(
         store, queue, clock, tasks, account=account, region=region, timing=timing

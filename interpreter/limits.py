@@ -20,6 +20,8 @@ MAX_VARIABLE_BYTES: Final = 262_144
 MAX_EXECUTION_VARIABLES_BYTES: Final = 10_485_760
 #: The longest delay an SQS message may carry (15 minutes); longer timers re-arm themselves.
 MAX_QUEUE_DELAY_MS: Final = 900_000
+#: An Express execution runs for five minutes at most; StartSyncExecution waits no longer.
+MAX_EXPRESS_DURATION_MS: Final = 300_000
 
 
 def utf8_size(text: str) -> int:

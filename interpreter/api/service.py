@@ -42,7 +42,13 @@ from interpreter.core import snapshot as S
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
 from interpreter.json_types import JSON, parse_json_bounded
-from interpreter.limits import MAX_INPUT_DEPTH, MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
+from interpreter.limits import (
+    MAX_EXPRESS_DURATION_MS,
+    MAX_INPUT_DEPTH,
+    MAX_NAME_LENGTH,
+    MAX_PAYLOAD_BYTES,
+    utf8_size,
+)
 from interpreter.runtime.activities import ActivityRecord
 from interpreter.runtime.activities import describe as describe_activity
 from interpreter.runtime.durable import (
@@ -918,7 +924,17 @@ class StepFunctionsService(VersionActions):
         if self.worker is not None and self.worker.virtual:
             self.worker.run_until_idle(until=lambda: self._execution(arn).status != S.RUNNING)
             return
+        deadline = time.monotonic() + MAX_EXPRESS_DURATION_MS / 1000
         while self._execution(arn).status == S.RUNNING:
+            if time.monotonic() >= deadline:
+                # As AWS ends an Express execution at its five minutes.
+                self.runtime.end_abnormally(
+                    arn,
+                    S.TIMED_OUT,
+                    "States.Timeout",
+                    "The execution ran longer than an Express execution may (5 minutes).",
+                )
+                return
             time.sleep(0.05)
 
 

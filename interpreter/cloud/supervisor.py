@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from interpreter.cloud.process import READY
@@ -86,6 +86,7 @@ class LocalCloud:
 
     def start(self) -> None:
         """Start the services, create the resources, start the functions' processes."""
+        _check_handlers(self.options.lambdas)
         if self.endpoint_url is None:
             self._start_moto()
         self.queue_url = provision(self.settings, self.client("dynamodb"), self.client("sqs"))
@@ -159,6 +160,9 @@ class LocalCloud:
             env[f"AWS_ENDPOINT_URL_{service.upper()}"] = url
         if options.lambdas:
             env["ASL_LAMBDAS"] = json.dumps(list(options.lambdas))
+        if self._moto is not None:
+            # Its own moto server has no functions: the --lambda handlers are all there are.
+            env["ASL_CLOUD_LAMBDAS_ARE_ALL"] = "1"
         if options.mock_config:
             env["SFN_MOCK_CONFIG"] = os.path.abspath(options.mock_config)
         env.update(options.environment)
@@ -237,6 +241,26 @@ class LocalCloud:
                     except CloudError:
                         _log.exception("the API process did not come back")
 
+    def restart_workers(self, lambdas: Sequence[str] | None = None) -> None:
+        """Start every worker process again (with other local Lambda handlers, when given),
+        as a new deployment of the worker function would."""
+        if lambdas is not None:
+            _check_handlers(lambdas)
+            self.options = replace(self.options, lambdas=tuple(lambdas))
+        with self._lock:
+            old = [child for child in self._children if child.role == "worker"]
+            self._children = [child for child in self._children if child.role != "worker"]
+        for child in old:
+            child.process.terminate()
+        for child in old:
+            try:
+                child.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait(timeout=5)
+        for child in old:
+            self._spawn("worker", child.index)
+
     def processes(self, role: str) -> list[subprocess.Popen[str]]:
         """The running processes of a role (``api``, ``worker``, ``sweep``)."""
         with self._lock:
@@ -289,3 +313,16 @@ class LocalCloud:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _check_handlers(specs: Sequence[str]) -> None:
+    """Load the local handlers here first: a worker that cannot would fail every batch, and
+    its messages would come back only after the queue's visibility timeout."""
+    if not specs:
+        return
+    from interpreter.cli_run import UsageError, load_handlers
+
+    try:
+        load_handlers(list(specs))
+    except UsageError as problem:
+        raise CloudError(str(problem)) from None

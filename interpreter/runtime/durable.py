@@ -77,6 +77,12 @@ DECISION_ATTEMPTS = 3
 
 #: The events that answer a task command (an answered one is done).
 _ANSWERS = ("task_succeeded", "task_failed", "items_read", "results_written")
+#: The last event of an execution ended without the core, by its status.
+_ABNORMAL_ENDS = {
+    S.FAILED: ("ExecutionFailed", "executionFailedEventDetails"),
+    S.ABORTED: ("ExecutionAborted", "executionAbortedEventDetails"),
+    S.TIMED_OUT: ("ExecutionTimedOut", "executionTimedOutEventDetails"),
+}
 #: Order of delivery for events that reached the inbox before one decision took them.
 _DELIVERY_ORDER = {
     "activity_scheduled": 0,
@@ -573,8 +579,9 @@ class DurableRuntime:
         reason: str = "",
     ) -> None:
         """End a running execution without the core — for one no decision can advance (it
-        fails with ``error``) or stop (it is aborted): its last event is ``ExecutionFailed``
-        or ``ExecutionAborted``, its snapshot is dropped."""
+        fails with ``error``), stop (it is aborted) or finish in time (it times out): its last
+        event is ``ExecutionFailed``, ``ExecutionAborted`` or ``ExecutionTimedOut``, its
+        snapshot is dropped."""
         for _ in range(COMMIT_ATTEMPTS):
             record = self.store.get_execution(arn)
             if record is None or record.status != S.RUNNING:
@@ -582,12 +589,7 @@ class DurableRuntime:
             now = self.clock.now_ms()
             self._flush(record)
             event_id = int(record.snapshot.get("next_event_id", 1))
-            kind = "ExecutionAborted" if status == S.ABORTED else "ExecutionFailed"
-            details_key = (
-                "executionAbortedEventDetails"
-                if status == S.ABORTED
-                else ("executionFailedEventDetails")
-            )
+            kind, details_key = _ABNORMAL_ENDS[status]
             event = {
                 "timestamp": now,
                 "type": kind,

@@ -488,3 +488,26 @@ def test_every_required_member_is_required(sfn: Any, action: str) -> None:
 
 def _snake(action: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
+
+
+def test_a_sync_express_execution_longer_than_five_minutes_times_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The real-clock path (the serverless API polls the store): AWS ends an Express execution
+    # at five minutes, shortened here to a fifth of a second.
+    import interpreter.api.service as service_module
+
+    monkeypatch.setattr(service_module, "MAX_EXPRESS_DURATION_MS", 200)
+    service = local_service(clock="real")
+    waits = json.dumps(
+        {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}
+    )
+    arn = service.create_state_machine(name="slow", definition=waits, roleArn=ROLE, type="EXPRESS")[
+        "stateMachineArn"
+    ]
+    try:
+        synced = service.start_sync_execution(stateMachineArn=arn, input="{}")
+    finally:
+        service.stop_workers()
+    assert synced["status"] == "TIMED_OUT"
+    assert synced["error"] == "States.Timeout"
