@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -83,3 +85,20 @@ def _counts(counter: Counter[str]) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ConformanceSummary(), "conformance-summary")
+
+
+@pytest.fixture(scope="session")
+def dynalite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A dynalite process for the session (tests/dynalite_server.py); skipped, with the reason,
+    where Node.js or dynalite is not installed (``scripts/test`` installs it)."""
+    from dynalite_server import Dynalite, dynalite_binary
+
+    binary = dynalite_binary()
+    if binary is None:
+        pytest.skip("dynalite is not installed (npm ci --prefix tools/dynalite; needs Node.js)")
+    server = Dynalite(binary, tmp_path_factory.mktemp("dynalite"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

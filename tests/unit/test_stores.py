@@ -22,7 +22,16 @@ START_MS = 1_700_000_000_000
 ROLE = "arn:aws:iam::123456789012:role/r"
 
 
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        "dynamodb",
+        # The contract on a real DynamoDB protocol server that outlives a restart (dynalite):
+        # moto shares botocore's serialisation with the adapter, dynalite does not.
+        pytest.param("dynalite", marks=pytest.mark.reliability),
+    ]
+)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
@@ -30,8 +39,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         sqlite = SqliteStore(tmp_path / "state.db")
         yield sqlite
         sqlite.close()
+    elif request.param == "dynalite":
+        yield _dynalite_store(request.getfixturevalue("dynalite"), tmp_path.name)
     else:
         yield from _dynamodb_store()
+
+
+def _dynalite_store(dynalite: Any, name: str) -> DynamoDbStore:
+    """A table of its own on the session's dynalite, restarted (kill -9) once it holds data
+    in some tests: what it promised must still hold."""
+    client = dynalite.client()
+    table = f"asl-{name}"[:255]
+    client.create_table(**table_definition(table))
+    return DynamoDbStore(client, table)
 
 
 def _dynamodb_store() -> Iterator[DynamoDbStore]:
