@@ -10,6 +10,9 @@ MAX_PAYLOAD_BYTES: Final = 262_144
 MAX_HISTORY_EVENTS: Final = 25_000
 #: Maximum size of a state machine definition, in bytes.
 MAX_DEFINITION_BYTES: Final = 1_048_576
+#: Longest error name and cause a failure carries (SendTaskFailure's limits, and the history's).
+MAX_ERROR_LENGTH: Final = 256
+MAX_CAUSE_LENGTH: Final = 32_768
 #: Maximum length of a state machine, execution or state name.
 MAX_NAME_LENGTH: Final = 80
 #: Longest Wait AWS accepts: the delay is held as a signed 32-bit count of seconds.

@@ -197,7 +197,9 @@ class LocalLambdaFunctions:
                 )
             try:
                 body = _serialise_result(result)
-            except (TypeError, ValueError) as problem:
+            except (TypeError, ValueError, RecursionError) as problem:
+                # As AWS's Python runtime answers any failure to serialise (a set, a cycle, a
+                # value too deep for json.dumps).
                 document = {
                     "errorMessage": f"Unable to marshal response: {problem}",
                     "errorType": "Runtime.MarshalError",
