@@ -1,9 +1,12 @@
 """The work queue's consumer: each SQS message is a ``decide`` or a ``task`` for one execution.
 
 A message that fails goes back to the queue (partial batch response) and, after the queue's
-``maxReceiveCount``, to the dead-letter queue; the rest of the batch succeeds. Near the end of
-the function's time the worker stops taking messages and hands the rest back, so no message is
-cut off half-way (a half-done one would be redone from its last commit anyway).
+``maxReceiveCount``, to the dead-letter queue; the rest of the batch succeeds. The runtime is
+told each message's receive count, so a decision or a task that keeps failing ends (its
+execution fails, or its task, with ``States.Runtime``) before the message is dead-lettered.
+Near the end of the function's time the worker stops taking messages and hands the rest back,
+so no message is cut off half-way (a half-done one would be redone from its last commit
+anyway).
 """
 
 from __future__ import annotations
@@ -37,8 +40,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             continue
         try:
             message = parse_message(json.loads(record["body"]))
-            work.handle(message)
+            work.handle(message, attempt=_receive_count(record))
         except Exception:  # the message goes back to the queue (then to the DLQ)
             logger.exception("work message failed", extra={"message_id": message_id})
             failures.append({"itemIdentifier": message_id, "reason": "error"})
     return {"batchItemFailures": [{"itemIdentifier": f["itemIdentifier"]} for f in failures]}
+
+
+def _receive_count(record: dict[str, Any]) -> int:
+    """How many times SQS has delivered this message: the runtime ends a decision or fails a
+    task that keeps failing on its last attempts instead of handing it back for ever."""
+    try:
+        return max(1, int(record.get("attributes", {}).get("ApproximateReceiveCount", 1)))
+    except (TypeError, ValueError):
+        return 1
