@@ -26,10 +26,12 @@ MAX_QUEUE_DELAY_MS: Final = 900_000
 
 
 def utf8_size(text: str) -> int:
-    """Size of ``text`` in UTF-8 bytes, without encoding it when it is plain ASCII."""
+    """Size of ``text`` in UTF-8 bytes, without encoding it when it is plain ASCII. An unpaired
+    surrogate (JSON text may escape one: ``"\\ud800"``) counts its three bytes instead of
+    making the measure fail."""
     if text.isascii():
         return len(text)
-    return len(text.encode("utf-8"))
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 #: Deepest nesting of an execution input, a task output sent back (SendTaskSuccess) or a TestState
