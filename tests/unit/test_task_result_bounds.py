@@ -313,3 +313,37 @@ def test_items_within_the_limits_are_mapped() -> None:
     items = [nested(MAX_INPUT_DEPTH), {"a": 1}]
     result = local_runner(invokers=[Items(items)]).run(compile_state_machine(MAP), {})
     assert result.status == "SUCCEEDED"
+
+
+# ------------------------------------------------------------------ StopExecution
+
+
+def test_stop_execution_ends_an_execution_holding_a_value_no_decision_can_take(
+    tmp_path: Path,
+) -> None:
+    """``asl serve --state`` (SQLite): a 600-deep task result already in the inbox (stored before
+    results were checked) makes every decision recurse; StopExecution still ends it (issue 10:
+    it answered 500 and the execution could not be stopped)."""
+    from interpreter.adapters.sqlite_store import SqliteStore
+
+    store = SqliteStore(tmp_path / "state.db")
+    service = local_service(lambdas={"f": lambda event, context: {}}, clock="virtual", store=store)
+    machine = service.create_state_machine(
+        name="m", definition=json.dumps(task_machine()), roleArn=ROLE
+    )["stateMachineArn"]
+    arn = service.start_execution(stateMachineArn=machine)["executionArn"]
+    record = store.get_execution(arn)
+    assert record is not None
+    (key,) = record.tasks
+    store.put_inbox(arn, key, {"type": "task_succeeded", "key": key, "output": nested(600)})
+    with pytest.raises(RecursionError):
+        service.runtime.decide(arn)
+
+    answer = service.call("StopExecution", {"executionArn": arn, "error": "E", "cause": "c"})
+    assert "stopDate" in answer
+    service.run_until_idle()
+    described = service.describe_execution(executionArn=arn)
+    assert (described["status"], described["error"], described["cause"]) == ("ABORTED", "E", "c")
+    events = service.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    assert [event["id"] for event in events] == list(range(1, len(events) + 1))
+    assert events[-1]["type"] == "ExecutionAborted"
