@@ -25,7 +25,8 @@ ended (the worker died) too, one that waits for a child execution looks at the c
 (:meth:`DurableRuntime.sweep`, every few seconds) sends a decision to every execution whose
 wake-up time has passed, so no execution waits longer than a lease for a lost message. A decision
 that keeps failing for an unexpected reason ends its execution with ``States.Runtime`` after a
-few attempts (:meth:`DurableRuntime.handle`): no value wedges an execution.
+few attempts, and a task message that keeps failing fails its task so
+(:meth:`DurableRuntime.handle`): no value wedges an execution.
 """
 
 from __future__ import annotations
