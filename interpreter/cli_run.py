@@ -20,7 +20,12 @@ from interpreter.cli_project import add_account_arguments, add_project_arguments
 from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.json_types import TooDeeplyNestedError, parse_json_bounded
-from interpreter.limits import MAX_INPUT_DEPTH, MAX_PAYLOAD_BYTES
+from interpreter.limits import (
+    MAX_DEFINITION_BYTES,
+    MAX_INPUT_DEPTH,
+    MAX_PAYLOAD_BYTES,
+    utf8_size,
+)
 
 
 class UsageError(Exception):
@@ -288,6 +293,11 @@ def _read_input(text: str | None, file: str | None) -> Any:
         text = read_bounded(file, MAX_PAYLOAD_BYTES, "an execution input")
     if text is None:
         return {}
+    if utf8_size(text) > MAX_PAYLOAD_BYTES:
+        raise UsageError(
+            f"the input is larger than {MAX_PAYLOAD_BYTES:,} bytes, AWS's limit for an execution "
+            "input"
+        )
     try:
         return parse_json_bounded(text, MAX_INPUT_DEPTH)
     except json.JSONDecodeError as problem:

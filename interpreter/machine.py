@@ -31,13 +31,15 @@ from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.diagnostics import Diagnostic, invalid_definition_message
 from interpreter.definition.model import StateMachine as CompiledStateMachine
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, PayloadTooLargeError, json_size_bound
+from interpreter.limits import MAX_INPUT_DEPTH, MAX_PAYLOAD_BYTES, utf8_size
 from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner
 from interpreter.runtime.ports import TaskInvoker
 
 
 class InvalidExecutionInputError(ValueError):
-    """The execution input is not a JSON value (a set, NaN, infinity, a cycle...)."""
+    """The execution input is not a JSON value (a set, NaN, infinity, a cycle...), is nested
+    deeper than ``MAX_INPUT_DEPTH`` or is larger than AWS's 256 KiB (StartExecution's limit)."""
 
 
 class InvalidDefinitionError(ValueError):
@@ -108,12 +110,7 @@ class StateMachine:
         machine's ``name``.
         """
         value = {} if execution_input is None else execution_input
-        try:
-            input_text = to_json_text(value)
-        except (TypeError, ValueError, RecursionError) as problem:
-            raise InvalidExecutionInputError(
-                f"Invalid State Machine Execution Input: '{problem}'"
-            ) from None
+        input_text = _input_text(value)
         mocks = None
         if mock_config is not None or test_case is not None:
             from interpreter.adapters.mock_config import MockConfig
@@ -157,6 +154,21 @@ class StateMachine:
             execution_arn=execution_arn,
             on_event=on_event,
         )
+
+
+def _input_text(value: JSON) -> str:
+    """The execution input as JSON text, checked as StartExecution checks it (without recursing
+    on the caller's value)."""
+    try:
+        bound = json_size_bound(value, max_depth=MAX_INPUT_DEPTH, max_bytes=MAX_PAYLOAD_BYTES)
+        text = to_json_text(value)
+        if bound > MAX_PAYLOAD_BYTES and utf8_size(text) > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLargeError(f"The JSON text is longer than {MAX_PAYLOAD_BYTES} bytes")
+    except (TypeError, ValueError, RecursionError) as problem:
+        raise InvalidExecutionInputError(
+            f"Invalid State Machine Execution Input: '{problem}'"
+        ) from None
+    return text
 
 
 def run(

@@ -226,7 +226,9 @@ def _call(
         return error, "Unhandled"
     try:
         return _serialise_result(result), None
-    except (TypeError, ValueError) as problem:
+    except (TypeError, ValueError, RecursionError) as problem:
+        # As AWS's Python runtime answers any failure to serialise (a set, a cycle, a value too
+        # deep for json.dumps).
         document = {
             "errorMessage": f"Unable to marshal response: {problem}",
             "errorType": "Runtime.MarshalError",
