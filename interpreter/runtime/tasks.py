@@ -123,7 +123,8 @@ class TaskRunner:
         if source is None:
             missing = _NO_S3.format(field="ItemReader", ability="read items")
             return {"type": "items_read", "key": key, "error": ITEM_READER_FAILED, "cause": missing}
-        result = source.read_items(command["reader"], region)
+        role = command.get("execution_role")
+        result = source.read_items(command["reader"], region, execution_role=role)
         if isinstance(result, list):
             return {"type": "items_read", "key": key, "items": result}
         error, cause = _failure_of(result, ITEM_READER_FAILED)
@@ -141,7 +142,11 @@ class TaskRunner:
                 "cause": missing,
             }
         result = sink.write_results(
-            command["writer"], command["map_run_arn"], command["results"], region
+            command["writer"],
+            command["map_run_arn"],
+            command["results"],
+            region,
+            execution_role=command.get("execution_role"),
         )
         if isinstance(result, dict):
             return {"type": "results_written", "key": key, "details": result}
