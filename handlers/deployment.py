@@ -27,6 +27,7 @@ from interpreter.runtime.durable import DurableRuntime, Timing
 
 if TYPE_CHECKING:
     from interpreter.adapters.mock_config import MockConfig
+    from interpreter.api.authorization import Authorizer
     from interpreter.api.service import StepFunctionsService
 
 
@@ -118,4 +119,14 @@ def service() -> StepFunctionsService:
     sweep finds what is due), so nothing is recovered here."""
     from interpreter.app import open_service
 
-    return open_service(deployment())
+    return open_service(deployment(), authorizer=_authorizer())
+
+
+def _authorizer() -> Authorizer | None:
+    """Who may call what (``API_AUTHORIZATION=iam``: the caller's IAM policies); None: anyone
+    the function URL lets in may call everything (the local serverless cloud, unless asked)."""
+    if os.environ.get("API_AUTHORIZATION") != "iam":
+        return None
+    from interpreter.adapters.iam_authorizer import IamAuthorizer
+
+    return IamAuthorizer(_client("iam"), account=os.environ["ACCOUNT_ID"])

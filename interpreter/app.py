@@ -38,6 +38,7 @@ from interpreter.runtime.tasks import TaskRunner
 if TYPE_CHECKING:
     # The API is imported where a service is built: a worker (the Lambda worker, a task
     # runner) never needs it, and its import costs a cold start a third of its time.
+    from interpreter.api.authorization import Authorizer
     from interpreter.api.service import StepFunctionsService
 
 
@@ -268,10 +269,16 @@ def local_service(
 
 
 def open_service(
-    deployment: Deployment, *, activity_poll_seconds: float = 60.0, recover: bool = False
+    deployment: Deployment,
+    *,
+    activity_poll_seconds: float = 60.0,
+    recover: bool = False,
+    authorizer: Authorizer | None = None,
 ) -> StepFunctionsService:
     """The API over ``deployment``, after reading what its store already holds: its activities
-    and, with ``recover``, its running executions (resumed)."""
+    and, with ``recover``, its running executions (resumed). With ``authorizer`` every request
+    is authorized per action and resource (:mod:`interpreter.api.authorization`), the
+    deployment's own Tasks' calls of its Step Functions too."""
     from interpreter.api.service import StepFunctionsService
 
     deployment.activities.load()
@@ -284,6 +291,7 @@ def open_service(
         activity_poll_seconds=activity_poll_seconds,
         lambdas=deployment.lambdas,
         local_functions=deployment.handler_registries(),
+        authorizer=authorizer,
     )
     deployment.service.fill(service)
     if recover:

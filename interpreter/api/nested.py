@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from interpreter.adapters.aws_calls import ServiceError
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
+from interpreter.api.authorization import Caller
 from interpreter.api.errors import StepFunctionsError
 from interpreter.api.versions import split_arn
 from interpreter.core.messages import InvokeTask
@@ -54,8 +55,17 @@ class DeploymentStepFunctions:
 
     notifies_parents = True
 
-    def __init__(self, service: Callable[[], StepFunctionsService]) -> None:
+    def __init__(
+        self, service: Callable[[], StepFunctionsService], caller: Caller | None = None
+    ) -> None:
         self._service = service
+        #: Who calls: the role the Task runs as (where the API authorizes its callers, a Task
+        #: needs the permissions an outside caller would).
+        self.caller = caller
+
+    def acting_as(self, caller: Caller | None) -> DeploymentStepFunctions:
+        """This backend for the calls of one Task, made as ``caller``."""
+        return DeploymentStepFunctions(self._service, caller)
 
     def serves(self, operation: str, arguments: Mapping[str, Any]) -> bool:
         """Whether the call is about a state machine, an execution or a task token this
@@ -85,13 +95,14 @@ class DeploymentStepFunctions:
         service = self._service()
         try:
             if operation == "StartExecution":
+                service.authorize(operation, arguments, self.caller)
                 return service.start_child_execution(
                     str(arguments.get("stateMachineArn")),
                     arguments.get("name"),
                     arguments.get("input"),
                     parent,
                 )
-            return service.call(operation, dict(arguments))
+            return service.call(operation, dict(arguments), self.caller)
         except StepFunctionsError as problem:
             raise ServiceError(problem.code, problem.message) from None
 
@@ -102,7 +113,6 @@ class DeploymentStatesInvoker:
 
     def __init__(self, backend: DeploymentStepFunctions) -> None:
         self.backend = backend
-        self._invoker = Boto3ServiceInvoker(_no_clients, step_functions=backend, callbacks=True)
 
     def invoke(
         self, resource: TaskResource, command: InvokeTask, now_ms: int
@@ -115,7 +125,9 @@ class DeploymentStatesInvoker:
         arguments = {key[:1].lower() + key[1:]: value for key, value in parameters.items()}
         if not self.backend.serves(operation, arguments):
             return None
-        return self._invoker.invoke(resource, command, now_ms)
+        backend = self.backend.acting_as(_caller_of(command))
+        invoker = Boto3ServiceInvoker(_no_clients, step_functions=backend, callbacks=True)
+        return invoker.invoke(resource, command, now_ms)
 
 
 def deployment_states_invoker(
@@ -131,6 +143,15 @@ def _operation(resource: TaskResource) -> str | None:
     if resource.kind == "aws_sdk" and resource.service == "sfn" and resource.action:
         return resource.action[:1].upper() + resource.action[1:]
     return None
+
+
+def _caller_of(command: InvokeTask) -> Caller | None:
+    """The role a Task runs as: its Credentials role, else its execution's role."""
+    credentials = command.get("credentials")
+    role = credentials.get("RoleArn") if isinstance(credentials, Mapping) else None
+    if not isinstance(role, str):
+        role = command.get("execution_role")
+    return Caller.of_role(role) if isinstance(role, str) else None
 
 
 def _no_clients(service_name: str, region: str, role_arn: str | None = None) -> Any:
