@@ -2,10 +2,11 @@
 
 Against moto's IAM and STS with IAM enforcement on (``enable_iam_authentication``): every call
 is checked against the caller's policies. The worker's own credentials are those of a role whose
-policy allows ``sts:AssumeRole`` only on roles under the task-role path (the template's
-``TaskRolePath``); a state machine's role (``roleArn``) is assumed for its Tasks, and a Task's
-``Credentials.RoleArn`` is assumed from that role. The engine's table holds another execution's
-data; a Task that scans it is refused, because the role it runs as has no right to it.
+policy allows ``sts:AssumeRole`` only on roles under the task-role path (its statement is read
+from the translated template.yaml); a state machine's role (``roleArn``) is assumed for its
+Tasks, and a Task's ``Credentials.RoleArn`` is assumed from that role. The engine's table holds
+another execution's data; a Task that scans it is refused: the role it runs as has no right to
+it.
 
 moto's limits, and what the test does about them: moto compares a trust policy's principal with
 the caller's ARN as a string, so the task roles trust the worker's session ARN as well as its
@@ -24,6 +25,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.core.authorization import enable_iam_authentication
+from sam_template import function_role, resolve, role_statements, translated
 
 from interpreter.adapters.assumed_roles import AssumedRoles
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
@@ -56,13 +58,23 @@ def _trusting(*principals: str) -> str:
     )
 
 
-#: The worker's own policy, as template.yaml gives it for Tasks: assume the task roles, nothing
-#: else (its table and queue statements are not needed here: see the module docstring).
-WORKER_POLICY = {
-    "Effect": "Allow",
-    "Action": "sts:AssumeRole",
-    "Resource": f"arn:aws:iam::{ACCOUNT}:role{TASK_PATH}*",
-}
+def _worker_policy() -> dict[str, Any]:
+    """The worker's own statement for Tasks, as the translated template.yaml gives it (with
+    TaskRolePath's default): assume the task roles, nothing else. (Its table and queue
+    statements are not needed here: see the module docstring.)"""
+    template = translated()
+    path = template["Parameters"]["TaskRolePath"]["Default"]
+    assert path == TASK_PATH
+    names = {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT, "TaskRolePath": path}
+    (statement,) = [
+        dict(statement)
+        for statement in role_statements(function_role("WorkerFunction"))
+        if statement["Action"] == "sts:AssumeRole"
+    ]
+    return {**statement, "Resource": resolve(statement["Resource"], names)}
+
+
+WORKER_POLICY = _worker_policy()
 
 
 class Cloud:
