@@ -63,12 +63,15 @@ class ServiceSlot:
         return self._service
 
 
-def _states_invoker(service: ServiceSlot) -> TaskInvoker:
+def _states_invoker(service: ServiceSlot, invokers: Sequence[TaskInvoker] = ()) -> TaskInvoker:
     """The deployment's own Step Functions for its Tasks (imported where a deployment is built:
-    the API it reaches is not a worker's import)."""
+    the API it reaches is not a worker's import). Where the AWS invoker assumes Tasks' roles,
+    a Task's calls here need its roles to be assumable too (its Credentials role trusting its
+    execution role), as its calls of AWS do."""
     from interpreter.api.nested import deployment_states_invoker
 
-    return deployment_states_invoker(service)
+    roles = next((r for r in (getattr(i, "roles", None) for i in invokers) if r is not None), None)
+    return deployment_states_invoker(service, assume=None if roles is None else roles.ensure)
 
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -205,7 +208,7 @@ def local_deployment(
         invokers=invokers,
         activity_broker=broker,
         mocks=mocks.test_case_of,
-        states=_states_invoker(service),
+        states=_states_invoker(service, invokers),
         region=region,
         account=account,
         simulate_time=clock == "virtual",
@@ -325,7 +328,7 @@ def serverless_deployment(
         invokers=invokers,
         activity_broker=broker,
         mocks=mocks.test_case_of,
-        states=_states_invoker(slot),
+        states=_states_invoker(slot, invokers),
         region=region,
         account=account,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from interpreter.adapters.assumed_roles import RoleAssumptionError
 from interpreter.adapters.aws_calls import ServiceError
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
 from interpreter.api.authorization import Caller
@@ -111,8 +112,15 @@ class DeploymentStatesInvoker:
     """A task invoker for ``states:*`` and ``aws-sdk:sfn:*`` Tasks whose state machine (or
     execution, or token) this deployment holds; every other Task is the next invoker's."""
 
-    def __init__(self, backend: DeploymentStepFunctions) -> None:
+    def __init__(
+        self,
+        backend: DeploymentStepFunctions,
+        assume: Callable[[tuple[str, ...]], None] | None = None,
+    ) -> None:
         self.backend = backend
+        #: Assumes a Task's role chain (RoleAssumptionError if it cannot be), where the
+        #: deployment runs Tasks as their roles.
+        self.assume = assume
 
     def invoke(
         self, resource: TaskResource, command: InvokeTask, now_ms: int
@@ -125,16 +133,41 @@ class DeploymentStatesInvoker:
         arguments = {key[:1].lower() + key[1:]: value for key, value in parameters.items()}
         if not self.backend.serves(operation, arguments):
             return None
+        if self.assume is not None:
+            refusal = self._unassumable(command, self.assume)
+            if refusal is not None:
+                return refusal
         backend = self.backend.acting_as(_caller_of(command))
         invoker = Boto3ServiceInvoker(_no_clients, step_functions=backend, callbacks=True)
         return invoker.invoke(resource, command, now_ms)
 
+    @staticmethod
+    def _unassumable(
+        command: InvokeTask, assume: Callable[[tuple[str, ...]], None]
+    ) -> TaskOutcome | None:
+        """The Task's failure when the roles it runs as cannot be assumed (no call is made as
+        a role the Task could not become on AWS); None when they can."""
+        execution_role = command.get("execution_role")
+        if not isinstance(execution_role, str):
+            return None  # no caller: the API refuses it
+        credentials = command.get("credentials")
+        task_role = credentials.get("RoleArn") if isinstance(credentials, Mapping) else None
+        chain = (execution_role,) if not isinstance(task_role, str) else (execution_role, task_role)
+        try:
+            assume(chain)
+        except RoleAssumptionError as problem:
+            return TaskOutcome(False, error="States.TaskFailed", cause=str(problem))
+        return None
+
 
 def deployment_states_invoker(
     service: Callable[[], StepFunctionsService],
+    *,
+    assume: Callable[[tuple[str, ...]], None] | None = None,
 ) -> DeploymentStatesInvoker:
-    """The invoker that runs a deployment's Step Functions Tasks on the deployment itself."""
-    return DeploymentStatesInvoker(DeploymentStepFunctions(service))
+    """The invoker that runs a deployment's Step Functions Tasks on the deployment itself
+    (``assume``: see :class:`DeploymentStatesInvoker`)."""
+    return DeploymentStatesInvoker(DeploymentStepFunctions(service), assume)
 
 
 def _operation(resource: TaskResource) -> str | None:

@@ -143,6 +143,10 @@ class Cloud:
         iam.create_role(
             RoleName="audit", Path=TASK_PATH, AssumeRolePolicyDocument=_trusting(*orders)
         )
+        # A task role that trusts the worker only: no execution role may chain to it.
+        iam.create_role(
+            RoleName="payroll", Path=TASK_PATH, AssumeRolePolicyDocument=_trusting(*worker)
+        )
         # A powerful role outside the task-role path: the worker may not assume it.
         iam.create_role(RoleName="asl-admin", AssumeRolePolicyDocument=_trusting(*worker))
         iam.put_role_policy(
@@ -254,3 +258,19 @@ def test_an_execution_role_is_assumed_once_while_its_credentials_last(cloud: Clo
         described = cloud.run(f"again-{attempt}", ORDERS, {"Who": _task(WHO_AM_I, {})}, {})
         assert described["status"] == "SUCCEEDED"
     assert cloud.roles.assumptions == 1
+
+
+def test_the_deployment_s_own_api_is_reached_only_as_a_role_the_task_can_become(
+    cloud: Cloud,
+) -> None:
+    payroll = _role_arn("payroll", TASK_PATH)
+    first = cloud.run("salaries", ORDERS, {"Pay": {"Type": "Pass", "End": True}}, {"s": 1})
+    describe = _task(
+        "arn:aws:states:::aws-sdk:sfn:describeExecution",
+        {"ExecutionArn": first["executionArn"]},
+        Credentials={"RoleArn": payroll},
+    )
+    described = cloud.run("borrow", ORDERS, {"Describe": describe}, {})
+    assert described["status"] == "FAILED"
+    assert described["error"] == "States.TaskFailed"
+    assert f"Unable to assume the role '{payroll}'" in described["cause"]
