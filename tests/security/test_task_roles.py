@@ -274,3 +274,12 @@ def test_the_deployment_s_own_api_is_reached_only_as_a_role_the_task_can_become(
     assert described["status"] == "FAILED"
     assert described["error"] == "States.TaskFailed"
     assert f"Unable to assume the role '{payroll}'" in described["cause"]
+
+
+def test_test_state_runs_a_task_as_the_request_s_role(cloud: Cloud) -> None:
+    tested = cloud.service.call(
+        "TestState",
+        {"definition": json.dumps(_task(WHO_AM_I, {})), "roleArn": ORDERS, "input": "{}"},
+    )
+    assert tested["status"] == "SUCCEEDED", tested
+    assert json.loads(tested["output"])["Arn"] == _session_arn("orders", "asl-interpreter")
