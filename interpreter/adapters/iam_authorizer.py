@@ -20,6 +20,7 @@ user is allowed everything, as on AWS.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -38,6 +39,8 @@ class PrincipalPolicies:
 
     identity: tuple[dict[str, Any], ...]
     boundary: dict[str, Any] | None = None
+    #: The entity's ARN, path and all (``aws:PrincipalArn``: a session's ARN has no path).
+    arn: str | None = None
 
 
 class IamAuthorizer:
@@ -72,6 +75,9 @@ class IamAuthorizer:
         policies = self._policies(kind, name)
         if policies is None:
             return "implicitDeny"
+        if policies.arn is not None:
+            context = {**request.context, "aws:PrincipalArn": policies.arn}
+            request = dataclasses.replace(request, context=context)
         return decide(policies.identity, request, boundary=policies.boundary)
 
     def _policies(self, kind: str, name: str) -> PrincipalPolicies | None:
@@ -102,6 +108,7 @@ class IamAuthorizer:
         return PrincipalPolicies(
             tuple(_document(d) for d in [*inline, *self._managed(attached)]),
             self._boundary(role),
+            role.get("Arn"),
         )
 
     def _read_user(self, name: str) -> PrincipalPolicies | None:
@@ -129,7 +136,9 @@ class IamAuthorizer:
                     "list_attached_group_policies", "AttachedPolicies", GroupName=group_name
                 )
             )
-        return PrincipalPolicies(tuple(_document(d) for d in documents), self._boundary(user))
+        return PrincipalPolicies(
+            tuple(_document(d) for d in documents), self._boundary(user), user.get("Arn")
+        )
 
     def _managed(self, attached: Iterator[dict[str, Any]]) -> list[Any]:
         documents = []

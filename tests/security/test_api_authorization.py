@@ -358,3 +358,34 @@ def test_every_action_names_its_resource() -> None:
         token_resource=str,
     )
     assert alias[0].resource == f"{arn}:live"
+
+
+def test_a_condition_on_the_principal_s_arn_sees_the_role_s_path(account: Account) -> None:
+    account.iam.create_role(
+        RoleName="deployer",
+        Path="/teams/ops/",
+        AssumeRolePolicyDocument=_document(
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+        ),
+    )
+    account.iam.put_role_policy(
+        RoleName="deployer",
+        PolicyName="sfn",
+        PolicyDocument=_document(
+            {
+                "Effect": "Allow",
+                "Action": "states:ListStateMachines",
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/teams/ops/*"}
+                },
+            }
+        ),
+    )
+    assumed = account.sts.assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/teams/ops/deployer", RoleSessionName="ci"
+    )["Credentials"]
+    deployer = account.identified(
+        assumed["AccessKeyId"], assumed["SecretAccessKey"], assumed["SessionToken"]
+    )
+    assert account.call(deployer, "ListStateMachines")["_status"] == 200
