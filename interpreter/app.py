@@ -38,6 +38,7 @@ from interpreter.runtime.tasks import TaskRunner
 if TYPE_CHECKING:
     # The API is imported where a service is built: a worker (the Lambda worker, a task
     # runner) never needs it, and its import costs a cold start a third of its time.
+    from interpreter.api.authorization import Authorizer
     from interpreter.api.service import StepFunctionsService
 
 
@@ -62,12 +63,15 @@ class ServiceSlot:
         return self._service
 
 
-def _states_invoker(service: ServiceSlot) -> TaskInvoker:
+def _states_invoker(service: ServiceSlot, invokers: Sequence[TaskInvoker] = ()) -> TaskInvoker:
     """The deployment's own Step Functions for its Tasks (imported where a deployment is built:
-    the API it reaches is not a worker's import)."""
+    the API it reaches is not a worker's import). Where the AWS invoker assumes Tasks' roles,
+    a Task's calls here need its roles to be assumable too (its Credentials role trusting its
+    execution role), as its calls of AWS do."""
     from interpreter.api.nested import deployment_states_invoker
 
-    return deployment_states_invoker(service)
+    roles = next((r for r in (getattr(i, "roles", None) for i in invokers) if r is not None), None)
+    return deployment_states_invoker(service, assume=None if roles is None else roles.ensure)
 
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -204,7 +208,7 @@ def local_deployment(
         invokers=invokers,
         activity_broker=broker,
         mocks=mocks.test_case_of,
-        states=_states_invoker(service),
+        states=_states_invoker(service, invokers),
         region=region,
         account=account,
         simulate_time=clock == "virtual",
@@ -268,10 +272,16 @@ def local_service(
 
 
 def open_service(
-    deployment: Deployment, *, activity_poll_seconds: float = 60.0, recover: bool = False
+    deployment: Deployment,
+    *,
+    activity_poll_seconds: float = 60.0,
+    recover: bool = False,
+    authorizer: Authorizer | None = None,
 ) -> StepFunctionsService:
     """The API over ``deployment``, after reading what its store already holds: its activities
-    and, with ``recover``, its running executions (resumed)."""
+    and, with ``recover``, its running executions (resumed). With ``authorizer`` every request
+    is authorized per action and resource (:mod:`interpreter.api.authorization`), the
+    deployment's own Tasks' calls of its Step Functions too."""
     from interpreter.api.service import StepFunctionsService
 
     deployment.activities.load()
@@ -284,6 +294,7 @@ def open_service(
         activity_poll_seconds=activity_poll_seconds,
         lambdas=deployment.lambdas,
         local_functions=deployment.handler_registries(),
+        authorizer=authorizer,
     )
     deployment.service.fill(service)
     if recover:
@@ -317,7 +328,7 @@ def serverless_deployment(
         invokers=invokers,
         activity_broker=broker,
         mocks=mocks.test_case_of,
-        states=_states_invoker(slot),
+        states=_states_invoker(slot, invokers),
         region=region,
         account=account,
     )

@@ -20,6 +20,7 @@ from typing import Any
 from interpreter import arns
 from interpreter.adapters.activities import ActivityBroker
 from interpreter.adapters.mock_config import MockConfigError, MockTestCases
+from interpreter.api.authorization import Authorizer, Caller, authorize
 from interpreter.api.configuration import (
     DEFAULT_ENCRYPTION,
     DEFAULT_LOGGING,
@@ -88,8 +89,12 @@ class StepFunctionsService(VersionActions):
         activity_poll_seconds: float = 60.0,
         lambdas: Mapping[str, LambdaHandler] | None = None,
         local_functions: Sequence[HandlerRegistry] = (),
+        authorizer: Authorizer | None = None,
     ) -> None:
         self.runtime = runtime
+        #: Decides who may call which action on which resource (None: everyone may, as
+        #: locally; the serverless deployment asks IAM: :mod:`interpreter.api.authorization`).
+        self.authorizer = authorizer
         self.store: Store = runtime.store
         self.queue: Queue = runtime.queue
         self.clock = runtime.clock
@@ -162,8 +167,12 @@ class StepFunctionsService(VersionActions):
         self.activities.clear()
         self.mocks.clear()
 
-    def call(self, action: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Dispatch an API action by its name (``StartExecution``) with its request members."""
+    def call(
+        self, action: str, request: Mapping[str, Any], caller: Caller | None = None
+    ) -> dict[str, Any]:
+        """Dispatch an API action by its name (``StartExecution``) with its request members,
+        for ``caller`` (who must hold the permissions the request needs, where this service
+        has an authorizer)."""
         handler: Callable[..., dict[str, Any]] | None = getattr(self, _snake(action), None)
         if handler is None or action not in _ACTIONS:
             raise api_error("UnknownOperationException", f"Unknown operation {action}")
@@ -178,7 +187,35 @@ class StepFunctionsService(VersionActions):
         ]
         if missing:
             raise missing_members(missing)
+        self.authorize(action, request, caller)
         return handler(**request)
+
+    def authorize(self, action: str, request: Mapping[str, Any], caller: Caller | None) -> None:
+        """Raise ``AccessDeniedException`` unless ``caller`` may make this request (nothing to
+        check without an authorizer)."""
+        if self.authorizer is None:
+            return
+        authorize(
+            self.authorizer,
+            caller,
+            action,
+            request,
+            region=self.region,
+            account=self.account,
+            token_resource=self._token_resource,
+        )
+
+    def _token_resource(self, token: str) -> str:
+        """What a task token's callback acts on: the activity of an activity task, the state
+        machine of a callback's execution; ``*`` for a token nobody issued."""
+        target = self.store.task_token(token) if token else None
+        record = self.store.get_execution(target[0]) if target is not None else None
+        if target is None or record is None:
+            return "*"
+        command = record.tasks.get(target[1]) or {}
+        if command.get("activity") and isinstance(command.get("resource"), str):
+            return str(command["resource"])
+        return record.state_machine_arn
 
     # ------------------------------------------------------------------ state machines
 

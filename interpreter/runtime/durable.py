@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import Any, assert_never, cast
 
 from interpreter import arns
 from interpreter.core import messages
@@ -532,6 +532,7 @@ class DurableRuntime:
         record = self.store.get_execution(arn)
         if record is None or record.status != S.RUNNING or key not in record.tasks:
             return
+        command = _as_its_execution(record, command)
         now = self.clock.now_ms()
         lease = self.timing.claim_lease_ms
         # One claim per attempt: a duplicate of this message, here or in another process,
@@ -957,3 +958,15 @@ class Worker:
                 self.queue.wait(min(wait_s, 0.5))
                 continue
             self._handle(message)
+
+
+def _as_its_execution(record: ExecutionRecord, command: TaskWork) -> TaskWork:
+    """The task command as the execution's record holds it (a queue message names the work; the
+    store says what it is), with the role the execution runs as: its state machine's
+    ``roleArn``, which AWS services are called with where the deployment assumes roles."""
+    stored = record.tasks.get(command["key"])
+    work = messages.parse_task_work(stored) if stored is not None else command
+    role = record.snapshot.get("execution", {}).get("role_arn")
+    if isinstance(role, str):
+        work = cast(TaskWork, {**work, "execution_role": role})
+    return work

@@ -110,8 +110,11 @@ class HandlerRegistry(Protocol):
 class ItemSource(Protocol):
     """Reads a Distributed Map's items (its ``ItemReader``, from S3)."""
 
-    def read_items(self, reader: Mapping[str, Any], region: str) -> Any:
-        """The items (a list), or a failure with ``error`` and ``cause`` attributes."""
+    def read_items(
+        self, reader: Mapping[str, Any], region: str, execution_role: str | None = None
+    ) -> Any:
+        """The items (a list), or a failure with ``error`` and ``cause`` attributes.
+        ``execution_role``: the role of the execution whose Map reads (its state machine's)."""
         ...
 
 
@@ -120,10 +123,15 @@ class ResultSink(Protocol):
     """Exports a Distributed Map's results (its ``ResultWriter``, to S3)."""
 
     def write_results(
-        self, writer: Mapping[str, Any], map_run_arn: str, results: Mapping[str, Any], region: str
+        self,
+        writer: Mapping[str, Any],
+        map_run_arn: str,
+        results: Mapping[str, Any],
+        region: str,
+        execution_role: str | None = None,
     ) -> Any:
         """The ``ResultWriterDetails`` (a dict), or a failure with ``error`` and ``cause``
-        attributes."""
+        attributes (``execution_role`` as for :meth:`ItemSource.read_items`)."""
         ...
 
 

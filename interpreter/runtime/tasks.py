@@ -169,7 +169,8 @@ class TaskRunner:
             missing = _NO_S3.format(field="ItemReader", ability="read items")
             return {"type": "items_read", "key": key, "error": ITEM_READER_FAILED, "cause": missing}
         try:
-            result = source.read_items(command["reader"], region)
+            role = command.get("execution_role")
+            result = source.read_items(command["reader"], region, execution_role=role)
         except Exception as problem:
             _log.exception("reading the items of %s failed", key)
             cause = _bounded_text(f"{type(problem).__name__}: {problem}", MAX_CAUSE_LENGTH)
@@ -201,7 +202,11 @@ class TaskRunner:
             }
         try:
             result = sink.write_results(
-                command["writer"], command["map_run_arn"], command["results"], region
+                command["writer"],
+                command["map_run_arn"],
+                command["results"],
+                region,
+                execution_role=command.get("execution_role"),
             )
         except Exception as problem:
             _log.exception("writing the results of %s failed", key)
