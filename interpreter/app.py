@@ -20,16 +20,26 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from interpreter.adapters.activities import ActivityBroker, LocalActivityWorkers, MissingActivities
+from interpreter.adapters.aws_calls import ServiceError
 from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
+from interpreter.adapters.local_sfn import (
+    ChildOutcome,
+    ExecutionRequest,
+    LocalStepFunctions,
+    StepFunctionsTasks,
+)
 from interpreter.adapters.memory import MemoryQueue, MemoryStore, RealClock, VirtualClock
 from interpreter.adapters.mock_config import (
     MockConfig,
+    MockConfigError,
     MockedTestCase,
     MockInvoker,
     MockTestCases,
 )
+from interpreter.definition import model as M
 from interpreter.json_types import JSON
 from interpreter.runtime.activities import ActivityWorker, ActivityWorkerFunction
+from interpreter.runtime.callbacks import CallbackBoard
 from interpreter.runtime.durable import DurableRuntime, Timing, Worker
 from interpreter.runtime.local import LocalRunner
 from interpreter.runtime.ports import Queue, Store, TaskInvoker
@@ -113,6 +123,16 @@ def local_task_runner(
     return TaskRunner(chain, region=region)
 
 
+@dataclass(frozen=True, slots=True)
+class LocalMachine:
+    """A state machine the in-process runner knows: child executions of it run on our engine
+    (``states:startExecution`` on its ARN, in the run's region and account)."""
+
+    machine: M.StateMachine
+    #: ``STANDARD`` or ``EXPRESS`` (an Express child's execution ARN says so).
+    type: str = "STANDARD"
+
+
 def local_runner(
     *,
     lambdas: Mapping[str, LambdaHandler] | None = None,
@@ -125,21 +145,45 @@ def local_runner(
     invokers: Sequence[TaskInvoker] = (),
     activities: Mapping[str, ActivityWorkerFunction | ActivityWorker] | None = None,
     mocks: MockedTestCase | None = None,
+    machines: Mapping[str, LocalMachine] | None = None,
+    mock_config: MockConfig | None = None,
 ) -> LocalRunner:
     """The in-process runner: local Lambda handlers, in-process activity workers, one mock test
-    case for every execution it runs, and ``invokers`` for the rest."""
+    case for the executions it runs (``mocks``), child executions of ``machines`` (by name) on
+    the same runner, and ``invokers`` for the rest.
+
+    A child execution runs to its end when its parent's Task starts it, with the same handlers
+    and clock; its ``.waitForTaskToken`` parent hears its SendTaskSuccess/Failure in-process. A
+    child started on ``<arn>#<TestCase>`` runs that test case of ``mock_config``; other children
+    run unmocked. A state machine not in ``machines`` is the next invoker's (AWS), or without
+    ``invokers`` does not exist (``StepFunctions.StateMachineDoesNotExistException``).
+    """
     if clock not in ("virtual", "real"):
         raise ValueError("clock must be 'virtual' or 'real'")
+    board = CallbackBoard()
+    #: The test case of each child execution (None: unmocked); other executions run ``mocks``.
+    child_cases: dict[str, MockedTestCase | None] = {}
+    holder: list[LocalRunner] = []
+    backend = None
+    if machines:
+        execute = _child_executor(holder, child_cases, mock_config)
+        backend = LocalStepFunctions(
+            execute, region=region, account=account, callbacks=board, answers_missing=not invokers
+        )
+        for name, known in machines.items():
+            backend.register(name, known.machine, machine_type=known.type)
+    mocked = mocks is not None or mock_config is not None
     tasks = local_task_runner(
         lambdas=lambdas,
         invokers=invokers,
         activities=activities,
-        mocks=None if mocks is None else (lambda execution_arn: mocks),
+        mocks=(lambda execution_arn: child_cases.get(execution_arn, mocks)) if mocked else None,
+        states=None if backend is None else StepFunctionsTasks(backend),
         region=region,
         account=account,
         simulate_time=clock == "virtual",
     )
-    return LocalRunner(
+    runner = LocalRunner(
         tasks,
         clock=clock,
         region=region,
@@ -147,7 +191,49 @@ def local_runner(
         role_arn=role_arn,
         start_ms=start_ms,
         store_snapshots=store_snapshots,
+        callbacks=board,
     )
+    holder.append(runner)
+    return runner
+
+
+def _child_executor(
+    holder: list[LocalRunner],
+    child_cases: dict[str, MockedTestCase | None],
+    mock_config: MockConfig | None,
+) -> Callable[[ExecutionRequest], ChildOutcome]:
+    """Runs a child execution on the runner in ``holder`` (built after this), with the test
+    case its StartExecution named."""
+
+    def execute(request: ExecutionRequest) -> ChildOutcome:
+        test_case = None
+        if request.test_case is not None:
+            if mock_config is None:
+                raise ServiceError(
+                    "ValidationException",
+                    f"Test case '{request.test_case}' requested, but no mock configuration is "
+                    "loaded (--mock-config)",
+                )
+            try:
+                test_case = mock_config.test_case(request.state_machine_name, request.test_case)
+            except MockConfigError as problem:
+                raise ServiceError("ValidationException", str(problem)) from None
+        child_cases[request.execution_arn] = test_case
+        result = holder[0].run(
+            request.machine,
+            request.input,
+            state_machine_name=request.state_machine_name,
+            state_machine_arn=request.state_machine_arn,
+            execution_name=request.execution_name,
+            execution_arn=request.execution_arn,
+            input_text=request.input_text,
+            start_ms=request.start_ms,
+        )
+        return ChildOutcome(
+            result.status, result.output_text, result.error, result.cause, result.stop_ms
+        )
+
+    return execute
 
 
 @dataclass(slots=True)

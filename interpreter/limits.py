@@ -12,6 +12,10 @@ MAX_HISTORY_EVENTS: Final = 25_000
 MAX_DEFINITION_BYTES: Final = 1_048_576
 #: Maximum length of a state machine, execution or state name.
 MAX_NAME_LENGTH: Final = 80
+#: Longest error cause an event or an API call carries (``cause``: 0 to 32,768 characters). A
+#: ``.sync`` child's failure puts its whole description in its parent's cause; nested failures
+#: would otherwise grow with every level.
+MAX_CAUSE_LENGTH: Final = 32_768
 #: Longest Wait AWS accepts: the delay is held as a signed 32-bit count of seconds.
 MAX_WAIT_SECONDS: Final = 2_147_483_647
 #: Maximum size of one variable's value and of one state's assignments, in bytes.

@@ -51,6 +51,7 @@ from interpreter.adapters.lambda_outcomes import (
     lambda_not_found_outcome,
     submitted_only,
 )
+from interpreter.arns import function_name_of
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
@@ -102,16 +103,6 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         """Lambda's remaining time; local handlers always have their whole budget."""
         return self.timeout_ms
-
-
-def function_name_of(reference: str) -> str:
-    """The function name in a name, a partial ARN or a full ARN (qualifier dropped)."""
-    parts = reference.split(":")
-    if len(parts) >= 7 and parts[0] == "arn":
-        return parts[6]
-    if len(parts) >= 3 and parts[1] == "function":
-        return parts[2]
-    return parts[0]
 
 
 class LocalLambdaFunctions:

@@ -3,7 +3,7 @@
 A ``states:startExecution`` Task (or ``aws-sdk:sfn:*``) whose state machine was created in this
 deployment starts its child here — in ``asl serve``, ``asl serve --serverless`` and on AWS
 alike — instead of calling AWS Step Functions: :class:`DeploymentStepFunctions` is the
-in-process backend of :class:`~interpreter.adapters.aws_services.Boto3ServiceInvoker` for them.
+in-process backend of :class:`~interpreter.adapters.local_sfn.StepFunctionsTasks` for them.
 A ``.sync`` child tells its parent's task when it ends (the runtime delivers its
 DescribeExecution); it is not polled, so a child that waits (a Wait state, a callback) holds no
 worker, and a virtual clock moves on for it as for any execution. Calls about state machines
@@ -19,12 +19,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from interpreter.adapters.aws_calls import ServiceError
-from interpreter.adapters.aws_services import Boto3ServiceInvoker
+from interpreter.adapters.local_sfn import StepFunctionsTasks
 from interpreter.api.errors import StepFunctionsError
 from interpreter.api.versions import split_arn
-from interpreter.core.messages import InvokeTask
-from interpreter.definition.resources import TaskResource
-from interpreter.runtime.ports import TaskOutcome
 
 if TYPE_CHECKING:
     from interpreter.api.service import StepFunctionsService
@@ -96,44 +93,9 @@ class DeploymentStepFunctions:
             raise ServiceError(problem.code, problem.message) from None
 
 
-class DeploymentStatesInvoker:
-    """A task invoker for ``states:*`` and ``aws-sdk:sfn:*`` Tasks whose state machine (or
-    execution, or token) this deployment holds; every other Task is the next invoker's."""
-
-    def __init__(self, backend: DeploymentStepFunctions) -> None:
-        self.backend = backend
-        self._invoker = Boto3ServiceInvoker(_no_clients, step_functions=backend, callbacks=True)
-
-    def invoke(
-        self, resource: TaskResource, command: InvokeTask, now_ms: int
-    ) -> TaskOutcome | None:
-        """The outcome of a Step Functions Task on this deployment, or None."""
-        operation = _operation(resource)
-        parameters = command["input"]
-        if operation is None or not isinstance(parameters, Mapping):
-            return None
-        arguments = {key[:1].lower() + key[1:]: value for key, value in parameters.items()}
-        if not self.backend.serves(operation, arguments):
-            return None
-        return self._invoker.invoke(resource, command, now_ms)
-
-
 def deployment_states_invoker(
     service: Callable[[], StepFunctionsService],
-) -> DeploymentStatesInvoker:
-    """The invoker that runs a deployment's Step Functions Tasks on the deployment itself."""
-    return DeploymentStatesInvoker(DeploymentStepFunctions(service))
-
-
-def _operation(resource: TaskResource) -> str | None:
-    if resource.kind == "optimized" and resource.service == "states":
-        return "StartExecution"
-    if resource.kind == "aws_sdk" and resource.service == "sfn" and resource.action:
-        return resource.action[:1].upper() + resource.action[1:]
-    return None
-
-
-def _no_clients(service_name: str, region: str, role_arn: str | None = None) -> Any:
-    raise ServiceError(
-        "UnrecognizedClientException", "this deployment's Step Functions calls no AWS service"
-    )
+) -> StepFunctionsTasks:
+    """The invoker that runs a deployment's Step Functions Tasks on the deployment itself
+    (those it holds; the others are the next invoker's)."""
+    return StepFunctionsTasks(DeploymentStepFunctions(service))

@@ -26,6 +26,7 @@ from interpreter.core.messages import (
     WriteResults,
 )
 from interpreter.definition.resources import TaskResource, parse_task_resource
+from interpreter.limits import MAX_CAUSE_LENGTH
 from interpreter.runtime.ports import ItemSource, ResultSink, TaskInvoker, TaskOutcome
 
 _log = logging.getLogger("interpreter.runtime")
@@ -96,7 +97,7 @@ class TaskRunner:
                     command["execution"],
                     type(invoker).__name__,
                 )
-                cause = f"{type(problem).__name__}: {problem}"[:32_768]
+                cause = f"{type(problem).__name__}: {problem}"[:MAX_CAUSE_LENGTH]
                 return TaskOutcome(False, error=TASK_FAILED, cause=cause)
             if outcome is not None:
                 return outcome
