@@ -10,7 +10,10 @@ activities, executions to resume — is an explicit step here):
   durable runtime over an in-memory or SQLite store, an in-memory queue, a virtual or real clock;
 * :func:`serverless_deployment` — the Lambda handlers: DynamoDB and SQS;
 * :func:`local_task_runner` — the invokers in the order every deployment uses: mock test cases
-  first, then local Lambda handlers, activity workers, and AWS services last.
+  first, then local Lambda handlers, activity workers, and AWS services last;
+* :func:`local_offer` / :func:`deployment_offer` — what those compositions serve Tasks with, for
+  :mod:`interpreter.runtime.coverage` (``asl run`` refuses, ``asl serve`` warns, when a state
+  would find nothing to serve it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from interpreter import arns
 from interpreter.adapters.activities import ActivityBroker, LocalActivityWorkers, MissingActivities
 from interpreter.adapters.aws_calls import ServiceError
 from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
@@ -36,10 +40,12 @@ from interpreter.adapters.mock_config import (
     MockInvoker,
     MockTestCases,
 )
+from interpreter.arns import function_name_of
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
-from interpreter.runtime.activities import ActivityWorker, ActivityWorkerFunction
+from interpreter.runtime.activities import ActivityWorker, ActivityWorkerFunction, activity_name
 from interpreter.runtime.callbacks import CallbackBoard
+from interpreter.runtime.coverage import Offer, unserved
 from interpreter.runtime.durable import DurableRuntime, Timing, Worker
 from interpreter.runtime.local import LocalRunner
 from interpreter.runtime.ports import Queue, Store, TaskInvoker
@@ -236,6 +242,45 @@ def _child_executor(
     return execute
 
 
+def local_offer(
+    *,
+    lambdas: Mapping[str, Any] | None = None,
+    activities: Mapping[str, Any] | None = None,
+    mocks: MockedTestCase | None = None,
+    mock_config: MockConfig | None = None,
+    aws: bool = False,
+    machines: Mapping[str, JSON] | None = None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    template: bool = False,
+) -> Offer:
+    """What :func:`local_runner` with these parts serves Tasks with: ``machines`` maps the
+    known state machines' names to their parsed definitions; ``aws``: invokers for AWS."""
+    return Offer(
+        where="run",
+        lambdas=frozenset(function_name_of(name) for name in lambdas or {}),
+        activities=frozenset(activity_name(name) for name in activities or {}),
+        mocked=frozenset(mocks.states) if mocks is not None else frozenset(),
+        aws=aws,
+        machines={
+            arns.state_machine_arn(region, account, name): definition
+            for name, definition in (machines or {}).items()
+        },
+        test_cases=_test_cases(mock_config),
+        template=template,
+    )
+
+
+def _test_cases(config: MockConfig | None) -> dict[tuple[str, str], frozenset[str]]:
+    if config is None:
+        return {}
+    return {
+        (machine, case): frozenset(states)
+        for machine, cases in config.test_cases.items()
+        for case, states in cases.items()
+    }
+
+
 @dataclass(slots=True)
 class Deployment:
     """The parts of one durable deployment."""
@@ -255,6 +300,29 @@ class Deployment:
     lambdas: dict[str, LambdaHandler] = field(default_factory=dict)
     #: Its API, once opened (its own Step Functions Tasks start child executions through it).
     service: ServiceSlot = field(default_factory=lambda: ServiceSlot())
+    #: Whether Tasks no local part serves go to AWS (it has AWS invokers).
+    reaches_aws: bool = False
+
+    def offer(self, state_machine_name: str, lambdas: Mapping[str, Any]) -> Offer:
+        """What it serves a state machine's Tasks with: ``lambdas`` (the handlers it serves
+        now), its activities (workers poll for them), the states any of the machine's mock
+        test cases mock, the state machines created on it, and AWS if it reaches it."""
+        store = self.store
+        mocked = frozenset(
+            state
+            for (machine, _), states in _test_cases(self.mocks.config).items()
+            if machine == state_machine_name
+            for state in states
+        )
+        return Offer(
+            where="serve",
+            lambdas=frozenset(function_name_of(name) for name in lambdas),
+            activity_broker=True,
+            mocked=mocked,
+            aws=self.reaches_aws,
+            machines={record.arn: None for record in store.list_state_machines()},
+            callbacks=True,
+        )
 
     def handler_registries(self) -> list[LocalLambdaFunctions]:
         """Where its local handlers are registered (its task runners' local functions)."""
@@ -310,6 +378,7 @@ def local_deployment(
         worker=Worker(runtime, queue, time_source),
         lambdas=dict(lambdas or {}),
         service=service,
+        reaches_aws=bool(invokers),
     )
 
 
@@ -372,6 +441,12 @@ def open_service(
         local_functions=deployment.handler_registries(),
     )
     deployment.service.fill(service)
+    service.task_coverage = lambda record, parsed: [
+        problem.describe()
+        for problem in unserved(
+            parsed, deployment.offer(record.name, service.lambdas), arn=record.arn
+        )
+    ]
     if recover:
         service.recovered = deployment.runtime.recover()
     return service
@@ -421,6 +496,7 @@ def serverless_deployment(
         test_state_tasks=_test_state_tasks(lambdas, invokers, region, account),
         lambdas=dict(lambdas or {}),
         service=slot,
+        reaches_aws=bool(invokers),
     )
 
 

@@ -188,6 +188,7 @@ def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Calla
 def main(args: argparse.Namespace) -> int:
     """Run ``asl run`` with parsed arguments; returns the exit status."""
     from interpreter.adapters import handler_output
+    from interpreter.app import local_offer
     from interpreter.machine import InvalidDefinitionError, StateMachine
     from interpreter.project.errors import ProjectError
     from interpreter.project.functions import local_handlers
@@ -200,7 +201,7 @@ def main(args: argparse.Namespace) -> int:
         project = open_project(args.definition, options)
         selected, children = _machine_options(args.machines)
         source = project.machine(selected)
-        machines, _machine_errors = template_machines(project, exclude=source.logical_id)
+        machines, machine_errors = template_machines(project, exclude=source.logical_id)
         machines.update(_child_machines(children, options))
         execution_input = _read_input(args.input, args.input_file)
         lambdas = local_handlers(
@@ -223,6 +224,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"asl run: InvalidDefinition: {problem.message}", file=sys.stderr)
         return 2
     mock_options: dict[str, Any] = {}
+    config = mocked = None
     if args.test_case:
         from interpreter.adapters.mock_config import MockConfig, MockConfigError
 
@@ -231,11 +233,26 @@ def main(args: argparse.Namespace) -> int:
             return 2
         try:
             config = MockConfig.load(args.mock_config)
-            config.test_case(machine.name, args.test_case)
+            mocked = config.test_case(machine.name, args.test_case)
         except MockConfigError as problem:
             print(f"asl run: {problem}", file=sys.stderr)
             return 2
         mock_options = {"mock_config": config.document, "test_case": args.test_case}
+    offer = local_offer(
+        lambdas=lambdas,
+        activities=activities,
+        mocks=mocked,
+        mock_config=config,
+        aws=bool(args.aws or args.endpoint_url),
+        machines={
+            name: known.definition for name, known in {**machines, machine.name: machine}.items()
+        },
+        region=args.region,
+        account=args.account,
+        template=project.template is not None,
+    )
+    if _refuse_unserved(machine, offer, args, machine_errors):
+        return 2
     progress = _Progress(sys.stderr, args.progress)
     result = machine.run(
         execution_input,
@@ -262,6 +279,31 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         print(f"cause: {result.cause}", file=sys.stderr)
     return 0 if result.status == "SUCCEEDED" else 1
+
+
+def _refuse_unserved(
+    machine: Any, offer: Any, args: argparse.Namespace, machine_errors: Mapping[str, str]
+) -> bool:
+    """Print the states nothing would serve, with the options that would, and say whether
+    there were any (then the run does not start: a Catch would take the failure for the
+    state machine's own)."""
+    from interpreter.arns import state_machine_arn
+    from interpreter.runtime.coverage import unserved
+
+    arn = state_machine_arn(args.region, args.account, machine.name)
+    problems = unserved(machine.definition, offer, arn=arn)
+    if not problems:
+        return False
+    count = "a Task state" if len(problems) == 1 else f"{len(problems)} Task states"
+    print(
+        f"asl run: nothing would serve {count} of this run, so it was not started:",
+        file=sys.stderr,
+    )
+    for problem in problems:
+        print(f"  {problem.describe()}", file=sys.stderr)
+    for name, error in machine_errors.items():
+        print(f"  (the template's state machine {name} cannot run: {error})", file=sys.stderr)
+    return True
 
 
 def _machine_options(values: list[str]) -> tuple[str | None, list[str]]:

@@ -167,7 +167,7 @@ class LocalStepFunctions:
             return False
         if member == "stateMachineArn":
             with self._lock:
-                return target.partition("#")[0] in self._machines
+                return _unqualified(target) in self._machines
         if member == "executionArn":
             with self._lock:
                 return target in self._executions
@@ -196,12 +196,13 @@ class LocalStepFunctions:
     # -- StartExecution
 
     def _start_execution(self, arguments: Mapping[str, Any], now_ms: int) -> dict[str, Any]:
-        machine_arn, _, test_case = str(arguments.get("stateMachineArn", "")).partition("#")
+        named, _, test_case = str(arguments.get("stateMachineArn", "")).partition("#")
+        machine_arn = _unqualified(named)
         with self._lock:
             found = self._machines.get(machine_arn)
         if found is None:
             raise ServiceError(
-                "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{machine_arn}'"
+                "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{named}'"
             )
         name = str(arguments.get("name") or uuid.uuid4())
         express_id = str(uuid.uuid4()) if found.express else None
@@ -340,6 +341,12 @@ def _on_fresh_thread(run: Callable[[], ChildOutcome]) -> ChildOutcome:
     if failure:
         raise failure[0]
     return result[0]
+
+
+def _unqualified(arn: str) -> str:
+    """A state machine ARN without its test case, version or alias: the one definition a
+    local run has for the name serves them all."""
+    return ":".join(arn.partition("#")[0].split(":")[:7])
 
 
 def _parse(text: str) -> JSON:

@@ -11,6 +11,7 @@ response members, with timestamps as aware datetimes; failures raise
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 import time
 import uuid
@@ -63,6 +64,8 @@ from interpreter.runtime.ports import (
 )
 from interpreter.runtime.tasks import TaskRunner
 
+_log = logging.getLogger("interpreter.api.service")
+
 # Characters AWS refuses in state machine and execution names (API reference, "name").
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
@@ -109,6 +112,9 @@ class StepFunctionsService(VersionActions):
         self.activity_poll_seconds = activity_poll_seconds
         #: How many running executions were resumed when the service opened.
         self.recovered = 0
+        #: Says which Task states of a state machine nothing on this endpoint would serve
+        #: (one description each); set where the deployment is composed.
+        self.task_coverage: Callable[[StateMachineRecord, dict[str, Any]], list[str]] | None = None
         #: Whether a CloudWatch Logs log group exists (set where the endpoint reaches
         #: CloudWatch Logs, ``--aws``): logging configurations naming one are checked.
         self.log_group_exists: Callable[[str], bool] | None = None
@@ -210,7 +216,6 @@ class StepFunctionsService(VersionActions):
         errors = [d for d in diagnostics if d.is_error]
         if errors:
             raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
-        del parsed
         arn = arns.state_machine_arn(self.region, self.account, name)
         now = self.clock.now_ms()
         record = StateMachineRecord(
@@ -238,6 +243,7 @@ class StepFunctionsService(VersionActions):
                     "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                 )
             record = existing
+        self._warn_unserved("CreateStateMachine", record, parsed)
         response = {"stateMachineArn": arn, "creationDate": _date(record.created_ms)}
         if publish:
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
@@ -308,8 +314,9 @@ class StepFunctionsService(VersionActions):
             record.tracing_configuration = tracing_configuration(tracingConfiguration)
         if encryptionConfiguration is not None:
             record.encryption_configuration = encryption_configuration(encryptionConfiguration)
+        parsed = None
         if definition is not None:
-            _, diagnostics = validate_and_load(definition, state_machine_type=record.type)
+            parsed, diagnostics = validate_and_load(definition, state_machine_type=record.type)
             errors = [d for d in diagnostics if d.is_error]
             if errors:
                 raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
@@ -322,10 +329,30 @@ class StepFunctionsService(VersionActions):
             raise api_error(
                 "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{stateMachineArn}'"
             )
+        if parsed is not None:
+            self._warn_unserved("UpdateStateMachine", record, parsed)
         response = {"updateDate": _date(record.updated_ms), "revisionId": record.revision_id}
         if publish:
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
         return response
+
+    def _warn_unserved(self, action: str, record: StateMachineRecord, parsed: Any) -> None:
+        """Log a warning for each Task state nothing on this endpoint would serve yet (not an
+        error: handlers, workers or state machines may come later)."""
+        coverage = self.task_coverage
+        if coverage is None or not isinstance(parsed, dict):
+            return
+        try:
+            for problem in coverage(record, parsed):
+                _log.warning(
+                    "%s %s: nothing on this endpoint serves a Task state yet (its executions "
+                    "would fail there): %s",
+                    action,
+                    record.name,
+                    problem,
+                )
+        except Exception:  # a warning must never refuse a valid state machine
+            _log.exception("checking what serves the Tasks of %s failed", record.name)
 
     def list_state_machines(
         self, maxResults: int = 0, nextToken: str | None = None, **_ignored: Any
