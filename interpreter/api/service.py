@@ -42,7 +42,7 @@ from interpreter.api.versions import VersionActions
 from interpreter.core import snapshot as S
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON, parse_json_bounded
+from interpreter.json_types import JSON, parse_json, parse_json_bounded
 from interpreter.limits import MAX_INPUT_DEPTH, MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
 from interpreter.runtime.activities import ActivityRecord
 from interpreter.runtime.activities import describe as describe_activity
@@ -335,6 +335,13 @@ class StepFunctionsService(VersionActions):
         if publish:
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
         return response
+
+    def warn_unserved(self, arn: str, action: str = "CreateStateMachine") -> None:
+        """Log a warning for each Task state of state machine ``arn`` nothing on this endpoint
+        would serve yet (as CreateStateMachine does)."""
+        record = self._machine(arn)
+        # Stored definitions were validated when they were created: plain JSON.
+        self._warn_unserved(action, record, parse_json(record.definition))
 
     def _warn_unserved(self, action: str, record: StateMachineRecord, parsed: Any) -> None:
         """Log a warning for each Task state nothing on this endpoint would serve yet (not an
