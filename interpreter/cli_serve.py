@@ -201,27 +201,19 @@ def main(args: argparse.Namespace) -> int:
     except OSError as problem:
         print(f"asl serve: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
-    # The state machines of one template may start each other: each is checked for Tasks
-    # nothing serves once all of them exist.
-    coverage, service.task_coverage = service.task_coverage, None
     try:
-        created = [
-            service.create_state_machine(
-                name=source.name,
-                definition=source.definition,
-                roleArn=source.role_arn or f"arn:aws:iam::{args.account}:role/asl-local",
-                type=source.state_machine_type or "STANDARD",
-            )["stateMachineArn"]
-            for source in machines
-        ]
+        with service.unserved_checked_after():
+            for source in machines:
+                service.create_state_machine(
+                    name=source.name,
+                    definition=source.definition,
+                    roleArn=source.role_arn or f"arn:aws:iam::{args.account}:role/asl-local",
+                    type=source.state_machine_type or "STANDARD",
+                )
     except StepFunctionsError as problem:
         print(f"asl serve: {problem.code}: {problem.message}", file=sys.stderr)
         server.server_close()
         return 2
-    finally:
-        service.task_coverage = coverage
-    for arn in created:
-        service.warn_unserved(arn)
     stop = threading.Event()
     retention_ms = int(args.retention_days * 86_400_000)
     threading.Thread(

@@ -10,12 +10,13 @@ response members, with timestamps as aware datetimes; failures raise
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from interpreter import arns
@@ -115,6 +116,7 @@ class StepFunctionsService(VersionActions):
         #: Says which Task states of a state machine nothing on this endpoint would serve
         #: (one description each); set where the deployment is composed.
         self.task_coverage: Callable[[StateMachineRecord, dict[str, Any]], list[str]] | None = None
+        self._created_unchecked: list[str] | None = None
         #: Whether a CloudWatch Logs log group exists (set where the endpoint reaches
         #: CloudWatch Logs, ``--aws``): logging configurations naming one are checked.
         self.log_group_exists: Callable[[str], bool] | None = None
@@ -336,18 +338,31 @@ class StepFunctionsService(VersionActions):
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
         return response
 
-    def warn_unserved(self, arn: str, action: str = "CreateStateMachine") -> None:
-        """Log a warning for each Task state of state machine ``arn`` nothing on this endpoint
-        would serve yet (as CreateStateMachine does)."""
-        record = self._machine(arn)
-        # Stored definitions were validated when they were created: plain JSON.
-        self._warn_unserved(action, record, parse_json(record.definition))
+    @contextlib.contextmanager
+    def unserved_checked_after(self) -> Iterator[None]:
+        """Check the state machines created inside the block for Tasks nothing serves when it
+        ends, not one by one: those of one template may start each other, and their handlers
+        may be served after them."""
+        created: list[str] = []
+        self._created_unchecked = created
+        try:
+            yield
+        finally:
+            self._created_unchecked = None
+        for arn in created:
+            record = self.store.get_state_machine(arn)
+            if record is not None:
+                # Stored definitions were validated when they were created: plain JSON.
+                self._warn_unserved("CreateStateMachine", record, parse_json(record.definition))
 
     def _warn_unserved(self, action: str, record: StateMachineRecord, parsed: Any) -> None:
         """Log a warning for each Task state nothing on this endpoint would serve yet (not an
         error: handlers, workers or state machines may come later)."""
         coverage = self.task_coverage
         if coverage is None or not isinstance(parsed, dict):
+            return
+        if self._created_unchecked is not None and action == "CreateStateMachine":
+            self._created_unchecked.append(record.arn)
             return
         try:
             for problem in coverage(record, parsed):

@@ -353,3 +353,26 @@ def test_asl_serve_warns_when_such_a_machine_is_created_or_updated(
             name="Later", definition=json.dumps(task(FUNCTION)), roleArn=role
         )
         assert caplog.text == ""
+
+
+def test_machines_created_together_are_checked_when_all_exist(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service = local_service(clock="virtual")
+    role = f"arn:aws:iam::{ACCOUNT}:role/r"
+    with caplog.at_level(logging.WARNING, logger="interpreter.api.service"):
+        with service.unserved_checked_after():
+            service.create_state_machine(
+                name="Caller", definition=json.dumps(start(CHILD, ".sync")), roleArn=role
+            )
+            service.create_state_machine(
+                name="Child", definition=json.dumps(task(FUNCTION)), roleArn=role
+            )
+            assert caplog.text == ""
+            service.serve_lambdas({"Charge": print})  # as the pytest fixture serves a template's
+        assert caplog.text == ""
+        with service.unserved_checked_after():
+            service.create_state_machine(
+                name="Lonely", definition=json.dumps(start(OTHER)), roleArn=role
+            )
+        assert "CreateStateMachine Lonely: nothing on this endpoint serves" in caplog.text
