@@ -25,6 +25,11 @@ from interpreter.definition.resources import TaskResource, parse_task_resource
 NeedKind = Literal["task", "item_reader", "result_writer"]
 
 _TARGET_MEMBERS: Final = {"lambda": "FunctionName", "states": "StateMachineArn"}
+#: A Map's fields that call S3, and the need each is.
+_MAP_IO: Final[tuple[tuple[str, NeedKind], ...]] = (
+    ("ItemReader", "item_reader"),
+    ("ResultWriter", "result_writer"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +82,11 @@ def _is_jsonata(state: Mapping[str, Any], inherited: bool) -> bool:
 
 
 def _map(name: str, where: str, state: Mapping[str, Any], jsonata: bool) -> Iterator[Need]:
-    for field, kind in (("ItemReader", "item_reader"), ("ResultWriter", "result_writer")):
+    for field, kind in _MAP_IO:
         spec = state.get(field)
         if isinstance(spec, Mapping) and isinstance(spec.get("Resource"), str):
             resource = parse_task_resource(spec["Resource"])
-            yield Need(kind, name, f"{where}/{field}", resource)  # type: ignore[arg-type]
+            yield Need(kind, name, f"{where}/{field}", resource)
     processor = state.get("ItemProcessor", state.get("Iterator"))
     if isinstance(processor, Mapping):
         key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"

@@ -191,6 +191,8 @@ def _step_functions(
         if offer.where == "run" and action in _LOCAL_SFN_ACTIONS and offer.machines:
             return None
         return f"{resource.resource_type}:{resource.resource}", (_AWS[offer.where],)
+    if need.target is None and not need.dynamic:
+        return None  # no StateMachineArn: the call's own error at run time, not a gap
     known = bool(offer.machines) if need.dynamic else _known(need.target, offer)
     name = _machine_name(need.target)
     calls = f"{resource.resource_type}:{resource.resource} of {name or 'a state machine'}"

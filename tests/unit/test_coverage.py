@@ -98,6 +98,12 @@ TABLE: list[tuple[str, dict[str, Any], Offer, str | None]] = [
     ("child computed, none known", start(None), run_offer(), "--machine NAME=FILE"),
     ("child computed, one known", start(None), run_offer(machines=["Other"]), None),
     (
+        "child not named",
+        task("arn:aws:states:::states:startExecution", Parameters={"Input": {}}),
+        run_offer(),
+        None,
+    ),
+    (
         "callback child known",
         start(CHILD, ".waitForTaskToken"),
         run_offer(machines=["Child"]),
