@@ -444,3 +444,29 @@ def test_asl_run_knows_the_templates_machines_and_machine_options(
     status = main(["run", str(definition), "--machine", f"Child={template}#Nope", "--input", "{}"])
     assert status == 2
     assert "has no state machine 'Nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".sync:2", ".waitForTaskToken"])
+def test_the_same_children_on_asl_serves_durable_runtime(suffix: str) -> None:
+    from interpreter.app import local_service
+
+    service = local_service(clock="virtual")
+    role = f"arn:aws:iam::{ACCOUNT}:role/r"
+    child_definition = calling_child(3600) if suffix == ".waitForTaskToken" else child(3600)
+    service.create_state_machine(
+        name="Child", definition=json.dumps(child_definition), roleArn=role
+    )
+    parent_arn = service.create_state_machine(
+        name="Parent", definition=json.dumps(parent(suffix)), roleArn=role
+    )["stateMachineArn"]
+    started = service.start_execution(parent_arn, "run-1", json.dumps({"x": {"n": 1}}))
+    service.run_until_idle()
+    described = service.describe_execution(started["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    output = json.loads(described["output"])
+    if suffix == ".sync:2":
+        assert output["Output"] == {"got": {"n": 1}}
+    else:
+        assert output == {"n": 1}
+    stop_ms = described["stopDate"].timestamp() * 1000
+    assert stop_ms - described["startDate"].timestamp() * 1000 >= 3_600_000
