@@ -10,7 +10,9 @@ MAX_PAYLOAD_BYTES: Final = 262_144
 MAX_HISTORY_EVENTS: Final = 25_000
 #: Maximum size of a state machine definition, in bytes.
 MAX_DEFINITION_BYTES: Final = 1_048_576
-#: Longest error name and cause a failure carries (SendTaskFailure's limits, and the history's).
+#: Longest error name and cause a failure carries (SendTaskFailure's limits, and the history's;
+#: a ``.sync`` child's failure puts its whole description in its parent's cause, and nested
+#: failures would otherwise grow with every level).
 MAX_ERROR_LENGTH: Final = 256
 MAX_CAUSE_LENGTH: Final = 32_768
 #: Maximum length of a state machine, execution or state name.

@@ -83,6 +83,7 @@ from interpreter.core.history import to_json_text
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import SYNC, TaskResource
 from interpreter.json_types import JSON
+from interpreter.limits import MAX_CAUSE_LENGTH
 from interpreter.runtime.ports import TaskOutcome
 
 # ------------------------------------------------------------------------------- ports
@@ -644,7 +645,7 @@ class Boto3ServiceInvoker:
         return TaskOutcome(
             False,
             error="States.TaskFailed",
-            cause=to_json_text(described),
+            cause=to_json_text(described)[:MAX_CAUSE_LENGTH],
             duration_seconds=duration,
             submitted_output=started,
         )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from interpreter.adapters.assumed_roles import RoleAssumptionError
 from interpreter.adapters.aws_calls import ServiceError
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
+from interpreter.adapters.local_sfn import no_clients, states_operation
 from interpreter.api.authorization import Caller
 from interpreter.api.errors import StepFunctionsError
 from interpreter.api.versions import split_arn
@@ -126,7 +127,7 @@ class DeploymentStatesInvoker:
         self, resource: TaskResource, command: InvokeTask, now_ms: int
     ) -> TaskOutcome | None:
         """The outcome of a Step Functions Task on this deployment, or None."""
-        operation = _operation(resource)
+        operation = states_operation(resource)
         parameters = command["input"]
         if operation is None or not isinstance(parameters, Mapping):
             return None
@@ -138,7 +139,7 @@ class DeploymentStatesInvoker:
             if refusal is not None:
                 return refusal
         backend = self.backend.acting_as(_caller_of(command))
-        invoker = Boto3ServiceInvoker(_no_clients, step_functions=backend, callbacks=True)
+        invoker = Boto3ServiceInvoker(no_clients, step_functions=backend, callbacks=True)
         return invoker.invoke(resource, command, now_ms)
 
     @staticmethod
@@ -170,12 +171,6 @@ def deployment_states_invoker(
     return DeploymentStatesInvoker(DeploymentStepFunctions(service), assume)
 
 
-def _operation(resource: TaskResource) -> str | None:
-    if resource.kind == "optimized" and resource.service == "states":
-        return "StartExecution"
-    if resource.kind == "aws_sdk" and resource.service == "sfn" and resource.action:
-        return resource.action[:1].upper() + resource.action[1:]
-    return None
 
 
 def _caller_of(command: InvokeTask) -> Caller | None:
@@ -186,8 +181,3 @@ def _caller_of(command: InvokeTask) -> Caller | None:
         role = command.get("execution_role")
     return Caller.of_role(role) if isinstance(role, str) else None
 
-
-def _no_clients(service_name: str, region: str, role_arn: str | None = None) -> Any:
-    raise ServiceError(
-        "UnrecognizedClientException", "this deployment's Step Functions calls no AWS service"
-    )

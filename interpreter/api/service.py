@@ -10,11 +10,13 @@ response members, with timestamps as aware datetimes; failures raise
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from interpreter import arns
@@ -42,7 +44,7 @@ from interpreter.api.versions import VersionActions
 from interpreter.core import snapshot as S
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON, parse_json_bounded
+from interpreter.json_types import JSON, parse_json, parse_json_bounded
 from interpreter.limits import MAX_INPUT_DEPTH, MAX_NAME_LENGTH, MAX_PAYLOAD_BYTES, utf8_size
 from interpreter.runtime.activities import ActivityRecord
 from interpreter.runtime.activities import describe as describe_activity
@@ -63,6 +65,8 @@ from interpreter.runtime.ports import (
     Store,
 )
 from interpreter.runtime.tasks import TaskRunner
+
+_log = logging.getLogger("interpreter.api.service")
 
 # Characters AWS refuses in state machine and execution names (API reference, "name").
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
@@ -114,6 +118,10 @@ class StepFunctionsService(VersionActions):
         self.activity_poll_seconds = activity_poll_seconds
         #: How many running executions were resumed when the service opened.
         self.recovered = 0
+        #: Says which Task states of a state machine nothing on this endpoint would serve
+        #: (one description each); set where the deployment is composed.
+        self.task_coverage: Callable[[StateMachineRecord, dict[str, Any]], list[str]] | None = None
+        self._created_unchecked: list[str] | None = None
         #: Whether a CloudWatch Logs log group exists (set where the endpoint reaches
         #: CloudWatch Logs, ``--aws``): logging configurations naming one are checked.
         self.log_group_exists: Callable[[str], bool] | None = None
@@ -247,7 +255,6 @@ class StepFunctionsService(VersionActions):
         errors = [d for d in diagnostics if d.is_error]
         if errors:
             raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
-        del parsed
         arn = arns.state_machine_arn(self.region, self.account, name)
         now = self.clock.now_ms()
         record = StateMachineRecord(
@@ -275,6 +282,7 @@ class StepFunctionsService(VersionActions):
                     "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                 )
             record = existing
+        self._warn_unserved("CreateStateMachine", record, parsed)
         response = {"stateMachineArn": arn, "creationDate": _date(record.created_ms)}
         if publish:
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
@@ -345,8 +353,9 @@ class StepFunctionsService(VersionActions):
             record.tracing_configuration = tracing_configuration(tracingConfiguration)
         if encryptionConfiguration is not None:
             record.encryption_configuration = encryption_configuration(encryptionConfiguration)
+        parsed = None
         if definition is not None:
-            _, diagnostics = validate_and_load(definition, state_machine_type=record.type)
+            parsed, diagnostics = validate_and_load(definition, state_machine_type=record.type)
             errors = [d for d in diagnostics if d.is_error]
             if errors:
                 raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
@@ -359,10 +368,50 @@ class StepFunctionsService(VersionActions):
             raise api_error(
                 "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{stateMachineArn}'"
             )
+        if parsed is not None:
+            self._warn_unserved("UpdateStateMachine", record, parsed)
         response = {"updateDate": _date(record.updated_ms), "revisionId": record.revision_id}
         if publish:
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
         return response
+
+    @contextlib.contextmanager
+    def unserved_checked_after(self) -> Iterator[None]:
+        """Check the state machines created inside the block for Tasks nothing serves when it
+        ends, not one by one: those of one template may start each other, and their handlers
+        may be served after them."""
+        created: list[str] = []
+        self._created_unchecked = created
+        try:
+            yield
+        finally:
+            self._created_unchecked = None
+        for arn in created:
+            record = self.store.get_state_machine(arn)
+            if record is not None:
+                # Stored definitions were validated when they were created: plain JSON.
+                self._warn_unserved("CreateStateMachine", record, parse_json(record.definition))
+
+    def _warn_unserved(self, action: str, record: StateMachineRecord, parsed: Any) -> None:
+        """Log a warning for each Task state nothing on this endpoint would serve yet (not an
+        error: handlers, workers or state machines may come later)."""
+        coverage = self.task_coverage
+        if coverage is None or not isinstance(parsed, dict):
+            return
+        if self._created_unchecked is not None and action == "CreateStateMachine":
+            self._created_unchecked.append(record.arn)
+            return
+        try:
+            for problem in coverage(record, parsed):
+                _log.warning(
+                    "%s %s: nothing on this endpoint serves a Task state yet (its executions "
+                    "would fail there): %s",
+                    action,
+                    record.name,
+                    problem,
+                )
+        except Exception:  # a warning must never refuse a valid state machine
+            _log.exception("checking what serves the Tasks of %s failed", record.name)
 
     def list_state_machines(
         self, maxResults: int = 0, nextToken: str | None = None, **_ignored: Any
