@@ -21,7 +21,6 @@ from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.json_types import TooDeeplyNestedError, parse_json_bounded
 from interpreter.limits import (
-    MAX_DEFINITION_BYTES,
     MAX_INPUT_DEPTH,
     MAX_PAYLOAD_BYTES,
     utf8_size,

@@ -12,17 +12,17 @@ The single-table layout of DESIGN.md (``pk``/``sk``)::
     AC#<arn>        DEF                 an activity
     AT#<arn>        <13-digit ms>#<token>  an activity task waiting for a worker
 
-Sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` =
-``RUNNING`` while an execution runs, ``wake_ms``: its next timer, or never) for the sweep and for
-recovery; ``by-machine`` (``machine_arn``, ``start_key``) and ``by-machine-status``
-(``machine_status`` = ``<machine>#<status>``, ``start_key``) for ListExecutions, one page per
-query at any depth (``start_key`` = start time + ARN: executions started in the same millisecond
-are listed in one order on every DynamoDB, which orders equal index keys as it likes); ``by-listing`` (``listing`` = ``SM``, ``listing_key`` = creation time + ARN)
-for ListStateMachines. ``template.yaml`` declares the table with them, and ``expires_at`` as its
-TTL attribute: with a retention period, a finished execution's items carry the time DynamoDB may
-delete them (its record: its stop time + the retention; its history, inbox and tokens: their
-write time + the longest an execution runs + the retention, a bound known when they are
-written).
+Sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` = ``RUNNING``
+while an execution runs, ``wake_ms``: its next timer, or never) for the sweep and for recovery;
+``by-machine`` (``machine_arn``, ``start_key``) and ``by-machine-status`` (``machine_status`` =
+``<machine>#<status>``, ``start_key``) for ListExecutions, one page per query at any depth
+(``start_key`` = start time + ARN: executions started in the same millisecond are listed in one
+order on every DynamoDB, which orders equal index keys as it likes); ``by-listing`` (``listing`` =
+``SM``, ``listing_key`` = creation time + ARN) for ListStateMachines. ``template.yaml`` declares the
+table with them, and ``expires_at`` as its TTL attribute: with a retention period, a finished
+execution's items carry the time DynamoDB may delete them (its record: its stop time + the
+retention; its history, inbox and tokens: their write time + the longest an execution runs + the
+retention, a bound known when they are written).
 
 Guarantees, as the port asks: a commit is one conditional ``PutItem`` on the record's version (the
 single commit point); inbox entries and history events are written with ``attribute_not_exists``

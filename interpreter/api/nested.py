@@ -171,8 +171,6 @@ def deployment_states_invoker(
     return DeploymentStatesInvoker(DeploymentStepFunctions(service), assume)
 
 
-
-
 def _caller_of(command: InvokeTask) -> Caller | None:
     """The role a Task runs as: its Credentials role, else its execution's role."""
     credentials = command.get("credentials")
@@ -180,4 +178,3 @@ def _caller_of(command: InvokeTask) -> Caller | None:
     if not isinstance(role, str):
         role = command.get("execution_role")
     return Caller.of_role(role) if isinstance(role, str) else None
-
