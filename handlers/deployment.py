@@ -1,7 +1,10 @@
 """The serverless deployment the handlers share: one per Lambda container, built on first use.
 
 Environment (set by ``template.yaml``): ``TABLE_NAME`` (the DynamoDB table), ``QUEUE_URL`` (the
-work queue), ``ACCOUNT_ID``, ``RETENTION_DAYS``, and Lambda's own ``AWS_REGION``. The local
+work queue), ``ACCOUNT_ID``, ``RETENTION_DAYS``, ``TASK_ROLES=assume`` (Tasks run as their
+state machine's role, assumed through STS: never as the function's own role),
+``API_AUTHORIZATION=iam`` (each API request is authorized by the caller's IAM policies:
+:mod:`interpreter.adapters.iam_authorizer`), and Lambda's own ``AWS_REGION``. The local
 serverless cloud (``asl serve --serverless``) also sets ``ASL_LAMBDAS`` (local Python handlers
 that stand in for Lambda functions, as ``asl serve --lambda`` takes them), ``SFN_MOCK_CONFIG``
 (Step Functions Local's mock configuration) and ``ASL_DISPATCH_GRACE_MS`` /
@@ -15,6 +18,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
+from interpreter.adapters.assumed_roles import AssumedRoles
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
 from interpreter.adapters.dynamodb_store import DynamoDbStore
 from interpreter.adapters.sqs_queue import SqsQueue
@@ -23,6 +27,7 @@ from interpreter.runtime.durable import DurableRuntime, Timing
 
 if TYPE_CHECKING:
     from interpreter.adapters.mock_config import MockConfig
+    from interpreter.api.authorization import Authorizer
     from interpreter.api.service import StepFunctionsService
 
 
@@ -75,6 +80,14 @@ def _mock_config() -> MockConfig | None:
     return MockConfig.load(path)
 
 
+def _task_roles() -> AssumedRoles | None:
+    """Where Tasks' roles are assumed (``TASK_ROLES=assume``); None: Tasks call AWS with the
+    function's own credentials (the local serverless cloud, unless asked)."""
+    if os.environ.get("TASK_ROLES") != "assume":
+        return None
+    return AssumedRoles(region=os.environ["AWS_REGION"])
+
+
 @functools.cache
 def deployment() -> Deployment:
     """DynamoDB and SQS, with AWS services called through boto3 (callbacks reach the API)."""
@@ -87,7 +100,7 @@ def deployment() -> Deployment:
         queue=SqsQueue(queue_client(), work_queue_url()),
         account=os.environ["ACCOUNT_ID"],
         region=os.environ["AWS_REGION"],
-        invokers=[Boto3ServiceInvoker(callbacks=True)],
+        invokers=[Boto3ServiceInvoker(callbacks=True, roles=_task_roles())],
         lambdas=_local_handlers(),
         mock_config=_mock_config(),
         timing=_timing(),
@@ -108,4 +121,14 @@ def service() -> StepFunctionsService:
     sweep finds what is due), so nothing is recovered here."""
     from interpreter.app import open_service
 
-    return open_service(deployment())
+    return open_service(deployment(), authorizer=_authorizer())
+
+
+def _authorizer() -> Authorizer | None:
+    """Who may call what (``API_AUTHORIZATION=iam``: the caller's IAM policies); None: anyone
+    the function URL lets in may call everything (the local serverless cloud, unless asked)."""
+    if os.environ.get("API_AUTHORIZATION") != "iam":
+        return None
+    from interpreter.adapters.iam_authorizer import IamAuthorizer
+
+    return IamAuthorizer(_client("iam"), account=os.environ["ACCOUNT_ID"])

@@ -3,8 +3,10 @@ one execution (:data:`interpreter.core.messages.Message`).
 
 Powertools' batch utility reports the messages that failed (``batchItemFailures``): only those
 come back (after the queue's visibility timeout), then go to the dead-letter queue after the
-queue's ``maxReceiveCount``; the rest of the batch succeeds. A decision that keeps failing for
-an unexpected reason ends its execution instead (the receive count is its attempt number).
+queue's ``maxReceiveCount``; the rest of the batch succeeds. The runtime is told each message's
+receive count (its attempt number), so a decision or a task that keeps failing for an
+unexpected reason ends — its execution fails, or its task, with ``States.Runtime`` — before the
+message is dead-lettered.
 Near the end of the function's time the worker stops taking messages and hands the rest back at
 once (visibility 0), so no message is cut off half-way.
 

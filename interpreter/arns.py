@@ -38,3 +38,13 @@ def lambda_function_arn(region: str, account: str, name: str) -> str:
 def default_role_arn(account: str) -> str:
     """The execution role local runs report when none is given."""
     return f"arn:aws:iam::{account}:role/asl-local"
+
+
+def function_name_of(reference: str) -> str:
+    """The function name in a name, a partial ARN or a full ARN (qualifier dropped)."""
+    parts = reference.split(":")
+    if len(parts) >= 7 and parts[0] == "arn":
+        return parts[6]
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[2]
+    return parts[0]

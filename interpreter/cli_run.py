@@ -20,7 +20,11 @@ from interpreter.cli_project import add_account_arguments, add_project_arguments
 from interpreter.core.history import to_json_text
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.json_types import TooDeeplyNestedError, parse_json_bounded
-from interpreter.limits import MAX_INPUT_DEPTH, MAX_PAYLOAD_BYTES
+from interpreter.limits import (
+    MAX_INPUT_DEPTH,
+    MAX_PAYLOAD_BYTES,
+    utf8_size,
+)
 
 
 class UsageError(Exception):
@@ -48,9 +52,17 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="the state machine name (default: the template's name for it, else the file stem)",
     )
-    add_project_arguments(
-        parser, machine_help="the template's state machine to run (needed when it has several)"
+    parser.add_argument(
+        "--machine",
+        dest="machines",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID | NAME=FILE",
+        help="LOGICAL_ID: the template's state machine to run (needed when it has several); "
+        "NAME=FILE[#LOGICAL_ID]: a state machine NAME whose definition (or template) is FILE, "
+        "so that states:startExecution Tasks on it run it here (repeatable)",
     )
+    add_project_arguments(parser, machine_help=None)
     parser.add_argument(
         "--type",
         dest="state_machine_type",
@@ -180,15 +192,21 @@ def load_handlers(specs: list[str], option: str = "--lambda") -> dict[str, Calla
 def main(args: argparse.Namespace) -> int:
     """Run ``asl run`` with parsed arguments; returns the exit status."""
     from interpreter.adapters import handler_output
+    from interpreter.app import local_offer
     from interpreter.machine import InvalidDefinitionError, StateMachine
     from interpreter.project.errors import ProjectError
     from interpreter.project.functions import local_handlers
     from interpreter.project.loader import open_project
+    from interpreter.project.runner import template_machines
 
     handler_output.configure(args.handler_logs)
     try:
-        project = open_project(args.definition, load_options(args))
-        source = project.machine(args.machine)
+        options = load_options(args)
+        project = open_project(args.definition, options)
+        selected, children = _machine_options(args.machines)
+        source = project.machine(selected)
+        machines, machine_errors = template_machines(project, exclude=source.logical_id)
+        machines.update(_child_machines(children, options))
         execution_input = _read_input(args.input, args.input_file)
         lambdas = local_handlers(
             project.functions(),
@@ -210,6 +228,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"asl run: InvalidDefinition: {problem.message}", file=sys.stderr)
         return 2
     mock_options: dict[str, Any] = {}
+    config = mocked = None
     if args.test_case:
         from interpreter.adapters.mock_config import MockConfig, MockConfigError
 
@@ -218,11 +237,26 @@ def main(args: argparse.Namespace) -> int:
             return 2
         try:
             config = MockConfig.load(args.mock_config)
-            config.test_case(machine.name, args.test_case)
+            mocked = config.test_case(machine.name, args.test_case)
         except MockConfigError as problem:
             print(f"asl run: {problem}", file=sys.stderr)
             return 2
         mock_options = {"mock_config": config.document, "test_case": args.test_case}
+    offer = local_offer(
+        lambdas=lambdas,
+        activities=activities,
+        mocks=mocked,
+        mock_config=config,
+        aws=bool(args.aws or args.endpoint_url),
+        machines={
+            name: known.definition for name, known in {**machines, machine.name: machine}.items()
+        },
+        region=args.region,
+        account=args.account,
+        template=project.template is not None,
+    )
+    if _refuse_unserved(machine, offer, args, machine_errors):
+        return 2
     progress = _Progress(sys.stderr, args.progress)
     result = machine.run(
         execution_input,
@@ -235,6 +269,7 @@ def main(args: argparse.Namespace) -> int:
         on_event=progress,
         activities=activities,
         invokers=aws_invokers(args, callbacks=False),
+        machines=machines,
         **mock_options,
     )
     if args.report:
@@ -248,6 +283,65 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {result.error}", file=sys.stderr)
         print(f"cause: {result.cause}", file=sys.stderr)
     return 0 if result.status == "SUCCEEDED" else 1
+
+
+def _refuse_unserved(
+    machine: Any, offer: Any, args: argparse.Namespace, machine_errors: Mapping[str, str]
+) -> bool:
+    """Print the states nothing would serve, with the options that would, and say whether
+    there were any (then the run does not start: a Catch would take the failure for the
+    state machine's own)."""
+    from interpreter.arns import state_machine_arn
+    from interpreter.runtime.coverage import unserved
+
+    arn = state_machine_arn(args.region, args.account, machine.name)
+    problems = unserved(machine.definition, offer, arn=arn)
+    if not problems:
+        return False
+    count = "a Task state" if len(problems) == 1 else f"{len(problems)} Task states"
+    print(
+        f"asl run: nothing would serve {count} of this run, so it was not started:",
+        file=sys.stderr,
+    )
+    for problem in problems:
+        print(f"  {problem.describe()}", file=sys.stderr)
+    for name, error in machine_errors.items():
+        print(f"  (the template's state machine {name} cannot run: {error})", file=sys.stderr)
+    return True
+
+
+def _machine_options(values: list[str]) -> tuple[str | None, list[str]]:
+    """``--machine`` values: the template's machine to run (at most one LOGICAL_ID) and the
+    ``NAME=FILE`` children."""
+    selected = [value for value in values if "=" not in value]
+    if len(selected) > 1:
+        raise UsageError(
+            f"--machine LOGICAL_ID chooses one state machine to run, got {', '.join(selected)}"
+        )
+    return (selected[0] if selected else None), [value for value in values if "=" in value]
+
+
+def _child_machines(specs: list[str], options: Any) -> dict[str, Any]:
+    """The state machines of ``--machine NAME=FILE[#LOGICAL_ID]`` options, compiled, by name
+    (raises UsageError or ProjectError)."""
+    from interpreter.machine import InvalidDefinitionError
+    from interpreter.project.loader import open_project
+    from interpreter.project.runner import compile_source
+
+    machines = {}
+    for spec in specs:
+        name, _, location = spec.partition("=")
+        file, _, logical_id = location.partition("#")
+        if not name or not file:
+            raise UsageError(f"--machine expects NAME=FILE or LOGICAL_ID, got {spec!r}")
+        source = open_project(file, options).machine(logical_id or None)
+        try:
+            machines[name] = compile_source(source, name)
+        except InvalidDefinitionError as problem:
+            raise UsageError(
+                f"--machine {name}: {source.label}: InvalidDefinition: {problem.message}"
+            ) from None
+    return machines
 
 
 def _write_report(path: str, machine: Any, result: Any) -> None:
@@ -288,6 +382,11 @@ def _read_input(text: str | None, file: str | None) -> Any:
         text = read_bounded(file, MAX_PAYLOAD_BYTES, "an execution input")
     if text is None:
         return {}
+    if utf8_size(text) > MAX_PAYLOAD_BYTES:
+        raise UsageError(
+            f"the input is larger than {MAX_PAYLOAD_BYTES:,} bytes, AWS's limit for an execution "
+            "input"
+        )
     try:
         return parse_json_bounded(text, MAX_INPUT_DEPTH)
     except json.JSONDecodeError as problem:

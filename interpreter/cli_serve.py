@@ -202,13 +202,14 @@ def main(args: argparse.Namespace) -> int:
         print(f"asl serve: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
     try:
-        for source in machines:
-            service.create_state_machine(
-                name=source.name,
-                definition=source.definition,
-                roleArn=source.role_arn or f"arn:aws:iam::{args.account}:role/asl-local",
-                type=source.state_machine_type or "STANDARD",
-            )
+        with service.unserved_checked_after():
+            for source in machines:
+                service.create_state_machine(
+                    name=source.name,
+                    definition=source.definition,
+                    roleArn=source.role_arn or f"arn:aws:iam::{args.account}:role/asl-local",
+                    type=source.state_machine_type or "STANDARD",
+                )
     except StepFunctionsError as problem:
         print(f"asl serve: {problem.code}: {problem.message}", file=sys.stderr)
         server.server_close()

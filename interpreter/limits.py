@@ -10,6 +10,11 @@ MAX_PAYLOAD_BYTES: Final = 262_144
 MAX_HISTORY_EVENTS: Final = 25_000
 #: Maximum size of a state machine definition, in bytes.
 MAX_DEFINITION_BYTES: Final = 1_048_576
+#: Longest error name and cause a failure carries (SendTaskFailure's limits, and the history's;
+#: a ``.sync`` child's failure puts its whole description in its parent's cause, and nested
+#: failures would otherwise grow with every level).
+MAX_ERROR_LENGTH: Final = 256
+MAX_CAUSE_LENGTH: Final = 32_768
 #: Maximum length of a state machine, execution or state name.
 MAX_NAME_LENGTH: Final = 80
 #: Longest Wait AWS accepts: the delay is held as a signed 32-bit count of seconds.
@@ -25,10 +30,12 @@ MAX_EXPRESS_DURATION_MS: Final = 300_000
 
 
 def utf8_size(text: str) -> int:
-    """Size of ``text`` in UTF-8 bytes, without encoding it when it is plain ASCII."""
+    """Size of ``text`` in UTF-8 bytes, without encoding it when it is plain ASCII. An unpaired
+    surrogate (JSON text may escape one: ``"\\ud800"``) counts its three bytes instead of
+    making the measure fail."""
     if text.isascii():
         return len(text)
-    return len(text.encode("utf-8"))
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 #: Deepest nesting of an execution input, a task output sent back (SendTaskSuccess) or a TestState

@@ -23,21 +23,27 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interpreter import arns
 from interpreter.core.history import to_json_text
 from interpreter.definition.compiler import compile_state_machine
 from interpreter.definition.diagnostics import Diagnostic, invalid_definition_message
 from interpreter.definition.model import StateMachine as CompiledStateMachine
+from interpreter.definition.needs import needs_of
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON
+from interpreter.json_types import JSON, PayloadTooLargeError, json_size_bound
+from interpreter.limits import MAX_INPUT_DEPTH, MAX_PAYLOAD_BYTES, utf8_size
 from interpreter.runtime.local import EventListener, ExecutionResult, LocalRunner
 from interpreter.runtime.ports import TaskInvoker
 
+if TYPE_CHECKING:
+    from interpreter.app import LocalMachine
+
 
 class InvalidExecutionInputError(ValueError):
-    """The execution input is not a JSON value (a set, NaN, infinity, a cycle...)."""
+    """The execution input is not a JSON value (a set, NaN, infinity, a cycle...), is nested
+    deeper than ``MAX_INPUT_DEPTH`` or is larger than AWS's 256 KiB (StartExecution's limit)."""
 
 
 class InvalidDefinitionError(ValueError):
@@ -68,6 +74,11 @@ class StateMachine:
         self.type = state_machine_type
         self.definition: JSON = parsed
         self.compiled: CompiledStateMachine = compile_state_machine(parsed)
+        #: Whether its Tasks call Step Functions (a run then holds its child executions).
+        self.starts_executions = any(
+            need.resource is not None and need.resource.service in ("states", "sfn")
+            for need in needs_of(parsed)
+        )
         self._plain_runners: dict[tuple[str, str, str, str | None], LocalRunner] = {}
 
     @classmethod
@@ -91,6 +102,7 @@ class StateMachine:
         activities: Mapping[str, Any] | None = None,
         mock_config: str | Path | Mapping[str, Any] | None = None,
         test_case: str | None = None,
+        machines: Mapping[str, StateMachine | JSON] | None = None,
     ) -> ExecutionResult:
         """Run one execution to its end.
 
@@ -105,23 +117,31 @@ class StateMachine:
         on an activity with no worker fails as one on a missing activity does. ``mock_config``
         (a Step Functions Local ``MockConfigFile.json`` path, or its parsed document) and
         ``test_case`` mock the Task states that test case names, for the state machine of this
-        machine's ``name``.
+        machine's ``name``. ``machines`` maps state machine names to other state machines
+        (:class:`StateMachine` objects, or definitions): a ``states:startExecution`` Task
+        (plain, ``.sync``, ``.sync:2``, ``.waitForTaskToken``) or ``aws-sdk:sfn:startExecution``
+        on one of their ARNs — or on this machine's own — runs the child here, to its end, on
+        the same clock and handlers (a child on ``<arn>#<TestCase>`` runs that test case of
+        ``mock_config``); other state machines are ``invokers``' business.
         """
         value = {} if execution_input is None else execution_input
-        try:
-            input_text = to_json_text(value)
-        except (TypeError, ValueError, RecursionError) as problem:
-            raise InvalidExecutionInputError(
-                f"Invalid State Machine Execution Input: '{problem}'"
-            ) from None
-        mocks = None
+        input_text = _input_text(value)
+        mocks = config = None
         if mock_config is not None or test_case is not None:
             from interpreter.adapters.mock_config import MockConfig
 
             if mock_config is None or test_case is None:
                 raise ValueError("mock_config and test_case go together")
-            mocks = MockConfig.load(mock_config).test_case(self.name, test_case)
-        plain = not lambdas and not invokers and not activities and mocks is None
+            config = MockConfig.load(mock_config)
+            mocks = config.test_case(self.name, test_case)
+        plain = (
+            not lambdas
+            and not invokers
+            and not activities
+            and mocks is None
+            and not machines
+            and not self.starts_executions
+        )
         key = (clock, region, account, role_arn)
         runner = self._plain_runners.get(key) if plain else None
         if runner is None:
@@ -136,6 +156,8 @@ class StateMachine:
                 invokers=invokers,
                 activities=activities,
                 mocks=mocks,
+                machines=self._known_machines(machines) if self.starts_executions else None,
+                mock_config=config,
             )
             if plain:
                 # Nothing per run in it: repeated runs without handlers share one.
@@ -157,6 +179,33 @@ class StateMachine:
             execution_arn=execution_arn,
             on_event=on_event,
         )
+
+    def _known_machines(
+        self, machines: Mapping[str, StateMachine | JSON] | None
+    ) -> dict[str, LocalMachine]:
+        """This machine and ``machines``, as the runner registers them."""
+        from interpreter.app import LocalMachine
+
+        known = {self.name: LocalMachine(self.compiled, self.type)}
+        for name, value in (machines or {}).items():
+            child = value if isinstance(value, StateMachine) else StateMachine(value, name=name)
+            known[name] = LocalMachine(child.compiled, child.type)
+        return known
+
+
+def _input_text(value: JSON) -> str:
+    """The execution input as JSON text, checked as StartExecution checks it (without recursing
+    on the caller's value)."""
+    try:
+        bound = json_size_bound(value, max_depth=MAX_INPUT_DEPTH, max_bytes=MAX_PAYLOAD_BYTES)
+        text = to_json_text(value)
+        if bound > MAX_PAYLOAD_BYTES and utf8_size(text) > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLargeError(f"The JSON text is longer than {MAX_PAYLOAD_BYTES} bytes")
+    except (TypeError, ValueError, RecursionError) as problem:
+        raise InvalidExecutionInputError(
+            f"Invalid State Machine Execution Input: '{problem}'"
+        ) from None
+    return text
 
 
 def run(

@@ -74,23 +74,26 @@ class AslEndpoint:
         )
         handlers = dict(lambdas or {})
         arns: dict[str, str] = {}
-        for _label, source in project.machines():
-            if isinstance(source, Exception):
-                raise source
-            handlers = {
-                **local_handlers(project.functions(), source.definition, overrides=lambdas or {}),
-                **handlers,
-            }
-            arn = service.create_state_machine(
-                name=source.name,
-                definition=source.definition,
-                roleArn=source.role_arn or f"arn:aws:iam::{service.account}:role/asl-local",
-                type=source.state_machine_type or "STANDARD",
-            )["stateMachineArn"]
-            arns[source.name] = arn
-            if source.logical_id is not None:
-                arns[source.logical_id] = arn
-        self.serve_lambdas(handlers)
+        with service.unserved_checked_after():
+            for _label, source in project.machines():
+                if isinstance(source, Exception):
+                    raise source
+                handlers = {
+                    **local_handlers(
+                        project.functions(), source.definition, overrides=lambdas or {}
+                    ),
+                    **handlers,
+                }
+                arn = service.create_state_machine(
+                    name=source.name,
+                    definition=source.definition,
+                    roleArn=source.role_arn or f"arn:aws:iam::{service.account}:role/asl-local",
+                    type=source.state_machine_type or "STANDARD",
+                )["stateMachineArn"]
+                arns[source.name] = arn
+                if source.logical_id is not None:
+                    arns[source.logical_id] = arn
+            self.serve_lambdas(handlers)
         return arns
 
     def wait(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:

@@ -109,6 +109,10 @@ class ServiceCaller(Protocol):
         """Pause between two polls of a ``.sync`` job (simulated on a virtual clock)."""
         ...
 
+    def credentials(self, region: str, role_arn: str | None = None) -> Any:
+        """The botocore credentials the invoker's calls are signed with (None: none found)."""
+        ...
+
 
 @lru_cache(maxsize=64)
 def service_model(boto_service: str) -> ServiceModel:

@@ -29,6 +29,13 @@ running child executions on our own engine) instead of boto3.
 ``.waitForTaskToken`` resources are served only with ``callbacks=True``: the invoker sends the
 request and returns a :class:`TaskOutcome` with ``awaiting_callback`` set, which the
 driver must turn into a ``TaskSubmitted`` event and then wait for SendTaskSuccess/Failure.
+
+With ``roles`` (:class:`~interpreter.adapters.assumed_roles.AssumedRoles`: the serverless
+deployment) every call is made as the execution's role (the ``execution_role`` the durable
+runtime gives each task command), and a Task's ``Credentials.RoleArn`` is assumed from that
+role, as on AWS; a command with no execution role fails rather than run as the process's own
+identity. Without ``roles`` (``asl run``/``asl serve --aws``) calls are made with the default
+credentials, and a Task's ``Credentials`` role is assumed from them.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -53,6 +61,7 @@ from botocore.exceptions import (
 from botocore.model import OperationModel, ServiceModel
 
 from interpreter.adapters import aws_shapes as shapes
+from interpreter.adapters.assumed_roles import AssumedRoles, RoleAssumptionError
 from interpreter.adapters.aws_calls import (
     ClientSideError,
     ServiceError,
@@ -74,6 +83,7 @@ from interpreter.core.history import to_json_text
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import SYNC, TaskResource
 from interpreter.json_types import JSON
+from interpreter.limits import MAX_CAUSE_LENGTH
 from interpreter.runtime.ports import TaskOutcome
 
 # ------------------------------------------------------------------------------- ports
@@ -227,6 +237,12 @@ _OPTIMIZED: Final[Mapping[str, _Optimized]] = {
     ),
 }
 
+#: Why a Task fails where roles are assumed and its command names no execution role.
+_NO_EXECUTION_ROLE: Final = (
+    "The task has no execution role to run as: this deployment runs Tasks only with the "
+    "credentials of their state machine's role"
+)
+
 #: Step Functions statuses of an execution that has ended.
 _ENDED: Final = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
@@ -300,6 +316,7 @@ class Boto3ServiceInvoker:
         callbacks: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         poll_seconds: float = 5.0,
+        roles: AssumedRoles | None = None,
     ) -> None:
         self.client_factory: ClientFactory = client_factory or default_client_factory
         self.step_functions = step_functions
@@ -307,6 +324,10 @@ class Boto3ServiceInvoker:
         self._sleep = sleep
         self._poll_seconds = poll_seconds
         self._clients: dict[tuple[str, str, str | None], Any] = {}
+        #: Where execution roles are assumed (None: calls use the default credentials).
+        self.roles = roles
+        self._acting_as: dict[str, Boto3ServiceInvoker] = {}
+        self._acting_lock = threading.Lock()
 
     # -- the port
 
@@ -316,6 +337,8 @@ class Boto3ServiceInvoker:
         """The outcome of the Task ``command`` asks for; None for resources not served here."""
         if resource.waits_for_task_token and not self.callbacks:
             return None
+        if self.roles is not None:
+            return self._invoke_as_execution_role(resource, command, now_ms, self.roles)
         role_arn = _role_arn(command)
         if resource.kind == "lambda_function":
             return self._lambda(resource, command, now_ms, role_arn, function_arn=True)
@@ -338,19 +361,89 @@ class Boto3ServiceInvoker:
 
     # -- calls
 
-    def read_items(self, reader: Mapping[str, Any], region: str) -> Any:
-        """A Distributed Map's items from its ItemReader (a list, or an ItemReaderFailure)."""
-        from interpreter.adapters.item_reader import read_items
+    def read_items(
+        self, reader: Mapping[str, Any], region: str, execution_role: str | None = None
+    ) -> Any:
+        """A Distributed Map's items from its ItemReader (a list, or an ItemReaderFailure), read
+        as the execution's role when this invoker assumes roles."""
+        from interpreter.adapters.item_reader import READER_FAILED, ItemReaderFailure, read_items
 
-        return read_items(reader, self.client("s3", region))
+        try:
+            s3 = self._s3_of(region, execution_role)
+        except RoleAssumptionError as problem:
+            return ItemReaderFailure(READER_FAILED, str(problem))
+        return read_items(reader, s3)
 
     def write_results(
-        self, writer: Mapping[str, Any], map_run_arn: str, results: Mapping[str, Any], region: str
+        self,
+        writer: Mapping[str, Any],
+        map_run_arn: str,
+        results: Mapping[str, Any],
+        region: str,
+        execution_role: str | None = None,
     ) -> Any:
-        """Export a Distributed Map's results with its ResultWriter (details, or a failure)."""
-        from interpreter.adapters.item_reader import write_results
+        """Export a Distributed Map's results with its ResultWriter (details, or a failure),
+        as the execution's role when this invoker assumes roles."""
+        from interpreter.adapters.item_reader import WRITER_FAILED, ItemReaderFailure, write_results
 
-        return write_results(writer, self.client("s3", region), map_run_arn, results)
+        try:
+            s3 = self._s3_of(region, execution_role)
+        except RoleAssumptionError as problem:
+            return ItemReaderFailure(WRITER_FAILED, str(problem))
+        return write_results(writer, s3, map_run_arn, results)
+
+    def _s3_of(self, region: str, execution_role: str | None) -> Any:
+        """The S3 client of a Map's reader or writer: the execution role's when roles are
+        assumed (RoleAssumptionError when there is none, or it cannot be assumed)."""
+        if self.roles is None:
+            return self.client("s3", region)
+        if execution_role is None:
+            raise RoleAssumptionError("(none)", _NO_EXECUTION_ROLE)
+        self.roles.ensure((execution_role,))
+        return self._as(execution_role, self.roles).client("s3", region)
+
+    # -- acting as the execution's role
+
+    def _invoke_as_execution_role(
+        self, resource: TaskResource, command: InvokeTask, now_ms: int, roles: AssumedRoles
+    ) -> TaskOutcome | None:
+        """Run the Task as its execution's role (and its Credentials role, assumed from it)."""
+        execution_role = command.get("execution_role")
+        if not isinstance(execution_role, str):
+            return _failure("States.TaskFailed", _NO_EXECUTION_ROLE)
+        task_role = _role_arn(command)
+        chain = (execution_role,) if task_role is None else (execution_role, task_role)
+        try:
+            roles.ensure(chain)
+        except RoleAssumptionError as problem:
+            return _failure("States.TaskFailed", str(problem))
+        return self._as(execution_role, roles).invoke(resource, command, now_ms)
+
+    def _as(self, execution_role: str, roles: AssumedRoles) -> Boto3ServiceInvoker:
+        """This invoker as seen by one execution role: its clients act as that role, or as a
+        Task's Credentials role assumed from it (each its own client cache)."""
+        with self._acting_lock:
+            acting = self._acting_as.get(execution_role)
+            if acting is None:
+
+                def clients(service_name: str, region: str, role_arn: str | None = None) -> Any:
+                    chain = (execution_role,) if role_arn is None else (execution_role, role_arn)
+                    return roles.client(service_name, region, chain, client_config(service_name))
+
+                acting = Boto3ServiceInvoker(
+                    clients,
+                    step_functions=self.step_functions,
+                    callbacks=self.callbacks,
+                    sleep=self._sleep,
+                    poll_seconds=self._poll_seconds,
+                )
+                self._acting_as[execution_role] = acting
+            return acting
+
+    def credentials(self, region: str, role_arn: str | None = None) -> Any:
+        """The credentials this invoker's calls are signed with (for requests it signs
+        itself: API Gateway with IAM auth)."""
+        return self.client("sts", region, role_arn)._get_credentials()
 
     def client(self, boto_service: str, region: str, role_arn: str | None = None) -> Any:
         """The (cached) boto3 client of a service, e.g. S3 for a Map's ItemReader."""
@@ -552,7 +645,7 @@ class Boto3ServiceInvoker:
         return TaskOutcome(
             False,
             error="States.TaskFailed",
-            cause=to_json_text(described),
+            cause=to_json_text(described)[:MAX_CAUSE_LENGTH],
             duration_seconds=duration,
             submitted_output=started,
         )

@@ -12,16 +12,17 @@ The single-table layout of DESIGN.md (``pk``/``sk``)::
     AC#<arn>        DEF                 an activity
     AT#<arn>        <13-digit ms>#<token>  an activity task waiting for a worker
 
-Sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` =
-``RUNNING`` while an execution runs, ``wake_ms``: its next timer, or never) for the sweep and for
-recovery; ``by-machine`` (``machine_arn``, ``start_ms``) and ``by-machine-status``
-(``machine_status`` = ``<machine>#<status>``, ``start_ms``) for ListExecutions, one page per
-query at any depth; ``by-listing`` (``listing`` = ``SM``, ``listing_key`` = creation time + ARN)
-for ListStateMachines. ``template.yaml`` declares the table with them, and ``expires_at`` as its
-TTL attribute: with a retention period, a finished execution's items carry the time DynamoDB may
-delete them (its record: its stop time + the retention; its history, inbox and tokens: their
-write time + the longest an execution runs + the retention, a bound known when they are
-written).
+Sparse global secondary indexes serve the queries: ``by-wake-up`` (``run_status`` = ``RUNNING``
+while an execution runs, ``wake_ms``: its next timer, or never) for the sweep and for recovery;
+``by-machine`` (``machine_arn``, ``start_key``) and ``by-machine-status`` (``machine_status`` =
+``<machine>#<status>``, ``start_key``) for ListExecutions, one page per query at any depth
+(``start_key`` = start time + ARN: executions started in the same millisecond are listed in one
+order on every DynamoDB, which orders equal index keys as it likes); ``by-listing`` (``listing`` =
+``SM``, ``listing_key`` = creation time + ARN) for ListStateMachines. ``template.yaml`` declares the
+table with them, and ``expires_at`` as its TTL attribute: with a retention period, a finished
+execution's items carry the time DynamoDB may delete them (its record: its stop time + the
+retention; its history, inbox and tokens: their write time + the longest an execution runs + the
+retention, a bound known when they are written).
 
 Guarantees, as the port asks: a commit is one conditional ``PutItem`` on the record's version (the
 single commit point); inbox entries and history events are written with ``attribute_not_exists``
@@ -76,7 +77,7 @@ def table_definition(name: str) -> dict[str, Any]:
             {"AttributeName": "run_status", "AttributeType": "S"},
             {"AttributeName": "wake_ms", "AttributeType": "N"},
             {"AttributeName": "machine_arn", "AttributeType": "S"},
-            {"AttributeName": "start_ms", "AttributeType": "N"},
+            {"AttributeName": "start_key", "AttributeType": "S"},
             {"AttributeName": "machine_status", "AttributeType": "S"},
             {"AttributeName": "listing", "AttributeType": "S"},
             {"AttributeName": "listing_key", "AttributeType": "S"},
@@ -98,7 +99,7 @@ def table_definition(name: str) -> dict[str, Any]:
                 "IndexName": _MACHINE_INDEX,
                 "KeySchema": [
                     {"AttributeName": "machine_arn", "KeyType": "HASH"},
-                    {"AttributeName": "start_ms", "KeyType": "RANGE"},
+                    {"AttributeName": "start_key", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
             },
@@ -106,7 +107,7 @@ def table_definition(name: str) -> dict[str, Any]:
                 "IndexName": _STATUS_INDEX,
                 "KeySchema": [
                     {"AttributeName": "machine_status", "KeyType": "HASH"},
-                    {"AttributeName": "start_ms", "KeyType": "RANGE"},
+                    {"AttributeName": "start_key", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
             },
@@ -303,6 +304,7 @@ class DynamoDbStore:
             "machine_arn": {"S": record.state_machine_arn},
             "machine_status": {"S": f"{record.state_machine_arn}#{record.status}"},
             "start_ms": {"N": str(record.start_ms)},
+            "start_key": {"S": f"{record.start_ms:015d}#{record.arn}"},
             "name": {"S": record.name},
             "record": _pack(asdict(record)),
         }
@@ -374,7 +376,7 @@ class DynamoDbStore:
         }
         if after:
             arguments["ExclusiveStartKey"] = _start_key(after)
-        position_keys = ("pk", "sk", key, "start_ms")
+        position_keys = ("pk", "sk", key, "start_key")
         if redriven is None:
             keys = self.client.query(**arguments).get("Items", [])
             summaries = self._summaries([item["pk"]["S"] for item in keys[:limit]])

@@ -50,10 +50,14 @@ from typing import Any, Final
 from botocore.exceptions import ClientError
 
 from interpreter.core.history import to_json_text
-from interpreter.json_types import JSON, parse_json
+from interpreter.json_types import JSON, TooDeeplyNestedError, parse_json_bounded
+from interpreter.limits import MAX_INPUT_DEPTH
 
 READER_FAILED: Final = "States.ItemReaderFailed"
 WRITER_FAILED: Final = "States.ResultWriterFailed"
+
+#: Deeper items are refused by this interpreter (a local limit: see MAX_INPUT_DEPTH).
+_TOO_DEEP: Final = f"An item is nested more than {MAX_INPUT_DEPTH} levels deep"
 
 GET_OBJECT: Final = "arn:aws:states:::s3:getObject"
 LIST_OBJECTS_V2: Final = "arn:aws:states:::s3:listObjectsV2"
@@ -135,7 +139,10 @@ def _take(items: Iterator[JSON], limit: int | None) -> list[JSON]:
 
 def _json_items(text: str, limit: int | None) -> list[JSON] | ItemReaderFailure:
     try:
-        document = parse_json(text)
+        # Each item becomes an input: nested at most as deep as an execution input may be.
+        document = parse_json_bounded(text, MAX_INPUT_DEPTH + 1)
+    except TooDeeplyNestedError:
+        return ItemReaderFailure(READER_FAILED, _TOO_DEEP)
     except (ValueError, RecursionError) as problem:
         return ItemReaderFailure(READER_FAILED, f"Invalid JSON in the item source: {problem}")
     if not isinstance(document, list):
@@ -151,7 +158,9 @@ def _jsonl_items(text: str, limit: int | None) -> list[JSON] | ItemReaderFailure
         if not line.strip():
             continue
         try:
-            items.append(parse_json(line))
+            items.append(parse_json_bounded(line, MAX_INPUT_DEPTH))
+        except TooDeeplyNestedError:
+            return ItemReaderFailure(READER_FAILED, f"Line {number}: {_TOO_DEEP}")
         except (ValueError, RecursionError) as problem:
             return ItemReaderFailure(READER_FAILED, f"Invalid JSON on line {number}: {problem}")
     return items

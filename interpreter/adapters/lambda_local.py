@@ -14,6 +14,17 @@ or returned as-is when it is ``bytes`` — and an exception becomes the runtime'
 Handlers that want to simulate slow work call :func:`sleep`: on a virtual clock it only adds to
 the invocation's simulated duration (so a Task ``TimeoutSeconds`` can fire first); on a real clock
 it sleeps.
+
+On a real clock a Task's ``TimeoutSeconds`` holds a handler to its deadline: the handler runs in a
+thread of its own, and when the deadline passes first the invocation is *abandoned* — the Task
+times out on time (its own timeout timer ends it, as on AWS) and whatever the handler returns
+later is dropped. Python cannot stop a thread from outside (there is no safe way to interrupt
+code that may hold locks or be inside a C call), so the abandoned handler runs on to its end in
+the background: its side effects (writes, calls, prints, still shown under its name) still
+happen, after the state machine has moved on, as a Lambda function that outlived its caller's
+timeout does. Its thread is a daemon: a process that exits does not wait for it. Without a
+``TimeoutSeconds`` (or on a virtual clock, where real time does not count) a handler runs on the
+caller's thread, as before.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from __future__ import annotations
 import contextvars
 import json
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -39,6 +51,7 @@ from interpreter.adapters.lambda_outcomes import (
     lambda_not_found_outcome,
     submitted_only,
 )
+from interpreter.arns import function_name_of
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import TaskResource
 from interpreter.json_types import JSON
@@ -64,6 +77,10 @@ class InvalidRequestContentError(ValueError):
     """The invocation payload is not JSON (Lambda answers InvalidRequestContentException)."""
 
 
+class HandlerAbandonedError(Exception):
+    """A handler was still running when its Task's deadline passed (see the module doc)."""
+
+
 class FunctionNotFoundError(LookupError):
     """No local handler is registered under the requested function name."""
 
@@ -86,16 +103,6 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         """Lambda's remaining time; local handlers always have their whole budget."""
         return self.timeout_ms
-
-
-def function_name_of(reference: str) -> str:
-    """The function name in a name, a partial ARN or a full ARN (qualifier dropped)."""
-    parts = reference.split(":")
-    if len(parts) >= 7 and parts[0] == "arn":
-        return parts[6]
-    if len(parts) >= 3 and parts[1] == "function":
-        return parts[2]
-    return parts[0]
 
 
 class LocalLambdaFunctions:
@@ -127,7 +134,7 @@ class LocalLambdaFunctions:
         if resource.kind == "lambda_function":
             if resource.arn not in self and not self.answers_missing:
                 return None
-            return self._function_task(resource, command)
+            return self._function_task(resource, command, now_ms)
         if resource.kind == "optimized" and resource.service == "lambda":
             function, _ = invoke_payload(command["input"])
             if function is not None and function not in self and not self.answers_missing:
@@ -135,11 +142,25 @@ class LocalLambdaFunctions:
             return submitted_only(resource, self._invoke_task(resource, command, now_ms))
         return None
 
-    def _function_task(self, resource: TaskResource, command: InvokeTask) -> TaskOutcome:
+    def _deadline(self, command: InvokeTask, now_ms: int) -> float | None:
+        """When a real-clock handler is abandoned: the Task's ``TimeoutSeconds`` after it was
+        started (epoch seconds), or None (no timeout, or a virtual clock)."""
+        timeout = command.get("timeout_seconds")
+        if timeout is None or self.simulate_time:
+            return None
+        return now_ms / 1000 + timeout
+
+    def _function_task(
+        self, resource: TaskResource, command: InvokeTask, now_ms: int
+    ) -> TaskOutcome:
         request_id = str(uuid.uuid4())
         payload = json.dumps(command["input"]).encode()
         try:
-            response = self.call(resource.arn, payload, request_id)
+            response = self.call(
+                resource.arn, payload, request_id, deadline=self._deadline(command, now_ms)
+            )
+        except HandlerAbandonedError:
+            return TaskOutcome(False, abandoned=True)
         except FunctionNotFoundError:
             return lambda_not_found_outcome(resource, resource.arn, request_id)
         except InvalidRequestContentError as problem:
@@ -156,7 +177,11 @@ class LocalLambdaFunctions:
                 cause="The lambda:invoke parameters have no FunctionName",
             )
         try:
-            response = self.call(function, payload, request_id)
+            response = self.call(
+                function, payload, request_id, deadline=self._deadline(command, now_ms)
+            )
+        except HandlerAbandonedError:
+            return TaskOutcome(False, abandoned=True)
         except FunctionNotFoundError:
             arn = function if function.startswith("arn:") else self.arn_of(function)
             return lambda_not_found_outcome(resource, arn, request_id)
@@ -177,11 +202,20 @@ class LocalLambdaFunctions:
         """The unqualified function ARN for a name or ARN."""
         return arns.lambda_function_arn(self.region, self.account, function_name_of(reference))
 
-    def call(self, reference: str, payload: bytes, request_id: str) -> LambdaResponse:
+    def call(
+        self,
+        reference: str,
+        payload: bytes,
+        request_id: str,
+        *,
+        deadline: float | None = None,
+    ) -> LambdaResponse:
         """Invoke a handler with ``payload``; raises FunctionNotFoundError for unknown names.
 
         What the handler prints or logs is captured for this invocation and shown on standard
-        error under the function's name (:mod:`interpreter.adapters.handler_output`).
+        error under the function's name (:mod:`interpreter.adapters.handler_output`). With a
+        ``deadline`` (epoch seconds) the handler runs in its own thread and is abandoned when
+        the deadline passes first (HandlerAbandonedError; see the module doc).
         """
         name = function_name_of(reference)
         handler = self._handlers.get(name)
@@ -192,6 +226,15 @@ class LocalLambdaFunctions:
         except ValueError as problem:
             raise InvalidRequestContentError(str(problem)) from None
         context = LambdaContext(name, request_id, self.arn_of(reference))
+        if deadline is None:
+            return self._run(name, handler, event, context)
+        return _before(deadline, lambda: self._run(name, handler, event, context))
+
+    def _run(
+        self, name: str, handler: LambdaHandler, event: JSON, context: LambdaContext
+    ) -> LambdaResponse:
+        """One invocation on the calling thread, its output captured."""
+        request_id = context.aws_request_id
         spent = [0.0]
         token = _simulated.set(spent if self.simulate_time else None)
         started = time.perf_counter()
@@ -205,6 +248,34 @@ class LocalLambdaFunctions:
         return LambdaResponse(
             body, function_error, request_id, "$LATEST", spent[0], "\n".join(invocation.lines)
         )
+
+
+def _before(deadline: float, invocation: Callable[[], LambdaResponse]) -> LambdaResponse:
+    """Run ``invocation`` on a thread of its own (with the caller's context variables) and
+    return its response, unless ``deadline`` (epoch seconds) passes first: then raise
+    HandlerAbandonedError and leave the thread to finish alone (see the module doc). A deadline
+    already past invokes nothing."""
+    remaining = deadline - time.time()
+    if remaining <= 0:
+        raise HandlerAbandonedError
+    answer: list[LambdaResponse] = []
+    failure: list[BaseException] = []
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            answer.append(context.run(invocation))
+        except BaseException as problem:  # handed to the caller, if it still waits
+            failure.append(problem)
+
+    thread = threading.Thread(target=run, name="asl-lambda-handler", daemon=True)
+    thread.start()
+    thread.join(remaining)
+    if failure:
+        raise failure[0]
+    if not answer:
+        raise HandlerAbandonedError
+    return answer[0]
 
 
 def _call(
@@ -226,7 +297,9 @@ def _call(
         return error, "Unhandled"
     try:
         return _serialise_result(result), None
-    except (TypeError, ValueError) as problem:
+    except (TypeError, ValueError, RecursionError) as problem:
+        # As AWS's Python runtime answers any failure to serialise (a set, a cycle, a value too
+        # deep for json.dumps).
         document = {
             "errorMessage": f"Unable to marshal response: {problem}",
             "errorType": "Runtime.MarshalError",

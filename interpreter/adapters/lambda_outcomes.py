@@ -19,7 +19,8 @@ from typing import Any
 
 from interpreter.core.history import to_json_text
 from interpreter.definition.resources import TaskResource
-from interpreter.json_types import JSON, parse_json
+from interpreter.json_types import JSON, TooDeeplyNestedError, parse_json_bounded
+from interpreter.limits import MAX_INPUT_DEPTH
 from interpreter.runtime.ports import TaskOutcome
 
 
@@ -49,7 +50,10 @@ def submitted_only(resource: TaskResource, outcome: TaskOutcome) -> TaskOutcome:
 def _decode_payload(payload: bytes) -> JSON:
     text = payload.decode("utf-8", errors="replace")
     try:
-        return parse_json(text)
+        # Bounded before it is parsed; deeper is refused by the task runner (States.Runtime).
+        return parse_json_bounded(text, MAX_INPUT_DEPTH)
+    except TooDeeplyNestedError:
+        raise
     except (ValueError, RecursionError):
         # Not JSON (a handler that returned raw bytes): Step Functions sees the text.
         return text

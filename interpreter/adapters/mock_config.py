@@ -42,12 +42,23 @@ from typing import Any
 
 from interpreter.core.messages import InvokeTask
 from interpreter.definition.resources import TaskResource
-from interpreter.json_types import JSON, parse_json
+from interpreter.json_types import (
+    JSON,
+    TooDeeplyNestedError,
+    json_size_bound,
+    parse_json_bounded,
+)
+from interpreter.limits import MAX_HISTORY_EVENTS, MAX_INPUT_DEPTH
 from interpreter.runtime.ports import Store, TaskOutcome
 
 
 class MockConfigError(ValueError):
     """The mock configuration is not in Step Functions Local's format (says where)."""
+
+
+#: How deep the document holds a ``Return`` (MockedResponses > name > "0" > Return): a
+#: response may nest as deep as an execution input, and the whole document no deeper.
+_RETURN_NESTING = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,9 @@ def _responses(name: str, spec: Any) -> dict[int, MockedResponse]:
             ):
                 raise MockConfigError(f"{where}.{key}.Throw must have an Error and a Cause string")
             response = MockedResponse(False, error=thrown["Error"], cause=thrown["Cause"])
-        for invocation in range(low, high + 1):
+        # No state is invoked this often in one execution (its history would be full): a
+        # range beyond it would only fill memory.
+        for invocation in range(low, min(high, MAX_HISTORY_EVENTS) + 1):
             if invocation in by_invocation:
                 raise MockConfigError(f"{where}: invocation {invocation} has two responses")
             by_invocation[invocation] = response
@@ -109,6 +122,14 @@ class MockConfig:
     def __init__(self, document: Any) -> None:
         if not isinstance(document, Mapping):
             raise MockConfigError("the mock configuration must be a JSON object")
+        try:
+            json_size_bound(document, max_depth=MAX_INPUT_DEPTH + _RETURN_NESTING)
+        except TooDeeplyNestedError:
+            raise MockConfigError(
+                f"a mocked response is nested more than {MAX_INPUT_DEPTH} levels deep"
+            ) from None
+        except ValueError as problem:
+            raise MockConfigError(f"the mock configuration is not JSON: {problem}") from None
         self.document: Mapping[str, Any] = document
         machines = document.get("StateMachines", {})
         responses = document.get("MockedResponses", {})
@@ -145,7 +166,12 @@ class MockConfig:
                 f"cannot read the mock configuration {source}: {problem}"
             ) from None
         try:
-            document = parse_json(text)
+            document = parse_json_bounded(text, MAX_INPUT_DEPTH + _RETURN_NESTING)
+        except TooDeeplyNestedError:
+            raise MockConfigError(
+                f"the mock configuration {source} nests a mocked response more than "
+                f"{MAX_INPUT_DEPTH} levels deep"
+            ) from None
         except (ValueError, RecursionError) as problem:
             raise MockConfigError(
                 f"the mock configuration {source} is not JSON: {problem}"
@@ -227,7 +253,9 @@ def _result(value: JSON, resource: TaskResource) -> JSON:
         if isinstance(payload, str):
             # A Payload given as JSON text, as the Invoke API returns it.
             try:
-                return parse_json(payload)
+                return parse_json_bounded(payload, MAX_INPUT_DEPTH)
+            except TooDeeplyNestedError:
+                raise  # the task runner fails the task with States.Runtime
             except (ValueError, RecursionError):
                 return payload
         return payload

@@ -18,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from interpreter.adapters.assumed_roles import RoleAssumptionError
 from interpreter.adapters.aws_calls import ServiceError
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
+from interpreter.adapters.local_sfn import no_clients, states_operation
+from interpreter.api.authorization import Caller
 from interpreter.api.errors import StepFunctionsError
 from interpreter.api.versions import split_arn
 from interpreter.core.messages import InvokeTask
@@ -54,8 +57,17 @@ class DeploymentStepFunctions:
 
     notifies_parents = True
 
-    def __init__(self, service: Callable[[], StepFunctionsService]) -> None:
+    def __init__(
+        self, service: Callable[[], StepFunctionsService], caller: Caller | None = None
+    ) -> None:
         self._service = service
+        #: Who calls: the role the Task runs as (where the API authorizes its callers, a Task
+        #: needs the permissions an outside caller would).
+        self.caller = caller
+
+    def acting_as(self, caller: Caller | None) -> DeploymentStepFunctions:
+        """This backend for the calls of one Task, made as ``caller``."""
+        return DeploymentStepFunctions(self._service, caller)
 
     def serves(self, operation: str, arguments: Mapping[str, Any]) -> bool:
         """Whether the call is about a state machine, an execution or a task token this
@@ -85,13 +97,14 @@ class DeploymentStepFunctions:
         service = self._service()
         try:
             if operation == "StartExecution":
+                service.authorize(operation, arguments, self.caller)
                 return service.start_child_execution(
                     str(arguments.get("stateMachineArn")),
                     arguments.get("name"),
                     arguments.get("input"),
                     parent,
                 )
-            return service.call(operation, dict(arguments))
+            return service.call(operation, dict(arguments), self.caller)
         except StepFunctionsError as problem:
             raise ServiceError(problem.code, problem.message) from None
 
@@ -100,40 +113,68 @@ class DeploymentStatesInvoker:
     """A task invoker for ``states:*`` and ``aws-sdk:sfn:*`` Tasks whose state machine (or
     execution, or token) this deployment holds; every other Task is the next invoker's."""
 
-    def __init__(self, backend: DeploymentStepFunctions) -> None:
+    def __init__(
+        self,
+        backend: DeploymentStepFunctions,
+        assume: Callable[[tuple[str, ...]], None] | None = None,
+    ) -> None:
         self.backend = backend
-        self._invoker = Boto3ServiceInvoker(_no_clients, step_functions=backend, callbacks=True)
+        #: Assumes a Task's role chain (RoleAssumptionError if it cannot be), where the
+        #: deployment runs Tasks as their roles.
+        self.assume = assume
 
     def invoke(
         self, resource: TaskResource, command: InvokeTask, now_ms: int
     ) -> TaskOutcome | None:
         """The outcome of a Step Functions Task on this deployment, or None."""
-        operation = _operation(resource)
+        operation = states_operation(resource)
         parameters = command["input"]
         if operation is None or not isinstance(parameters, Mapping):
             return None
         arguments = {key[:1].lower() + key[1:]: value for key, value in parameters.items()}
         if not self.backend.serves(operation, arguments):
             return None
-        return self._invoker.invoke(resource, command, now_ms)
+        if self.assume is not None:
+            refusal = self._unassumable(command, self.assume)
+            if refusal is not None:
+                return refusal
+        backend = self.backend.acting_as(_caller_of(command))
+        invoker = Boto3ServiceInvoker(no_clients, step_functions=backend, callbacks=True)
+        return invoker.invoke(resource, command, now_ms)
+
+    @staticmethod
+    def _unassumable(
+        command: InvokeTask, assume: Callable[[tuple[str, ...]], None]
+    ) -> TaskOutcome | None:
+        """The Task's failure when the roles it runs as cannot be assumed (no call is made as
+        a role the Task could not become on AWS); None when they can."""
+        execution_role = command.get("execution_role")
+        if not isinstance(execution_role, str):
+            return None  # no caller: the API refuses it
+        credentials = command.get("credentials")
+        task_role = credentials.get("RoleArn") if isinstance(credentials, Mapping) else None
+        chain = (execution_role,) if not isinstance(task_role, str) else (execution_role, task_role)
+        try:
+            assume(chain)
+        except RoleAssumptionError as problem:
+            return TaskOutcome(False, error="States.TaskFailed", cause=str(problem))
+        return None
 
 
 def deployment_states_invoker(
     service: Callable[[], StepFunctionsService],
+    *,
+    assume: Callable[[tuple[str, ...]], None] | None = None,
 ) -> DeploymentStatesInvoker:
-    """The invoker that runs a deployment's Step Functions Tasks on the deployment itself."""
-    return DeploymentStatesInvoker(DeploymentStepFunctions(service))
+    """The invoker that runs a deployment's Step Functions Tasks on the deployment itself
+    (``assume``: see :class:`DeploymentStatesInvoker`)."""
+    return DeploymentStatesInvoker(DeploymentStepFunctions(service), assume)
 
 
-def _operation(resource: TaskResource) -> str | None:
-    if resource.kind == "optimized" and resource.service == "states":
-        return "StartExecution"
-    if resource.kind == "aws_sdk" and resource.service == "sfn" and resource.action:
-        return resource.action[:1].upper() + resource.action[1:]
-    return None
-
-
-def _no_clients(service_name: str, region: str, role_arn: str | None = None) -> Any:
-    raise ServiceError(
-        "UnrecognizedClientException", "this deployment's Step Functions calls no AWS service"
-    )
+def _caller_of(command: InvokeTask) -> Caller | None:
+    """The role a Task runs as: its Credentials role, else its execution's role."""
+    credentials = command.get("credentials")
+    role = credentials.get("RoleArn") if isinstance(credentials, Mapping) else None
+    if not isinstance(role, str):
+        role = command.get("execution_role")
+    return Caller.of_role(role) if isinstance(role, str) else None

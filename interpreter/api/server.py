@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+from interpreter.api.authorization import Caller
 from interpreter.api.errors import StepFunctionsError
 from interpreter.api.http import HttpServer, Limits, Request, Response
 from interpreter.api.service import StepFunctionsService
@@ -56,9 +57,12 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def answer(service: StepFunctionsService, target: str, body: bytes) -> tuple[int, bytes]:
+def answer(
+    service: StepFunctionsService, target: str, body: bytes, caller: Caller | None = None
+) -> tuple[int, bytes]:
     """One API request in the JSON 1.0 protocol: ``X-Amz-Target`` and the body in, the HTTP
-    status and response body out (``asl serve`` and the serverless API function share it).
+    status and response body out (``asl serve`` and the serverless API function share it;
+    there ``caller`` is who the function URL's IAM authentication says signed the request).
 
     The body is read as AWS reads it: UTF-8 JSON whose top level is an object, nested no deeper
     than the model's shapes allow (checked before parsing, so nothing recurses on it); anything
@@ -71,7 +75,7 @@ def answer(service: StepFunctionsService, target: str, body: bytes) -> tuple[int
     if request is None:
         return 400, _SERIALIZATION_FAILURE
     try:
-        response = service.call(action, request)
+        response = service.call(action, request, caller)
     except StepFunctionsError as problem:
         return 400, json.dumps(problem.to_json()).encode()
     except (ValueError, TypeError) as problem:

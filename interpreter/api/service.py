@@ -10,16 +10,19 @@ response members, with timestamps as aware datetimes; failures raise
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from interpreter import arns
 from interpreter.adapters.activities import ActivityBroker
 from interpreter.adapters.mock_config import MockConfigError, MockTestCases
+from interpreter.api.authorization import Authorizer, Caller, authorize
 from interpreter.api.configuration import (
     DEFAULT_ENCRYPTION,
     DEFAULT_LOGGING,
@@ -41,7 +44,7 @@ from interpreter.api.versions import VersionActions
 from interpreter.core import snapshot as S
 from interpreter.definition.diagnostics import invalid_definition_message, validation_response
 from interpreter.definition.validation import validate_and_load
-from interpreter.json_types import JSON, parse_json_bounded
+from interpreter.json_types import JSON, parse_json, parse_json_bounded
 from interpreter.limits import (
     MAX_EXPRESS_DURATION_MS,
     MAX_INPUT_DEPTH,
@@ -69,6 +72,8 @@ from interpreter.runtime.ports import (
 )
 from interpreter.runtime.tasks import TaskRunner
 
+_log = logging.getLogger("interpreter.api.service")
+
 # Characters AWS refuses in state machine and execution names (API reference, "name").
 _BAD_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
@@ -94,8 +99,12 @@ class StepFunctionsService(VersionActions):
         activity_poll_seconds: float = 60.0,
         lambdas: Mapping[str, LambdaHandler] | None = None,
         local_functions: Sequence[HandlerRegistry] = (),
+        authorizer: Authorizer | None = None,
     ) -> None:
         self.runtime = runtime
+        #: Decides who may call which action on which resource (None: everyone may, as
+        #: locally; the serverless deployment asks IAM: :mod:`interpreter.api.authorization`).
+        self.authorizer = authorizer
         self.store: Store = runtime.store
         self.queue: Queue = runtime.queue
         self.clock = runtime.clock
@@ -115,6 +124,10 @@ class StepFunctionsService(VersionActions):
         self.activity_poll_seconds = activity_poll_seconds
         #: How many running executions were resumed when the service opened.
         self.recovered = 0
+        #: Says which Task states of a state machine nothing on this endpoint would serve
+        #: (one description each); set where the deployment is composed.
+        self.task_coverage: Callable[[StateMachineRecord, dict[str, Any]], list[str]] | None = None
+        self._created_unchecked: list[str] | None = None
         #: Whether a CloudWatch Logs log group exists (set where the endpoint reaches
         #: CloudWatch Logs, ``--aws``): logging configurations naming one are checked.
         self.log_group_exists: Callable[[str], bool] | None = None
@@ -168,8 +181,12 @@ class StepFunctionsService(VersionActions):
         self.activities.clear()
         self.mocks.clear()
 
-    def call(self, action: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Dispatch an API action by its name (``StartExecution``) with its request members."""
+    def call(
+        self, action: str, request: Mapping[str, Any], caller: Caller | None = None
+    ) -> dict[str, Any]:
+        """Dispatch an API action by its name (``StartExecution``) with its request members,
+        for ``caller`` (who must hold the permissions the request needs, where this service
+        has an authorizer)."""
         handler: Callable[..., dict[str, Any]] | None = getattr(self, _snake(action), None)
         if handler is None or action not in _ACTIONS:
             raise api_error("UnknownOperationException", f"Unknown operation {action}")
@@ -184,7 +201,35 @@ class StepFunctionsService(VersionActions):
         ]
         if missing:
             raise missing_members(missing)
+        self.authorize(action, request, caller)
         return handler(**request)
+
+    def authorize(self, action: str, request: Mapping[str, Any], caller: Caller | None) -> None:
+        """Raise ``AccessDeniedException`` unless ``caller`` may make this request (nothing to
+        check without an authorizer)."""
+        if self.authorizer is None:
+            return
+        authorize(
+            self.authorizer,
+            caller,
+            action,
+            request,
+            region=self.region,
+            account=self.account,
+            token_resource=self._token_resource,
+        )
+
+    def _token_resource(self, token: str) -> str:
+        """What a task token's callback acts on: the activity of an activity task, the state
+        machine of a callback's execution; ``*`` for a token nobody issued."""
+        target = self.store.task_token(token) if token else None
+        record = self.store.get_execution(target[0]) if target is not None else None
+        if target is None or record is None:
+            return "*"
+        command = record.tasks.get(target[1]) or {}
+        if command.get("activity") and isinstance(command.get("resource"), str):
+            return str(command["resource"])
+        return record.state_machine_arn
 
     # ------------------------------------------------------------------ state machines
 
@@ -216,7 +261,6 @@ class StepFunctionsService(VersionActions):
         errors = [d for d in diagnostics if d.is_error]
         if errors:
             raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
-        del parsed
         arn = arns.state_machine_arn(self.region, self.account, name)
         now = self.clock.now_ms()
         record = StateMachineRecord(
@@ -244,6 +288,7 @@ class StepFunctionsService(VersionActions):
                     "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                 )
             record = existing
+        self._warn_unserved("CreateStateMachine", record, parsed)
         response = {"stateMachineArn": arn, "creationDate": _date(record.created_ms)}
         if publish:
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
@@ -314,8 +359,9 @@ class StepFunctionsService(VersionActions):
             record.tracing_configuration = tracing_configuration(tracingConfiguration)
         if encryptionConfiguration is not None:
             record.encryption_configuration = encryption_configuration(encryptionConfiguration)
+        parsed = None
         if definition is not None:
-            _, diagnostics = validate_and_load(definition, state_machine_type=record.type)
+            parsed, diagnostics = validate_and_load(definition, state_machine_type=record.type)
             errors = [d for d in diagnostics if d.is_error]
             if errors:
                 raise api_error("InvalidDefinition", invalid_definition_message(errors, definition))
@@ -328,10 +374,50 @@ class StepFunctionsService(VersionActions):
             raise api_error(
                 "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{stateMachineArn}'"
             )
+        if parsed is not None:
+            self._warn_unserved("UpdateStateMachine", record, parsed)
         response = {"updateDate": _date(record.updated_ms), "revisionId": record.revision_id}
         if publish:
             response["stateMachineVersionArn"] = self._publish(record, versionDescription)
         return response
+
+    @contextlib.contextmanager
+    def unserved_checked_after(self) -> Iterator[None]:
+        """Check the state machines created inside the block for Tasks nothing serves when it
+        ends, not one by one: those of one template may start each other, and their handlers
+        may be served after them."""
+        created: list[str] = []
+        self._created_unchecked = created
+        try:
+            yield
+        finally:
+            self._created_unchecked = None
+        for arn in created:
+            record = self.store.get_state_machine(arn)
+            if record is not None:
+                # Stored definitions were validated when they were created: plain JSON.
+                self._warn_unserved("CreateStateMachine", record, parse_json(record.definition))
+
+    def _warn_unserved(self, action: str, record: StateMachineRecord, parsed: Any) -> None:
+        """Log a warning for each Task state nothing on this endpoint would serve yet (not an
+        error: handlers, workers or state machines may come later)."""
+        coverage = self.task_coverage
+        if coverage is None or not isinstance(parsed, dict):
+            return
+        if self._created_unchecked is not None and action == "CreateStateMachine":
+            self._created_unchecked.append(record.arn)
+            return
+        try:
+            for problem in coverage(record, parsed):
+                _log.warning(
+                    "%s %s: nothing on this endpoint serves a Task state yet (its executions "
+                    "would fail there): %s",
+                    action,
+                    record.name,
+                    problem,
+                )
+        except Exception:  # a warning must never refuse a valid state machine
+            _log.exception("checking what serves the Tasks of %s failed", record.name)
 
     def list_state_machines(
         self, maxResults: int = 0, nextToken: str | None = None, **_ignored: Any

@@ -541,6 +541,7 @@ class _Run:
         self.request = request
         self.state = state
         self.mock_value = mock_value
+        self.role_arn = role_arn
         self.region = region
         self.account = account
         self.tasks = tasks
@@ -639,6 +640,9 @@ class _Run:
             command["heartbeat_seconds"] = heartbeat
         if credentials is not None:
             command["credentials"] = credentials
+        if self.role_arn is not None:
+            # The Task runs as the request's role, as an execution runs as its state machine's.
+            command["execution_role"] = self.role_arn
         outcome = self.tasks.run(command, self.now_ms)
         if not outcome.succeeded:
             return self._failed(Failure(outcome.error, outcome.cause))

@@ -485,11 +485,7 @@ class Stepper:
             frame["phase"] = S.ENTER
 
     def _data_limit_failure(self, label: str) -> Failure:
-        return Failure(
-            E.DATA_LIMIT_EXCEEDED,
-            f"The state/task '{label}' returned a result with a size exceeding the maximum "
-            "number of bytes service limit.",
-        )
+        return Failure(E.DATA_LIMIT_EXCEEDED, E.data_limit_cause(label))
 
     def json_text(self, frame: S.Frame, value: JSON) -> str:
         """``value`` as compact JSON text; the frame's last one is remembered (values are never

@@ -72,3 +72,12 @@ def state_runtime_cause(state_name: str, entered_event_id: int, detail: str) -> 
         f"An error occurred while executing the state '{state_name}' "
         f"(entered at the event id #{entered_event_id}). {detail}"
     )
+
+
+def data_limit_cause(label: str) -> str:
+    """AWS's cause for a state's output or a task's result over the payload limit (``label``
+    names the state, or the task's resource)."""
+    return (
+        f"The state/task '{label}' returned a result with a size exceeding the maximum number of "
+        "bytes service limit."
+    )

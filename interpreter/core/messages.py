@@ -50,6 +50,9 @@ class InvokeTask(TypedDict):
     #: How many times the state invoked its resource before this (the drivers number them:
     #: mock test cases answer by invocation number).
     invocation: NotRequired[int]
+    #: The role of the execution (its state machine's ``roleArn``) the task runs as: the durable
+    #: runtime adds it from the execution's record when it runs the task (never the core).
+    execution_role: NotRequired[str]
 
 
 class StartTimer(TypedDict):
@@ -68,6 +71,8 @@ class ReadItems(TypedDict):
     #: ``{"Resource", "Parameters", "ReaderConfig"}`` with every value evaluated.
     reader: dict[str, JSON]
     frame: str
+    #: As :attr:`InvokeTask.execution_role`.
+    execution_role: NotRequired[str]
 
 
 class WriteResults(TypedDict):
@@ -82,6 +87,8 @@ class WriteResults(TypedDict):
     #: ``{"SUCCEEDED": [...], "FAILED": [...], "PENDING": [...]}``.
     results: dict[str, JSON]
     frame: str
+    #: As :attr:`InvokeTask.execution_role`.
+    execution_role: NotRequired[str]
 
 
 #: Work a task runner carries out; its key names the answer the core waits for.

@@ -9,19 +9,22 @@ Example::
     result = orders.run({"orderId": "o-1"}, lambdas={"ChargePaymentFunction": fake_charge})
 
 A template's Python functions serve the Tasks that call them (see
-:mod:`interpreter.project.functions`); ``lambdas`` replace them by logical id or local name.
+:mod:`interpreter.project.functions`); ``lambdas`` replace them by logical id or local name. A
+template's other state machines are known to the run: a ``states:startExecution`` Task on one of
+them runs the child in-process (``machines=`` adds or replaces some, by name).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from interpreter.json_types import JSON
-from interpreter.machine import StateMachine
+from interpreter.machine import InvalidDefinitionError, StateMachine
+from interpreter.project.errors import ProjectError
 from interpreter.project.functions import FunctionSpec, local_handlers
-from interpreter.project.loader import LoadOptions, MachineSource, open_project
+from interpreter.project.loader import LoadOptions, MachineSource, Project, open_project
 from interpreter.runtime.local import ExecutionResult
 
 
@@ -34,6 +37,10 @@ class ProjectStateMachine:
     functions: tuple[FunctionSpec, ...]
     region: str
     account: str
+    #: The template's other state machines, by name (children its Tasks may start).
+    machines: Mapping[str, StateMachine] = field(default_factory=dict)
+    #: Why some of the template's state machines cannot run, by name (or logical id).
+    machine_errors: Mapping[str, str] = field(default_factory=dict)
 
     def handlers(
         self, lambdas: Mapping[str, Any] | None = None, *, mocked: bool = False
@@ -53,6 +60,8 @@ class ProjectStateMachine:
         options.setdefault("account", self.account)
         if self.source.role_arn is not None:
             options.setdefault("role_arn", self.source.role_arn)
+        if self.machines:
+            options["machines"] = {**self.machines, **(options.get("machines") or {})}
         return self.machine.run(execution_input, **options)
 
 
@@ -84,7 +93,42 @@ def load_state_machine(
         name=name or source.name,
         state_machine_type=state_machine_type or source.state_machine_type or "STANDARD",
     )
-    return ProjectStateMachine(compiled, source, tuple(project.functions()), region, account)
+    others, errors = template_machines(project, exclude=source.logical_id)
+    return ProjectStateMachine(
+        compiled, source, tuple(project.functions()), region, account, others, errors
+    )
+
+
+def template_machines(
+    project: Project, *, exclude: str | None = None
+) -> tuple[dict[str, StateMachine], dict[str, str]]:
+    """A template's state machines (but ``exclude``, a logical id), compiled, by name; and why
+    those that cannot run cannot, by name (or logical id). Empty for a definition file."""
+    machines: dict[str, StateMachine] = {}
+    errors: dict[str, str] = {}
+    if project.template is None:
+        return machines, errors
+    for label, loaded in project.machines():
+        logical_id = label.rpartition("#")[2]
+        if logical_id == exclude:
+            continue
+        if isinstance(loaded, ProjectError):
+            errors[logical_id] = str(loaded)
+            continue
+        try:
+            machines[loaded.name] = compile_source(loaded)
+        except InvalidDefinitionError as problem:
+            errors[loaded.name] = f"{loaded.label}: InvalidDefinition: {problem.message}"
+    return machines, errors
+
+
+def compile_source(source: MachineSource, name: str | None = None) -> StateMachine:
+    """A loaded definition, validated and compiled (raises InvalidDefinitionError)."""
+    return StateMachine(
+        source.definition,
+        name=name or source.name,
+        state_machine_type=source.state_machine_type or "STANDARD",
+    )
 
 
 def run_project(path: str, execution_input: JSON = None, **options: Any) -> ExecutionResult:

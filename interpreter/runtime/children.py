@@ -15,6 +15,7 @@ from typing import Any
 from interpreter.core.history import to_json_text
 from interpreter.core.messages import TaskFailed, TaskSucceeded
 from interpreter.json_types import JSON, parse_json
+from interpreter.limits import MAX_CAUSE_LENGTH
 from interpreter.runtime.ports import ExecutionRecord
 
 
@@ -55,5 +56,5 @@ def sync_outcome(child: ExecutionRecord, key: str, sync_version: int) -> TaskSuc
         "type": "task_failed",
         "key": key,
         "error": "States.TaskFailed",
-        "cause": to_json_text(description),
+        "cause": to_json_text(description)[:MAX_CAUSE_LENGTH],
     }

@@ -25,11 +25,13 @@ ended (the worker died) too, one that waits for a child execution looks at the c
 (:meth:`DurableRuntime.sweep`, every few seconds) sends a decision to every execution whose
 wake-up time has passed, so no execution waits longer than a lease for a lost message. A decision
 that keeps failing for an unexpected reason ends its execution with ``States.Runtime`` after a
-few attempts (:meth:`DurableRuntime.handle`): no value wedges an execution.
+few attempts, and a task message that keeps failing fails its task so
+(:meth:`DurableRuntime.handle`): no value wedges an execution.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -39,7 +41,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import Any, assert_never, cast
 
 from interpreter import arns
 from interpreter.core import messages
@@ -74,6 +76,10 @@ CLAIM_LEASE_MS = 30_000
 CHILD_CHECK_MS = 60_000
 #: Unexpected failures of one decision before its execution is ended with ``States.Runtime``.
 DECISION_ATTEMPTS = 3
+#: Unexpected failures of one task message before its task fails with ``States.Runtime`` (below
+#: the work queue's maxReceiveCount in template.yaml, so the task fails before the message is
+#: dead-lettered).
+TASK_ATTEMPTS = 3
 
 #: The events that answer a task command (an answered one is done).
 _ANSWERS = ("task_succeeded", "task_failed", "items_read", "results_written")
@@ -100,6 +106,9 @@ _STEP_SUFFIXES = {
 }
 _WEDGED_CAUSE = (
     "The execution could not be advanced: {problem}. It was ended after {attempts} attempts."
+)
+_TASK_GIVEN_UP_CAUSE = (
+    "The task could not be carried out: {problem}. It was failed after {attempts} attempts."
 )
 
 
@@ -419,7 +428,9 @@ class DurableRuntime:
         ``attempt`` counts the deliveries of this message (SQS's receive count). A decision
         that fails for an unexpected reason raises (the message comes back) until its
         :data:`DECISION_ATTEMPTS`-th attempt, which ends the execution with ``States.Runtime``
-        instead: nothing an execution holds can wedge it.
+        instead: nothing an execution holds can wedge it. A task (or a delayed outcome) that
+        fails so fails its task with ``States.Runtime`` on its :data:`TASK_ATTEMPTS`-th attempt,
+        and the execution goes on from that failure.
         """
         if message["kind"] == "decide":
             try:
@@ -430,12 +441,39 @@ class DurableRuntime:
                 _log.exception("decision of %s failed %d times", message["arn"], attempt)
                 cause = _WEDGED_CAUSE.format(problem=_describe(problem), attempts=attempt)
                 self.end_abnormally(message["arn"], S.FAILED, "States.Runtime", cause)
-        elif message["kind"] == "task":
-            self.run_task(message["arn"], message["key"], message["command"])
-        elif message["kind"] == "deliver":
-            self.deliver(message["arn"], message["key"], message["event"])
+        elif message["kind"] == "task" or message["kind"] == "deliver":
+            try:
+                if message["kind"] == "task":
+                    self.run_task(message["arn"], message["key"], message["command"])
+                else:
+                    self.deliver(message["arn"], message["key"], message["event"])
+            except Exception as problem:
+                if attempt < TASK_ATTEMPTS:
+                    raise
+                _log.exception(
+                    "task %s of %s failed %d times", message["key"], message["arn"], attempt
+                )
+                cause = _TASK_GIVEN_UP_CAUSE.format(problem=_describe(problem), attempts=attempt)
+                self.fail_task(message["arn"], message["key"], "States.Runtime", cause)
         else:
             assert_never(message)
+
+    def fail_task(self, arn: str, key: str, error: str, cause: str) -> None:
+        """Answer task ``key`` of ``arn`` with a failure (first answer wins): for a task no
+        attempt could carry out. A reader's or writer's failure fails its Map state."""
+        record = self.store.get_execution(arn)
+        if record is None or record.status != S.RUNNING or key not in record.tasks:
+            return
+        kind = record.tasks[key].get("type")
+        answer: Event
+        if kind == "read_items":
+            answer = {"type": "items_read", "key": key, "error": error, "cause": cause}
+        elif kind == "write_results":
+            answer = {"type": "results_written", "key": key, "error": error, "cause": cause}
+        else:
+            answer = {"type": "task_failed", "key": key, "error": error, "cause": cause}
+        self.store.put_inbox(arn, key, answer)
+        self.queue.send(messages.decide(arn))
 
     def decide(self, arn: str, wake_ms: int | None = None) -> None:
         """Advance one execution by what its inbox and its due timers hold; with nothing to
@@ -500,6 +538,7 @@ class DurableRuntime:
         record = self.store.get_execution(arn)
         if record is None or record.status != S.RUNNING or key not in record.tasks:
             return
+        command = _as_its_execution(record, command)
         now = self.clock.now_ms()
         lease = self.timing.claim_lease_ms
         # One claim per attempt: a duplicate of this message, here or in another process,
@@ -514,6 +553,16 @@ class DurableRuntime:
             answers = self.store.inbox(arn)
             if key in answers or any(entry.startswith(key + "#") for entry in answers):
                 return  # its worker answered before it died
+        try:
+            self._run_claimed(arn, key, command, holder, now)
+        except Exception:
+            # The message comes back: its next attempt takes the task at once.
+            with contextlib.suppress(Exception):
+                self.store.delete_task_claims(arn, [key])
+            raise
+
+    def _run_claimed(self, arn: str, key: str, command: TaskWork, holder: str, now: int) -> None:
+        lease = self.timing.claim_lease_ms
         if command["type"] != "invoke":
             with self._holding(arn, key, holder):
                 answer = self.tasks.carry_out(command, self.identity.region)
@@ -911,3 +960,15 @@ class Worker:
                 self.queue.wait(min(wait_s, 0.5))
                 continue
             self._handle(message)
+
+
+def _as_its_execution(record: ExecutionRecord, command: TaskWork) -> TaskWork:
+    """The task command as the execution's record holds it (a queue message names the work; the
+    store says what it is), with the role the execution runs as: its state machine's
+    ``roleArn``, which AWS services are called with where the deployment assumes roles."""
+    stored = record.tasks.get(command["key"])
+    work = messages.parse_task_work(stored) if stored is not None else command
+    role = record.snapshot.get("execution", {}).get("role_arn")
+    if isinstance(role, str):
+        work = cast(TaskWork, {**work, "execution_role": role})
+    return work

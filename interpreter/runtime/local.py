@@ -13,7 +13,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, assert_never
 
@@ -24,6 +24,7 @@ from interpreter.core.messages import Command, Event, StopRequested
 from interpreter.core.timefmt import datetime_from_ms
 from interpreter.definition import model as M
 from interpreter.json_types import JSON
+from interpreter.runtime.callbacks import CallbackBoard
 from interpreter.runtime.executions import new_execution
 from interpreter.runtime.tasks import TaskRunner
 
@@ -69,8 +70,10 @@ class LocalRunner:
     """Runs state machines in-process with a task runner and a chosen clock.
 
     Build one with :func:`interpreter.app.local_runner` (local Lambda handlers, mocks, activity
-    workers, AWS services); ``tasks`` is the :class:`~interpreter.runtime.tasks.TaskRunner` that
-    carries out every task command.
+    workers, child state machines, AWS services); ``tasks`` is the
+    :class:`~interpreter.runtime.tasks.TaskRunner` that carries out every task command.
+    ``callbacks`` is where its callback tasks wait for their tokens (a child execution it runs
+    answers them: :mod:`interpreter.runtime.callbacks`).
     """
 
     def __init__(
@@ -83,10 +86,12 @@ class LocalRunner:
         role_arn: str | None = None,
         start_ms: int | None = None,
         store_snapshots: bool = False,
+        callbacks: CallbackBoard | None = None,
     ) -> None:
         if clock not in ("virtual", "real"):
             raise ValueError("clock must be 'virtual' or 'real'")
         self.clock = clock
+        self.callbacks = callbacks if callbacks is not None else CallbackBoard()
         self.region = region
         self.account = account
         self.role_arn = role_arn or arns.default_role_arn(account)
@@ -111,11 +116,14 @@ class LocalRunner:
         input_text: str | None = None,
         on_event: EventListener | None = None,
         recorder: TransitionRecorder | None = None,
+        start_ms: int | None = None,
     ) -> ExecutionResult:
         """Run one execution of ``machine`` to its end and return its result.
 
         ``input_text`` is the input exactly as submitted (history records it verbatim); by
-        default it is ``execution_input`` serialised compactly.
+        default it is ``execution_input`` serialised compactly. ``start_ms`` is when it starts
+        (a child execution starts when its parent's Task starts it); by default the runner's
+        start time, else now.
         """
         name = execution_name or str(uuid.uuid4())
         machine_arn = state_machine_arn or arns.state_machine_arn(
@@ -124,7 +132,9 @@ class LocalRunner:
         arn = execution_arn or arns.execution_arn(
             self.region, self.account, state_machine_name, name
         )
-        now_ms = self._start_ms if self._start_ms is not None else self._now_ms()
+        if start_ms is None:
+            start_ms = self._start_ms if self._start_ms is not None else self._now_ms()
+        now_ms = start_ms
         execution = new_execution(
             arn=arn,
             name=name,
@@ -138,11 +148,9 @@ class LocalRunner:
             account=self.account,
         )
         history: list[dict[str, Any]] = []
-        due: list[tuple[int, int, Event]] = []
-        sequence = itertools.count()
-        invocations: dict[str, int] = {}
+        agenda = _Agenda()
 
-        def absorb(transition: Transition, events: list[Event] | None) -> S.Snapshot:
+        def absorb(transition: Transition, events: list[Event] | None, now_ms: int) -> S.Snapshot:
             if recorder is not None:
                 recorder(events, now_ms, transition)
             history.extend(transition.history)
@@ -150,36 +158,18 @@ class LocalRunner:
                 for event in transition.history:
                     on_event(event)
             for command in transition.commands:
-                self._dispatch(command, now_ms, due, sequence, invocations)
+                self._dispatch(command, now_ms, agenda)
+            if agenda.inbox:
+                agenda.deliver_callbacks()
             if self.store_snapshots:
                 stored: S.Snapshot = json.loads(json.dumps(transition.snapshot))
                 return stored
             return transition.snapshot
 
-        snapshot = absorb(start(machine, execution, now_ms), None)
-        while snapshot["status"] == S.RUNNING:
-            if not due:
-                # Nothing can ever wake this execution (e.g. a callback task nobody completes).
-                stop: StopRequested = {
-                    "type": "stop",
-                    "error": "States.Runtime",
-                    "cause": "The execution is waiting for an event that can never "
-                    "arrive locally (a task token callback or an activity worker).",
-                }
-                snapshot = absorb(step(machine, snapshot, [stop], now_ms), [stop])
-                break
-            next_due = due[0][0]
-            if self.clock == "real":
-                wait_ms = next_due - self._now_ms()
-                if wait_ms > 0:
-                    time.sleep(wait_ms / 1000)
-                now_ms = max(now_ms, self._now_ms())
-            else:
-                now_ms = max(now_ms, next_due)
-            batch = []
-            while due and due[0][0] <= now_ms:
-                batch.append(heapq.heappop(due)[2])
-            snapshot = absorb(step(machine, snapshot, batch, now_ms), batch)
+        try:
+            snapshot = self._drive(machine, execution, absorb, agenda, now_ms)
+        finally:
+            self.callbacks.forget(agenda.tokens)
         return ExecutionResult(
             execution_arn=arn,
             name=name,
@@ -195,32 +185,100 @@ class LocalRunner:
             output_text=snapshot.get("output_text"),
         )
 
-    def _dispatch(
+    def _drive(
         self,
-        command: Command,
+        machine: M.StateMachine,
+        execution: Any,
+        absorb: Callable[[Transition, list[Event] | None, int], S.Snapshot],
+        agenda: _Agenda,
         now_ms: int,
-        due: list[tuple[int, int, Event]],
-        sequence: Iterable[int],
-        invocations: dict[str, int],
-    ) -> None:
-        counter = iter(sequence)
+    ) -> S.Snapshot:
+        """Start the execution and feed it its due events until it ends; its last snapshot."""
+        due = agenda.due
+        snapshot = absorb(start(machine, execution, now_ms), None, now_ms)
+        while snapshot["status"] == S.RUNNING:
+            if not due:
+                # Nothing can ever wake this execution (e.g. a callback task nobody completes).
+                stop: StopRequested = {
+                    "type": "stop",
+                    "error": "States.Runtime",
+                    "cause": "The execution is waiting for an event that can never "
+                    "arrive locally (a task token callback or an activity worker).",
+                }
+                snapshot = absorb(step(machine, snapshot, [stop], now_ms), [stop], now_ms)
+                break
+            next_due = due[0][0]
+            if self.clock == "real":
+                wait_ms = next_due - self._now_ms()
+                if wait_ms > 0:
+                    time.sleep(wait_ms / 1000)
+                now_ms = max(now_ms, self._now_ms())
+            else:
+                now_ms = max(now_ms, next_due)
+            batch = []
+            while due and due[0][0] <= now_ms:
+                at_ms, _, event = heapq.heappop(due)
+                if event["type"] != "timer" or agenda.timers.get(event["key"]) == at_ms:
+                    batch.append(event)
+            if not batch:
+                continue  # only superseded timers were due
+            snapshot = absorb(step(machine, snapshot, batch, now_ms), batch, now_ms)
+        return snapshot
+
+    def _dispatch(self, command: Command, now_ms: int, agenda: _Agenda) -> None:
         if command["type"] == "timer":
-            timer: Event = {"type": "timer", "key": command["key"]}
-            heapq.heappush(due, (command["at_ms"], next(counter), timer))
+            agenda.add_timer(command["key"], command["at_ms"])
         elif command["type"] == "read_items" or command["type"] == "write_results":
-            event = self.tasks.carry_out(command, self.region)
-            heapq.heappush(due, (now_ms, next(counter), event))
+            agenda.add(now_ms, self.tasks.carry_out(command, self.region))
         elif command["type"] == "invoke":
             # Each state's invocations are numbered in order (mock test cases answer by number).
+            invocations = agenda.invocations
             number = invocations.get(command["state"], 0)
             invocations[command["state"]] = number + 1
+            if "task_token" in command and not command.get("activity"):
+                # Before the task runs: a child execution it starts may answer at once.
+                token = command["task_token"]
+                self.callbacks.expect(token, command["key"], agenda.inbox)
+                agenda.tokens.append(token)
             outcome = self.tasks.run({**command, "invocation": number}, now_ms)
             if self.clock == "real":
                 finished_ms = max(now_ms, self._now_ms())
             else:
                 finished_ms = now_ms + round(outcome.duration_seconds * 1000)
             for answer in outcome.events(command["key"]):
-                at = now_ms if answer["type"] in _AT_ONCE else finished_ms
-                heapq.heappush(due, (at, next(counter), answer))
+                agenda.add(now_ms if answer["type"] in _AT_ONCE else finished_ms, answer)
         else:
             assert_never(command)
+
+
+class _Agenda:
+    """One execution's future events (ordered by due time, then by arrival), its timers, the
+    callbacks that arrived for it and not yet scheduled, its callback tokens, and its states'
+    invocation counts."""
+
+    __slots__ = ("_sequence", "due", "inbox", "invocations", "timers", "tokens")
+
+    def __init__(self) -> None:
+        self.due: list[tuple[int, int, Event]] = []
+        #: When each timer is due: a timer started again (a heartbeat's) supersedes the first.
+        self.timers: dict[str, int] = {}
+        self.inbox: list[tuple[int, Event]] = []
+        self.invocations: dict[str, int] = {}
+        self.tokens: list[str] = []
+        self._sequence = itertools.count()
+
+    def add(self, at_ms: int, event: Event) -> None:
+        """Deliver ``event`` at ``at_ms``."""
+        heapq.heappush(self.due, (at_ms, next(self._sequence), event))
+
+    def add_timer(self, key: str, at_ms: int) -> None:
+        """Fire timer ``key`` at ``at_ms`` (and not when it was due before)."""
+        self.timers[key] = at_ms
+        self.add(at_ms, {"type": "timer", "key": key})
+
+    def deliver_callbacks(self) -> None:
+        """Schedule the callbacks that arrived (after what the task that let them arrive
+        delivers, such as its TaskSubmitted)."""
+        arrived, self.inbox[:] = list(self.inbox), []
+        for at_ms, event in arrived:
+            self.add(at_ms, event)

@@ -52,6 +52,9 @@ class TaskOutcome:
     #: The child execution a ``.sync`` task started in this deployment: it tells the task when
     #: it ends (the outcome waits for that, as it waits for a callback).
     child_execution: str | None = None
+    #: The invocation was given up at the Task's ``TimeoutSeconds`` (a local handler still
+    #: running then): nothing is delivered, and the Task's own timeout timer ends it.
+    abandoned: bool = False
 
     def as_event(self, key: str) -> Event:
         """The core event that delivers this outcome's completion for task ``key``."""
@@ -61,8 +64,10 @@ class TaskOutcome:
 
     def events(self, key: str) -> list[Event]:
         """The core events this outcome delivers, in order: scheduling or submission, the
-        worker's start, then completion."""
+        worker's start, then completion (none for an abandoned invocation)."""
         events: list[Event] = []
+        if self.abandoned:
+            return events
         if self.activity_scheduled:
             events.append({"type": "activity_scheduled", "key": key})
         if self.worker_name is not None:
@@ -110,8 +115,11 @@ class HandlerRegistry(Protocol):
 class ItemSource(Protocol):
     """Reads a Distributed Map's items (its ``ItemReader``, from S3)."""
 
-    def read_items(self, reader: Mapping[str, Any], region: str) -> Any:
-        """The items (a list), or a failure with ``error`` and ``cause`` attributes."""
+    def read_items(
+        self, reader: Mapping[str, Any], region: str, execution_role: str | None = None
+    ) -> Any:
+        """The items (a list), or a failure with ``error`` and ``cause`` attributes.
+        ``execution_role``: the role of the execution whose Map reads (its state machine's)."""
         ...
 
 
@@ -120,10 +128,15 @@ class ResultSink(Protocol):
     """Exports a Distributed Map's results (its ``ResultWriter``, to S3)."""
 
     def write_results(
-        self, writer: Mapping[str, Any], map_run_arn: str, results: Mapping[str, Any], region: str
+        self,
+        writer: Mapping[str, Any],
+        map_run_arn: str,
+        results: Mapping[str, Any],
+        region: str,
+        execution_role: str | None = None,
     ) -> Any:
         """The ``ResultWriterDetails`` (a dict), or a failure with ``error`` and ``cause``
-        attributes."""
+        attributes (``execution_role`` as for :meth:`ItemSource.read_items`)."""
         ...
 
 

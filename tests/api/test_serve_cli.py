@@ -152,3 +152,57 @@ def test_reset_forgets_everything() -> None:
     again = service.create_state_machine("hello", json.dumps(HELLO), ROLE)
     assert service.list_executions(again["stateMachineArn"])["executions"] == []
     assert service.list_tags_for_resource(again["stateMachineArn"])["tags"] == []
+
+
+def test_start_up_definitions_are_checked_once_all_exist(tmp_path: Path) -> None:
+    """--definition machines that start each other are no warnings; a Task nothing serves is."""
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  Caller:\n"
+        "    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n"
+        "      Definition:\n"
+        "        StartAt: Call\n"
+        "        States:\n"
+        "          Call:\n"
+        "            Type: Task\n"
+        "            Resource: arn:aws:states:::states:startExecution.sync:2\n"
+        "            Parameters: {StateMachineArn: !Ref Callee}\n"
+        "            End: true\n"
+        "  Callee:\n"
+        "    Type: AWS::Serverless::StateMachine\n"
+        "    Properties:\n"
+        "      Definition:\n"
+        "        StartAt: Charge\n"
+        "        States:\n"
+        "          Charge:\n"
+        "            Type: Task\n"
+        "            Resource: arn:aws:lambda:us-east-1:123456789012:function:Charge\n"
+        "            End: true\n"
+    )
+    command = ["serve", "--port", "0", "--clock", "virtual", "--definition", str(template)]
+    process = subprocess.Popen(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "interpreter.cli", *command],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stderr is not None
+    try:
+        started = []
+        for line in process.stderr:
+            started.append(line)
+            if "Step Functions API on " in line:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
+    warnings = [line for line in started if "nothing on this endpoint" in line]
+    assert len(warnings) == 1, started
+    assert warnings[0].startswith(
+        "asl serve: CreateStateMachine Callee: nothing on this endpoint serves a Task state yet"
+    )
+    assert "Charge calls Lambda function Charge: --lambda Charge=FILE.py:FUNCTION" in warnings[0]

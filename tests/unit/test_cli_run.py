@@ -202,9 +202,12 @@ def test_aws_services_are_called_with_aws(
     with mock_aws():
         queue = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="q")
         arguments = ["run", path, "--input", json.dumps({"queue": queue["QueueUrl"]})]
-        # Without --aws the service is out of reach.
-        assert main(arguments) == 1
-        assert "cannot be run locally" in capsys.readouterr().err
+        # Without --aws nothing would serve the Task: the run is refused before it starts.
+        assert main(arguments) == 2
+        assert (
+            "Send calls sqs:sendMessage: --aws (or --endpoint-url) to call AWS"
+            in capsys.readouterr().err
+        )
         assert main([*arguments, "--aws"]) == 0
         sent = json.loads(capsys.readouterr().out)
         message = boto3.client("sqs", region_name="us-east-1").receive_message(

@@ -282,11 +282,16 @@ class _MemoryBucket:
     def invoke(self, resource: Any, command: Any, now_ms: int) -> None:
         return None  # no tasks: only the Map's S3 work
 
-    def read_items(self, reader: Any, region: str) -> list[Any]:
+    def read_items(self, reader: Any, region: str, execution_role: str | None = None) -> list[Any]:
         return list(self.items)
 
     def write_results(
-        self, writer: Any, map_run_arn: str, results: dict[str, Any], region: str
+        self,
+        writer: Any,
+        map_run_arn: str,
+        results: dict[str, Any],
+        region: str,
+        execution_role: str | None = None,
     ) -> dict[str, Any]:
         self.written.append((map_run_arn, results))
         return {"Bucket": writer["Parameters"]["Bucket"], "Key": "run/manifest.json"}

@@ -284,3 +284,24 @@ def test_activity_workers_take_tasks_through_the_api_function(
         "ActivityStarted",
         "ActivitySucceeded",
     ]
+
+
+def test_the_serverless_worker_passes_sqs_s_receive_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, every delivery counted as the first: a failing decision or task went back to
+    the queue until SQS dead-lettered it, and the execution stayed RUNNING."""
+    from handlers import worker
+
+    attempts: list[int] = []
+
+    class Runtime:
+        def handle(self, message: Any, attempt: int = 1) -> None:
+            attempts.append(attempt)
+
+    monkeypatch.setattr(worker, "runtime", Runtime)
+    body = json.dumps({"kind": "decide", "arn": "arn:aws:states:us-east-1:1:execution:m:e"})
+    records = [
+        {"messageId": "a", "body": body, "attributes": {"ApproximateReceiveCount": "3"}},
+        {"messageId": "b", "body": body},
+    ]
+    assert worker.handler({"Records": records}, _Context()) == {"batchItemFailures": []}
+    assert attempts == [3, 1]

@@ -70,11 +70,18 @@ class FakeBucket:
     ) -> TaskOutcome | None:
         return None
 
-    def read_items(self, reader: Mapping[str, Any], region: str) -> Any:
+    def read_items(
+        self, reader: Mapping[str, Any], region: str, execution_role: str | None = None
+    ) -> Any:
         return [{"n": 1}, {"n": 2}]
 
     def write_results(
-        self, writer: Mapping[str, Any], map_run_arn: str, results: Mapping[str, Any], region: str
+        self,
+        writer: Mapping[str, Any],
+        map_run_arn: str,
+        results: Mapping[str, Any],
+        region: str,
+        execution_role: str | None = None,
     ) -> Any:
         self.written.append(results)
         return {"Bucket": "b", "Key": "out/manifest.json"}

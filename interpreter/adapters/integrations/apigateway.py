@@ -92,14 +92,18 @@ def _headers(parameters: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _signed(
-    method: str, url: str, headers: dict[str, str], body: bytes | None, region: str
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    credentials: Any,
+    region: str,
 ) -> dict[str, str]:
-    """Headers with a Signature Version 4 for ``execute-api`` (IAM_ROLE, RESOURCE_POLICY)."""
-    import boto3
+    """Headers with a Signature Version 4 for ``execute-api`` (IAM_ROLE, RESOURCE_POLICY),
+    signed with the Task's credentials (its execution role's, on the serverless deployment)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
 
-    credentials = boto3.Session().get_credentials()
     if credentials is None:
         raise ValueError("AuthType IAM_ROLE needs AWS credentials, and none were found")
     request = AWSRequest(method=method, url=url, data=body, headers=headers)
@@ -132,7 +136,9 @@ def invoke(
             body = to_json_text(payload).encode("utf-8")
             headers["Content-Type"] = "application/json"
         if parameters.get("AuthType") in ("IAM_ROLE", "RESOURCE_POLICY"):
-            headers = _signed(method, url, headers, body, region_of(resource))
+            region = region_of(resource)
+            credentials = invoker.credentials(region, role_arn)
+            headers = _signed(method, url, headers, body, credentials, region)
     except ValueError as problem:
         return TaskOutcome(False, error="States.Runtime", cause=str(problem))
     try:
