@@ -68,6 +68,7 @@ class VersionActions:
         **_ignored: Any,
     ) -> dict[str, Any]:
         """PublishStateMachineVersion."""
+        check_arn(stateMachineArn, "stateMachine")
         record = self._machine(stateMachineArn)
         if revisionId is not None and revisionId != record.revision_id:
             raise api_error(
@@ -88,6 +89,7 @@ class VersionActions:
         **_ignored: Any,
     ) -> dict[str, Any]:
         """ListStateMachineVersions (newest first)."""
+        check_arn(stateMachineArn, "stateMachine")
         record = self._machine(stateMachineArn)
         entries = [
             {
@@ -257,6 +259,7 @@ class VersionActions:
         **_ignored: Any,
     ) -> dict[str, Any]:
         """ListStateMachineAliases."""
+        check_arn(stateMachineArn, "stateMachine")
         record = self._machine(stateMachineArn)
         entries = [
             {
