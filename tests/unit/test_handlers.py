@@ -290,10 +290,13 @@ def test_the_serverless_worker_passes_sqs_s_receive_count(monkeypatch: pytest.Mo
     """Before, every delivery counted as the first: a failing decision or task went back to
     the queue until SQS dead-lettered it, and the execution stayed RUNNING."""
     from handlers import worker
+    from interpreter.runtime.durable import RuntimeCounters
 
     attempts: list[int] = []
 
     class Runtime:
+        counters = RuntimeCounters()
+
         def handle(self, message: Any, attempt: int = 1) -> None:
             attempts.append(attempt)
 
@@ -301,7 +304,7 @@ def test_the_serverless_worker_passes_sqs_s_receive_count(monkeypatch: pytest.Mo
     body = json.dumps({"kind": "decide", "arn": "arn:aws:states:us-east-1:1:execution:m:e"})
     records = [
         {"messageId": "a", "body": body, "attributes": {"ApproximateReceiveCount": "3"}},
-        {"messageId": "b", "body": body},
+        {"messageId": "b", "body": body, "attributes": {"ApproximateReceiveCount": "1"}},
     ]
     assert worker.handler({"Records": records}, _Context()) == {"batchItemFailures": []}
     assert attempts == [3, 1]
