@@ -287,7 +287,7 @@ class Items:
     def invoke(self, resource: TaskResource, command: InvokeTask, now_ms: int) -> None:
         return None
 
-    def read_items(self, reader: Any, region: str) -> Any:
+    def read_items(self, reader: Any, region: str, execution_role: str | None = None) -> Any:
         if isinstance(self.items, Exception):
             raise self.items
         return self.items
