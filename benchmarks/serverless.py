@@ -849,8 +849,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=("throughput", "cost"))
     parser.add_argument("--workers", default="1,2,4", help="worker process counts")
     parser.add_argument("--executions", type=int, help="executions per sample and run")
+    parser.add_argument("--samples", help="sample names, comma-separated (default: all)")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
+    chosen = args.samples.split(",") if args.samples else [sample.name for sample in SAMPLES]
+    samples = [sample for sample in SAMPLES if sample.name in chosen]
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
         "prices": {"region": C.PRICES.region, "as_of": C.PRICES.as_of},
@@ -858,13 +861,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only in (None, "throughput"):
         executions = args.executions or (6 if args.quick else 200)
         runs = [
-            throughput_run(int(workers), SAMPLES, executions) for workers in args.workers.split(",")
+            throughput_run(int(workers), samples, executions) for workers in args.workers.split(",")
         ]
         results["throughput"] = runs
         report_throughput(runs)
     if args.only in (None, "cost"):
         executions = args.executions or (3 if args.quick else 40)
-        priced = cost_run(SAMPLES, executions)
+        priced = cost_run(samples, executions)
         results["cost"] = priced
         report_cost(priced)
     if args.json:
