@@ -1,12 +1,13 @@
 """The serverless deployment, measured: throughput on the local cloud, and what an execution costs.
 
 1. **Throughput** — ``asl serve --serverless``'s cloud (:class:`~interpreter.cloud.supervisor.
-   LocalCloud`: moto's server, the API process, N worker processes, the sweep) with 1, 2 and 4
-   worker processes. For each sample, executions are started from client threads through boto3
-   and the run is timed from the first execution's start to the last one's stop (the
-   executions' own dates). Executions/s and billable state transitions/s (each state entered,
-   plus each retry: what Step Functions Standard bills) are printed with the machine's load
-   average and CPU count: on a 2-core machine four workers cannot be faster than two.
+   LocalCloud`: the API process, N worker processes, the sweep; moto's server in a process of
+   its own) with 1, 2 and 4 worker processes. For each sample, client threads each keep one
+   execution running (start it through boto3, poll until it ends, start the next) for a fixed
+   time; the rate is taken from the executions' own dates. Executions/s and billable state
+   transitions/s (each state entered, plus each retry: what Step Functions Standard bills) are
+   printed with the machine's load average and the CPU each process used: on a 2-core machine
+   four workers cannot be faster than two, and moto's server takes most of it.
 
 2. **Cost** — the handlers ``template.yaml`` names (``handlers.api.handler`` for StartExecution,
    ``handlers.worker.handler`` for every SQS batch, as the event-source mapping hands it over),
@@ -22,8 +23,8 @@
 
 Each execution's status and output are checked against an in-process run of the same sample.
 
-    python benchmarks/serverless.py                 # both (a few minutes)
-    python benchmarks/serverless.py --quick         # small counts: a smoke test of the harness
+    python benchmarks/serverless.py                 # both (~15 minutes on 2 cores)
+    python benchmarks/serverless.py --quick         # small counts, one worker: a smoke run
     python benchmarks/serverless.py --only cost     # or: --only throughput
     python benchmarks/serverless.py --json results.json
 """
@@ -32,17 +33,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +72,12 @@ LAMBDAS = (
     f"ReleaseStock={ORDERS}:release_stock",
 )
 PASS_CHAIN_STATES = 10
+#: Executions kept running at once by the throughput run's clients: enough to keep the workers
+#: busy, few enough that the queue's backlog stays well under the runtime's dispatch grace (10
+#: s; beyond it every queued task is sent again: see docs/scale.md).
+IN_FLIGHT = 16
+#: Histories read per sample and run to count its transitions.
+HISTORY_SAMPLE = 25
 #: moto's server takes any key.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
@@ -150,12 +159,18 @@ class BenchmarkError(RuntimeError):
     """An execution did not end as its in-process run does."""
 
 
+@functools.cache
+def _reference(sample: Sample) -> Any:
+    from interpreter.machine import StateMachine
+
+    return StateMachine(sample.definition, name=sample.name)
+
+
 def expected_output(sample: Sample, execution_input: Any, name: str) -> Any:
     """The output of the same execution run in-process (the reference)."""
     from interpreter.cli_run import load_handlers
-    from interpreter.machine import StateMachine
 
-    result = StateMachine(sample.definition, name=sample.name).run(
+    result = _reference(sample).run(
         execution_input,
         lambdas=load_handlers(list(LAMBDAS)),
         execution_name=name,
@@ -250,10 +265,14 @@ def _wait_for(sfn: Any, arns: Sequence[str], timeout_s: float) -> None:
 
 
 def throughput_run(
-    workers: int, samples: Sequence[Sample], executions: int, threads: int = 8
+    workers: int,
+    samples: Sequence[Sample],
+    seconds: float,
+    in_flight: int = IN_FLIGHT,
 ) -> dict[str, Any]:
     """Executions/s and transitions/s of each sample on a local cloud of ``workers`` worker
-    processes."""
+    processes: ``in_flight`` client threads each start an execution, wait for its end and start
+    the next, for ``seconds``."""
     from interpreter.cloud.supervisor import CloudOptions, LocalCloud
 
     results: dict[str, Any] = {}
@@ -263,11 +282,10 @@ def throughput_run(
         # client threads here would compete with it for one interpreter lock.
         endpoint = stack.enter_context(_moto_server())
         options = CloudOptions(
-            workers=workers, port=0, lambdas=LAMBDAS, log_level="ERROR", endpoint_url=endpoint
+            workers=workers, port=0, lambdas=LAMBDAS, log_level="WARNING", endpoint_url=endpoint
         )
         cloud = stack.enter_context(LocalCloud(options))
-        endpoint_pid = _MOTO_PIDS[endpoint]
-        sfn = _sfn(cloud.url, threads)
+        sfn = _sfn(cloud.url, in_flight)
         machines = {
             sample.name: sfn.create_state_machine(
                 name=sample.name, definition=sample.definition, roleArn=ROLE
@@ -276,52 +294,89 @@ def throughput_run(
         }
         _warm_up(sfn, samples, machines, workers)
         for sample in samples:
-            machine = machines[sample.name]
-            inputs = [sample.make_input(index) for index in range(executions)]
-            run_id = uuid.uuid4().hex[:6]
-            names = [f"{sample.name}-{workers}-{run_id}-{index}" for index in range(executions)]
+            logged = log.stat().st_size
+            cpu_before = _cpu_seconds(cloud, _MOTO_PIDS[endpoint])
             load_before = os.getloadavg()[0]
-            cpu_before = _cpu_seconds(cloud, endpoint_pid)
-            began = time.time()
-
-            def start(
-                index: int, machine: str = machine, names: Any = names, inputs: Any = inputs
-            ) -> str:
-                answer = sfn.start_execution(
-                    stateMachineArn=machine, name=names[index], input=json.dumps(inputs[index])
-                )
-                return str(answer["executionArn"])
-
-            with ThreadPoolExecutor(threads) as pool:
-                arns = list(pool.map(start, range(executions)))
-            _wait_for(sfn, arns, timeout_s=120 + 2 * executions)
+            done = _closed_loop(sfn, sample, machines[sample.name], seconds, in_flight)
             load_after = os.getloadavg()[0]
-            cpu_after = _cpu_seconds(cloud, endpoint_pid)
-            described = [sfn.describe_execution(executionArn=arn) for arn in arns]
-            for name, execution_input, answer in zip(names, inputs, described, strict=True):
-                _check(sample, name, execution_input, answer)
-            # From the first request to the last stop (the cloud's processes share this clock).
-            span = max(answer["stopDate"].timestamp() for answer in described) - began
-            latencies = sorted(
-                (answer["stopDate"] - answer["startDate"]).total_seconds() for answer in described
-            )
-            transitions = sum(billable_transitions(_history(sfn, arn)) for arn in arns)
-            results[sample.name] = {
-                "executions": executions,
-                "seconds": span,
-                "executions_per_s": executions / span,
-                "transitions": transitions,
-                "transitions_per_s": transitions / span,
-                "median_latency_s": latencies[len(latencies) // 2],
+            cpu_after = _cpu_seconds(cloud, _MOTO_PIDS[endpoint])
+            with log.open("rb") as text:
+                text.seek(logged)
+                redispatches = text.read().count(b"was not taken: sending it again")
+            results[sample.name] = _throughput(sfn, sample, done, redispatches) | {
+                "in_flight": in_flight,
                 "load_before": load_before,
                 "load_after": load_after,
-                "cpu_seconds": {
-                    role: cpu_after.get(role, 0.0) - cpu_before.get(role, 0.0) for role in cpu_after
-                },
+                "cpu_seconds": {role: cpu_after[role] - cpu_before[role] for role in cpu_after},
             }
         restarts = cloud.restarts()
     log.unlink(missing_ok=True)
     return {"workers": workers, "samples": results, "restarts": restarts}
+
+
+def _closed_loop(
+    sfn: Any, sample: Sample, machine: str, seconds: float, in_flight: int
+) -> list[tuple[str, str, Any, dict[str, Any]]]:
+    """Keep ``in_flight`` executions running for ``seconds``; returns those that ended, with
+    their name, input and DescribeExecution."""
+    deadline = time.monotonic() + seconds
+    done: list[tuple[str, str, Any, dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def client(thread: int) -> None:
+        index = 0
+        while time.monotonic() < deadline:
+            name = f"{sample.name}-{uuid.uuid4().hex[:10]}"
+            execution_input = sample.make_input(thread * 100_000 + index)
+            index += 1
+            arn = sfn.start_execution(
+                stateMachineArn=machine, name=name, input=json.dumps(execution_input)
+            )["executionArn"]
+            while True:
+                described = sfn.describe_execution(executionArn=arn)
+                if described["status"] != "RUNNING":
+                    break
+                # Not faster: polling is work for the API and moto too (the end date is the
+                # cloud's own, whatever the polling).
+                time.sleep(0.5)
+            with lock:
+                done.append((arn, name, execution_input, described))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(in_flight)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done
+
+
+def _throughput(
+    sfn: Any,
+    sample: Sample,
+    done: Sequence[tuple[str, str, Any, dict[str, Any]]],
+    redispatches: int,
+) -> dict[str, Any]:
+    for _, name, execution_input, described in done:
+        _check(sample, name, execution_input, described)
+    # From the first start to the last stop (the cloud's processes share this clock).
+    span = (
+        max(d["stopDate"] for *_, d in done) - min(d["startDate"] for *_, d in done)
+    ).total_seconds()
+    latencies = sorted((d["stopDate"] - d["startDate"]).total_seconds() for *_, d in done)
+    # Transitions per execution from a sample of the histories (reading them all would take
+    # longer than the run).
+    sampled = [arn for arn, *_ in done][:: max(1, len(done) // HISTORY_SAMPLE)]
+    per_execution = sum(billable_transitions(_history(sfn, arn)) for arn in sampled) / len(sampled)
+    transitions = per_execution * len(done)
+    return {
+        "executions": len(done),
+        "seconds": span,
+        "executions_per_s": len(done) / span,
+        "transitions": transitions,
+        "transitions_per_s": transitions / span,
+        "median_latency_s": latencies[len(latencies) // 2],
+        "redispatches": redispatches,
+    }
 
 
 def _process_cpu(pid: int) -> float:
@@ -440,7 +495,8 @@ class _Deployment:
         handle = runtime.handle
 
         def metered_handle(message: Any, attempt: int = 1) -> None:
-            with meter.message(message["arn"]):
+            kind = str(message["kind"]) + (" (wake-up)" if message.get("wake_ms") else "")
+            with meter.message(message["arn"], kind):
                 before = runtime.counters.tasks_run
                 try:
                     handle(message, attempt)
@@ -626,6 +682,12 @@ def _count(deployment: _Deployment, samples: Sequence[Sample], executions: int) 
     queue = deployment.drain(timeout_s=300)
     sweep_units = _one_sweep(deployment)
     counts: dict[str, Any] = {"queue": queue, "sweep_read_units": sweep_units, "samples": {}}
+    # What a client's DescribeExecution costs (polling for the end is not free here).
+    first_arn = started[samples[0].name][0][0]
+    with meter.invocation("api") as describing:
+        deployment.api("DescribeExecution", {"executionArn": first_arn})
+        describing.owners.append("DescribeExecution")
+    counts["describe"] = dict(meter.ledger["DescribeExecution"])
     with meter.scope():
         for sample in samples:
             transitions = []
@@ -652,6 +714,7 @@ def _count(deployment: _Deployment, samples: Sequence[Sample], executions: int) 
             usage["stored_bytes"] += stored.get(arn, 0.0)
         entry["usage"] = {key: value / len(entry["arns"]) for key, value in sorted(usage.items())}
     counts["idle"] = dict(meter.ledger.get("idle", Counter()))
+    counts["message_kinds"] = {kind: dict(usage) for kind, usage in meter.kinds.items()}
     return counts
 
 
@@ -683,7 +746,11 @@ def _low_load(usage: Mapping[str, float]) -> dict[str, float]:
 def _price_counts(
     samples: Sequence[Sample], counts: Mapping[str, Any], settings: Any
 ) -> dict[str, Any]:
-    priced: dict[str, Any] = {"queue": counts["queue"], "samples": {}}
+    priced: dict[str, Any] = {
+        "queue": counts["queue"],
+        "samples": {},
+        "message_kinds": counts["message_kinds"],
+    }
     for sample in samples:
         entry = counts["samples"][sample.name]
         usage = entry["usage"]
@@ -705,6 +772,9 @@ def _price_counts(
             "express": express,
         }
     priced["fixed"] = _fixed_costs(settings, counts["sweep_read_units"])
+    priced["describe"] = C.price(
+        counts["describe"], memory_mb=settings.memory_mb, retention_days=0
+    ).total
     return priced
 
 
@@ -720,7 +790,13 @@ def _fixed_costs(settings: Any, sweep_read_units: float) -> dict[str, float]:
     while settings.sweep_timeout_s - busy_s >= interval + 5:
         busy_s += interval
         sweeps_per_run += 1
+    # Lambda's SQS pollers, idle: two to five long polls of 20 s at a time (Lambda's scaling
+    # guide), each a ReceiveMessage request.
+    idle_receives = minutes * 3 * 5
     return {
+        "event-source mapping's idle polling (at most)": idle_receives
+        * prices.sqs_per_million_requests
+        / 1e6,
         "sweep Lambda duration": minutes
         * busy_s
         * settings.memory_mb
@@ -751,39 +827,50 @@ _ROLES = ("moto", "api", "worker", "sweep", "client")
 
 
 def report_throughput(runs: Sequence[Mapping[str, Any]]) -> None:
-    print(f"\nThroughput on the local cloud ({os.cpu_count()} CPUs; load average before/after)")
+    """The throughput table, and the CPU each process used."""
     print(
-        f"{'sample':<24}{'workers':>8}{'executions':>12}{'seconds':>9}{'exec/s':>9}"
-        f"{'trans/s':>9}{'p50 s':>8}{'load':>12}"
+        f"\nThroughput on the local cloud ({os.cpu_count()} CPUs; {IN_FLIGHT} executions in "
+        "flight; load average before/after)"
+    )
+    print(
+        f"{'sample':<24}{'workers':>8}{'ended':>7}{'seconds':>9}{'exec/s':>9}"
+        f"{'trans/s':>9}{'p50 s':>7}{'resent':>8}{'load':>11}"
     )
     for run in runs:
         for name, entry in run["samples"].items():
             load = f"{entry['load_before']:.1f}/{entry['load_after']:.1f}"
             print(
-                f"{name:<24}{run['workers']:>8}{entry['executions']:>12}{entry['seconds']:>9.2f}"
+                f"{name:<24}{run['workers']:>8}{entry['executions']:>7}{entry['seconds']:>9.1f}"
                 f"{entry['executions_per_s']:>9.1f}{entry['transitions_per_s']:>9.1f}"
-                f"{entry['median_latency_s']:>8.2f}{load:>12}"
+                f"{entry['median_latency_s']:>7.2f}{entry['redispatches']:>8}{load:>11}"
             )
     print(
-        f"\nCPU seconds used during each run, by process (the machine has {os.cpu_count()} CPUs):"
+        "resent: tasks the runtime sent again because no worker had taken them within its "
+        "dispatch grace (a queue backlog). Executions without Task or Wait states end inside "
+        "StartExecution (the API function runs the first decision): workers do not change "
+        "their rate."
+    )
+    print(
+        f"\nCPU used by each process during each run ({os.cpu_count()} CPUs): seconds, and "
+        "milliseconds per execution for moto's server and for the functions (API + workers + "
+        "sweep)"
     )
     print(
         f"{'sample':<24}{'workers':>8}"
-        + "".join(f"{role:>9}" for role in _ROLES)
-        + f"{'tr/exec':>9}"
+        + "".join(f"{role:>8}" for role in _ROLES)
+        + f"{'moto ms/ex':>12}{'ours ms/ex':>12}{'tr/exec':>9}"
     )
     for run in runs:
         for name, entry in run["samples"].items():
             cpu = entry["cpu_seconds"]
+            ours = sum(cpu.get(role, 0.0) for role in ("api", "worker", "sweep"))
+            count = max(1, entry["executions"])
             print(
                 f"{name:<24}{run['workers']:>8}"
-                + "".join(f"{cpu.get(role, 0.0):>9.1f}" for role in _ROLES)
-                + f"{entry['transitions'] / entry['executions']:>9.2f}"
+                + "".join(f"{cpu.get(role, 0.0):>8.1f}" for role in _ROLES)
+                + f"{cpu.get('moto', 0.0) / count * 1000:>12.0f}{ours / count * 1000:>12.0f}"
+                + f"{entry['transitions'] / count:>9.2f}"
             )
-    print(
-        "Executions without Task or Wait states end inside StartExecution (the API function "
-        "runs the first decision): the worker count does not change their rate."
-    )
 
 
 def report_cost(priced: Mapping[str, Any]) -> None:
@@ -833,9 +920,26 @@ def report_cost(priced: Mapping[str, Any]) -> None:
             key=lambda item: -item[1],
         )
         print("    " + ", ".join(f"{key} {value:.1f}" for key, value in detail))
+    print("\nWhat the worker's messages use, by kind (all samples; per message):")
+    print(f"{'kind':<22}{'messages':>9}{'WRU':>7}{'RRU':>7}{'sends':>7}{'Lambda ms':>11}")
+    for kind, usage in sorted(priced["message_kinds"].items()):
+        count = usage["messages"]
+        writes = C.total(usage, "wru") + C.total(usage, "gsi_wru")
+        print(
+            f"{kind:<22}{count:>9.0f}{writes / count:>7.1f}{C.total(usage, 'rru') / count:>7.1f}"
+            f"{C.total(usage, 'sqs_requests') / count:>7.1f}"
+            f"{C.total(usage, 'lambda_ms') / count:>11.1f}"
+        )
     print("\nFixed monthly cost of a deployment (no executions):")
     for line, value in priced["fixed"].items():
         print(f"  {line}: {_money(value)}")
+    print(
+        f"  total: {_money(sum(priced['fixed'].values()))} (CloudWatch's custom metrics from "
+        "the handlers' EMF lines are not counted: $0.30 a metric a month each)"
+    )
+    print(
+        f"A client's DescribeExecution (API function + record read): {_money(priced['describe'])}"
+    )
     queue = priced["queue"]
     print(
         f"Batches: {queue['messages']} messages in {queue['batches']} batches "
@@ -847,11 +951,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small counts (a smoke test)")
     parser.add_argument("--only", choices=("throughput", "cost"))
-    parser.add_argument("--workers", default="1,2,4", help="worker process counts")
-    parser.add_argument("--executions", type=int, help="executions per sample and run")
+    parser.add_argument("--workers", help="worker process counts (default 1,2,4; quick: 1)")
+    parser.add_argument("--executions", type=int, help="executions per sample (cost)")
+    parser.add_argument("--seconds", type=float, help="seconds per sample and run (throughput)")
     parser.add_argument("--samples", help="sample names, comma-separated (default: all)")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
+    # A terminated run stops its cloud's processes and moto's server (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     chosen = args.samples.split(",") if args.samples else [sample.name for sample in SAMPLES]
     samples = [sample for sample in SAMPLES if sample.name in chosen]
     results: dict[str, Any] = {
@@ -859,10 +966,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "prices": {"region": C.PRICES.region, "as_of": C.PRICES.as_of},
     }
     if args.only in (None, "throughput"):
-        executions = args.executions or (6 if args.quick else 200)
-        runs = [
-            throughput_run(int(workers), samples, executions) for workers in args.workers.split(",")
-        ]
+        seconds = args.seconds or (3.0 if args.quick else 30.0)
+        counts = args.workers or ("1" if args.quick else "1,2,4")
+        runs = [throughput_run(int(n), samples, seconds) for n in counts.split(",")]
         results["throughput"] = runs
         report_throughput(runs)
     if args.only in (None, "cost"):

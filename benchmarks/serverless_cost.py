@@ -191,6 +191,8 @@ class _Scope:
     parts: list[_Scope] = field(default_factory=list)
     #: Owners of an invocation without message scopes (the API: the execution it started).
     owners: list[str] = field(default_factory=list)
+    #: A message scope's message kind.
+    kind: str = ""
 
 
 class Meter:
@@ -208,6 +210,8 @@ class Meter:
         self.cpu_factor = ONE_VCPU_MB / memory_mb
         self.indexes = indexes_of(table)
         self.ledger: dict[str, Counter[str]] = defaultdict(Counter)
+        #: What messages of each kind used (``decide``, ``task``...), over all owners.
+        self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
         #: Every item written, by (pk, sk): old sizes and index entries.
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
         self._stack: list[_Scope] = []
@@ -260,9 +264,10 @@ class Meter:
             self._settle(function, scope)
 
     @contextmanager
-    def message(self, owner: str) -> Iterator[None]:
-        """The part of an invocation that works for one message of ``owner``."""
-        part = _Scope(owner=owner)
+    def message(self, owner: str, kind: str = "") -> Iterator[None]:
+        """The part of an invocation that works for one message of ``owner`` (its ``kind`` is
+        tallied in :attr:`kinds` too)."""
+        part = _Scope(owner=owner, kind=kind)
         self._stack.append(part)
         cpu_before, overhead_before = time.process_time(), self.overhead_s
         try:
@@ -289,6 +294,11 @@ class Meter:
             ledger[f"cpu_ms|{function}"] += part.cpu_s * 1000
             ledger[f"wait_ms|{function}"] += part.latency_ms
             ledger[f"messages|{function}"] += 1
+            if part.kind:
+                tally = self.kinds[part.kind]
+                tally.update(part.usage)
+                tally["messages"] += 1
+                tally[f"lambda_ms|{function}"] += modelled_ms(part)
         share = 1 / len(owners)
         rest = dict(scope.usage)
         rest[f"lambda_ms|{function}"] = billed_ms - parts_ms
@@ -360,6 +370,7 @@ class Meter:
         old = self.items.get(key)
         kind = _kind(key[1]) if succeeded else f"{_kind(key[1])} (condition failed)"
         self.charge(f"wru|{kind}", write_units(max(item_size(item), item_size(old))))
+        self.charge(f"puts|{kind}", 1)
         self.charge("written_bytes", item_size(item))
         if succeeded:
             self._index_writes(old, item)

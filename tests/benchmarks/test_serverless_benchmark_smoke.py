@@ -61,14 +61,16 @@ def _put(meter: Any, item: dict[str, Any], *, succeeded: bool = True) -> None:
 
 @pytest.mark.slow
 def test_the_throughput_run_on_one_worker() -> None:
-    run = bench.throughput_run(1, [ORDERS, PASS_CHAIN], executions=2, threads=2)
+    run = bench.throughput_run(1, [ORDERS, PASS_CHAIN], seconds=1.0, in_flight=2)
     orders, chain = run["samples"][ORDERS.name], run["samples"][PASS_CHAIN.name]
-    assert orders["executions"] == chain["executions"] == 2
+    assert orders["executions"] >= 2
+    assert chain["executions"] >= 2
     # Validate, ReserveStock (busy once, retried), ChargeCard, OrderConfirmed.
-    assert orders["transitions"] >= 2 * 5
-    assert chain["transitions"] == 2 * bench.PASS_CHAIN_STATES
+    assert orders["transitions"] >= 5 * orders["executions"]
+    assert chain["transitions"] == bench.PASS_CHAIN_STATES * chain["executions"]
     assert chain["seconds"] > 0
     assert chain["cpu_seconds"]["api"] > 0
+    assert orders["redispatches"] == 0
 
 
 @pytest.mark.slow
