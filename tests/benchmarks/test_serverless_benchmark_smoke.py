@@ -70,7 +70,6 @@ def test_the_throughput_run_on_one_worker() -> None:
     assert chain["transitions"] == bench.PASS_CHAIN_STATES * chain["executions"]
     assert chain["seconds"] > 0
     assert chain["cpu_seconds"]["api"] > 0
-    assert orders["redispatches"] == 0
 
 
 @pytest.mark.slow
