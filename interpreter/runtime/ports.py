@@ -336,7 +336,9 @@ class Store(Protocol):
         ...
 
     def append_history(self, arn: str, events: Sequence[Mapping[str, Any]]) -> None:
-        """Write history events; an event whose id is already written is skipped."""
+        """Write history events; an event whose id is already written is skipped. ``events``
+        are one commit's, in id order, and every writer writes them in that order: a store may
+        take the last one's presence for all of them written."""
         ...
 
     def history(self, arn: str) -> list[dict[str, Any]]:

@@ -144,6 +144,52 @@ def test_inboxes_history_tokens_and_activities(store: Store) -> None:
     assert store.list_activities() == []
 
 
+class _CountingClient:
+    """A DynamoDB client that counts the calls made through it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+
+        def call(**arguments: Any) -> Any:
+            self.calls.append(name)
+            return method(**arguments)
+
+        return call
+
+
+def test_a_repeated_history_write_costs_one_read_once_complete() -> None:
+    # DynamoDB bills a write whose condition fails as a write: a decision's repeat of the last
+    # commit's events must not pay one per event when they are all there.
+    for dynamodb in _dynamodb_store():
+        counting = _CountingClient(dynamodb.client)
+        store = DynamoDbStore(counting, dynamodb.table)
+        events = [{"id": i, "type": f"E{i}"} for i in (1, 2, 3)]
+        store.append_history("arn:e", events[:2])  # a follow-up cut short before event 3
+        counting.calls.clear()
+        store.append_history("arn:e", events)
+        assert counting.calls == ["get_item", "put_item", "put_item", "put_item"]
+        counting.calls.clear()
+        store.append_history("arn:e", events)
+        assert counting.calls == ["get_item"]
+        assert [e["type"] for e in store.history("arn:e")] == ["E1", "E2", "E3"]
+
+
+def test_large_documents_are_stored_compressed() -> None:
+    for dynamodb in _dynamodb_store():
+        big = {"id": 1, "type": "TaskStateEntered", "input": "x" * 5000}
+        dynamodb.append_history("arn:e", [big, {"id": 2, "type": "small"}])
+        items = dynamodb.client.scan(TableName=dynamodb.table)["Items"]
+        stored = {item["sk"]["S"]: item["event"] for item in items}
+        assert set(stored["EV#0000000001"]) == {"B"}  # compressed: under one write unit
+        assert len(stored["EV#0000000001"]["B"]) < 1024
+        assert set(stored["EV#0000000002"]) == {"S"}
+        assert dynamodb.history("arn:e") == [big, {"id": 2, "type": "small"}]
+
+
 def test_task_claims_hold_until_their_lease_ends(store: Store) -> None:
     arn = "arn:aws:states:us-east-1:1:execution:m:e"
     assert store.claim_task(arn, "k", "worker-1", until_ms=1_000, now_ms=0) == "granted"
