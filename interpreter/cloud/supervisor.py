@@ -304,6 +304,9 @@ class LocalCloud:
             if child.process.stdout is not None:
                 child.process.stdout.close()
         if self._moto is not None:
+            # moto keeps its services' state in this process, not in the server: forget it,
+            # so that a cloud started after this one starts empty.
+            _reset_moto(str(self.endpoint_url))
             self._moto.stop()
             self._moto = None
 
@@ -313,6 +316,19 @@ class LocalCloud:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _reset_moto(endpoint_url: str) -> None:
+    """Empty moto's in-process backends (its ``/moto-api/reset`` action)."""
+    import urllib.request
+
+    url = f"{endpoint_url}/moto-api/reset"
+    request = urllib.request.Request(url, method="POST")  # noqa: S310 - our own local server
+    try:
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - our own local server
+            pass
+    except OSError:
+        _log.warning("could not reset moto's state at %s", endpoint_url)
 
 
 def _check_handlers(specs: Sequence[str]) -> None:

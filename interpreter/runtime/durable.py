@@ -68,6 +68,9 @@ HistoryListener = Callable[[ExecutionRecord, Sequence[Mapping[str, Any]]], None]
 COMMIT_ATTEMPTS = 5
 #: A task sent this long ago that no worker has claimed is presumed lost and sent again.
 DISPATCH_GRACE_MS = 10_000
+#: A task sent again and still not taken is looked at after twice the wait of the time before,
+#: up to 2**this times the grace (about five minutes): a long queue is not flooded with copies.
+MAX_RESEND_DOUBLINGS = 5
 #: How long a worker holds a task it runs before it must renew its claim (it does, every third
 #: of it, while the task runs): a worker that dies gives its task up within this time.
 CLAIM_LEASE_MS = 30_000
@@ -666,6 +669,7 @@ class DurableRuntime:
             if halted is not None:
                 record.snapshot["halted"] = halted
             record.timers, record.tasks, record.task_due_ms, record.children = {}, {}, {}, {}
+            record.task_resends = {}
             record.wake_ms = None
             if self.store.commit(record, expected):
                 self.counters.abandoned += 1
@@ -722,6 +726,9 @@ class DurableRuntime:
         record.task_due_ms = {
             key: due for key, due in record.task_due_ms.items() if key in record.tasks
         }
+        record.task_resends = {
+            key: count for key, count in record.task_resends.items() if key in record.task_due_ms
+        }
         self._set_wake(record)
 
     @staticmethod
@@ -762,8 +769,14 @@ class DurableRuntime:
             claim = claims.get(key)
             if claim is not None and claim[1] >= now:
                 record.task_due_ms[key] = claim[1] + 1  # held: look again when its lease ends
+                record.task_resends.pop(key, None)
             else:
-                record.task_due_ms[key] = now + self.timing.dispatch_grace_ms
+                # Not taken within the grace (its message lost, or the queue long): send it
+                # again, and wait twice as long each time before the next copy.
+                resends = record.task_resends.get(key, 0) + 1
+                record.task_resends[key] = resends
+                backoff = 2 ** min(resends, MAX_RESEND_DOUBLINGS)
+                record.task_due_ms[key] = now + self.timing.dispatch_grace_ms * backoff
                 resend.append(key)
         expected = record.version
         record.version = expected + 1

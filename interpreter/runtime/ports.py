@@ -209,6 +209,9 @@ class ExecutionRecord:
     #: a child execution looks at the child. Callbacks and activity tasks leave it once
     #: submitted or scheduled: only their timeouts end their wait.
     task_due_ms: dict[str, int] = field(default_factory=dict)
+    #: How many times each task was sent again since a worker last held it: each resend waits
+    #: twice as long for the next look, so a long queue is not flooded with copies.
+    task_resends: dict[str, int] = field(default_factory=dict)
     #: How many times each state has invoked its resource so far (mock test cases answer by
     #: invocation number, across retries and Map iterations).
     invocations: dict[str, int] = field(default_factory=dict)

@@ -9,6 +9,7 @@ was really lost.
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -83,6 +84,27 @@ def test_a_task_whose_message_was_lost_runs_after_the_dispatch_grace() -> None:
     assert len(calls.events) == 1
     grace = deployment.runtime.timing.dispatch_grace_ms
     assert record.stop_ms == START_MS + grace
+
+
+def test_a_task_sent_again_and_again_waits_twice_as_long_each_time() -> None:
+    """A long queue (or a task message lost again and again) is not flooded with copies: each
+    resend waits twice as long as the one before for its next look, up to a bound."""
+    deployment = _deployment(Calls())
+    deployment.runtime.start_execution(_machine(deployment, ONE_TASK), "e", "{}", {})
+    queue: Any = deployment.queue
+    sent_at: list[int] = []
+    while len(sent_at) < 8:
+        due = queue.next_due_ms()
+        assert due is not None
+        deployment.clock.advance_to(max(due, deployment.clock.now_ms()))  # type: ignore[attr-defined]
+        message = _pop(deployment)
+        if message["kind"] == "task":
+            sent_at.append(deployment.clock.now_ms())  # and lost
+        else:
+            deployment.runtime.handle(message)
+    grace = deployment.runtime.timing.dispatch_grace_ms
+    gaps = [(later - earlier) // grace for earlier, later in itertools.pairwise(sent_at)]
+    assert gaps == [1, 2, 4, 8, 16, 32, 32]
 
 
 def test_a_duplicated_task_message_runs_the_task_once() -> None:
