@@ -234,12 +234,14 @@ class DynamoDbStore:
         return item
 
     def put_state_machine(self, record: StateMachineRecord) -> bool:
-        if not self._put_new(self._machine_item(record, "DEF")):
-            return False
+        # The revision first: once DEF exists an execution may start on it, and a crash
+        # between the two writes must not leave DEF naming a revision that was never written
+        # (a retried create finds DEF and answers with it). A crash leaves at most an unused
+        # revision item.
         self.client.put_item(
             TableName=self.table, Item=self._machine_item(record, "REV#" + record.revision_id)
         )
-        return True
+        return self._put_new(self._machine_item(record, "DEF"))
 
     def update_state_machine(self, record: StateMachineRecord) -> bool:
         # The revision first: once DEF names it, an execution may start on it.

@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"usage: python -m interpreter.cloud.process {{{','.join(_ROLES)}}}")
     logging.basicConfig(
         level=os.environ.get("ASL_CLOUD_LOG_LEVEL", "WARNING"),
-        format=f"[{arguments[0]}] %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s [{arguments[0]} %(process)d] %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     # The SDK's notes on where it found credentials and endpoints are not the cloud's news.

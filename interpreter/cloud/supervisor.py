@@ -9,6 +9,7 @@ the same port. Tests reach the processes to kill them (:meth:`LocalCloud.kill`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -214,7 +215,10 @@ class LocalCloud:
                 if shown:
                     sys.stderr.write(line)
         except (OSError, ValueError):
-            return  # closed: the process ended
+            return  # closed: the cloud is stopping
+        # The process ended (killed, to be started again): its pipe is ours to close.
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
 
     # ------------------------------------------------------------------ running
 
@@ -240,6 +244,8 @@ class LocalCloud:
                         self._await_ready(fresh)
                     except CloudError:
                         _log.exception("the API process did not come back")
+                        if fresh.process.stdout is not None:
+                            fresh.process.stdout.close()
 
     def restart_workers(self, lambdas: Sequence[str] | None = None) -> None:
         """Start every worker process again (with other local Lambda handlers, when given),

@@ -218,9 +218,17 @@ class DurableRuntime:
     def machine_record_of(self, execution: ExecutionRecord) -> StateMachineRecord | None:
         """The state machine revision ``execution`` runs."""
         if execution.state_machine_revision:
-            return self.store.get_state_machine_revision(
+            revision = self.store.get_state_machine_revision(
                 execution.state_machine_arn, execution.state_machine_revision
             )
+            if revision is not None:
+                return revision
+            # Tables written before the revision was stored first may hold the current
+            # revision only under the machine itself.
+            current = self.store.get_state_machine(execution.state_machine_arn)
+            if current is not None and current.revision_id == execution.state_machine_revision:
+                return current
+            return None
         return self.store.get_state_machine(execution.state_machine_arn)
 
     # ------------------------------------------------------------------ starting
@@ -435,6 +443,13 @@ class DurableRuntime:
         fails so fails its task with ``States.Runtime`` on its :data:`TASK_ATTEMPTS`-th attempt,
         and the execution goes on from that failure.
         """
+        _log.debug(
+            "%s %s %s (delivery %d)",
+            message["kind"],
+            message["arn"],
+            message.get("key", ""),
+            attempt,
+        )
         if message["kind"] == "decide":
             try:
                 self.decide(message["arn"], message.get("wake_ms"))
@@ -517,7 +532,12 @@ class DurableRuntime:
                 return
             machine_record = self.machine_record_of(record)
             if machine_record is None:
-                return
+                # Nothing to run it by: after the decision's attempts it ends with
+                # States.Runtime (handle), rather than waiting for ever.
+                raise LookupError(
+                    f"the state machine revision {record.state_machine_revision!r} of "
+                    f"{record.state_machine_arn} is not in the store"
+                )
             expected = record.version
             snapshot = json.loads(json.dumps(record.snapshot))
             transition = step(self.machine(machine_record), snapshot, events, now)
@@ -555,7 +575,10 @@ class DurableRuntime:
             self.counters.takeovers += 1
             answers = self.store.inbox(arn)
             if key in answers or any(entry.startswith(key + "#") for entry in answers):
-                return  # its worker answered before it died
+                # Its worker answered (or submitted) before it died, perhaps before it sent
+                # the decision that takes the answer: send one (a spare one finds nothing).
+                self.queue.send(messages.decide(arn))
+                return
         try:
             self._run_claimed(arn, key, command, holder, now)
         except Exception:
@@ -772,7 +795,11 @@ class DurableRuntime:
                 record.task_resends.pop(key, None)
             else:
                 # Not taken within the grace (its message lost, or the queue long): send it
-                # again, and wait twice as long each time before the next copy.
+                # again, and wait twice as long each time before the next copy. A lease that
+                # ended says a copy was taken and its worker died: the queue is not long, so
+                # the doubling starts again.
+                if claim is not None:
+                    record.task_resends.pop(key, None)
                 resends = record.task_resends.get(key, 0) + 1
                 record.task_resends[key] = resends
                 backoff = 2 ** min(resends, MAX_RESEND_DOUBLINGS)

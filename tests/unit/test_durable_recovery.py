@@ -276,3 +276,38 @@ def test_stop_execution_works_when_no_decision_can_advance_the_execution() -> No
     assert stopped.status == "ABORTED"
     assert (stopped.error, stopped.cause) == ("Halt", "by the operator")
     assert deployment.runtime.history(started.arn)[-1]["type"] == "ExecutionAborted"
+
+
+def test_an_execution_whose_revision_is_only_under_its_machine_runs() -> None:
+    # Tables written before revisions were stored first can hold a machine whose current
+    # revision has no item of its own: its executions run on the machine's record.
+    calls = Calls()
+    deployment = _deployment(calls)
+    machine = _machine(deployment, ONE_TASK)
+    store: Any = deployment.store
+    store._revisions.pop((machine.arn, machine.revision_id))
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    _run(deployment)
+    assert _record(deployment, started.arn).status == "SUCCEEDED"
+    assert len(calls.events) == 1
+
+
+def test_an_execution_whose_revision_is_gone_ends_instead_of_waiting_for_ever() -> None:
+    deployment = _deployment()
+    machine = _machine(
+        deployment, {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "End": True}}}
+    )
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    store: Any = deployment.store
+    store._revisions.pop((machine.arn, machine.revision_id))
+    store.delete_state_machine(machine.arn)
+    deployment.clock.advance_to(START_MS + 5_000)
+    message = messages.decide(started.arn)
+    for attempt in range(1, DECISION_ATTEMPTS):
+        with pytest.raises(LookupError):
+            deployment.runtime.handle(message, attempt)
+    deployment.runtime.handle(message, DECISION_ATTEMPTS)
+    record = _record(deployment, started.arn)
+    assert record.status == "FAILED"
+    assert record.error == "States.Runtime"
+    assert "revision" in (record.cause or "")

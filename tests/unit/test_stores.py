@@ -178,6 +178,41 @@ def test_a_repeated_history_write_costs_one_read_once_complete() -> None:
         assert [e["type"] for e in store.history("arn:e")] == ["E1", "E2", "E3"]
 
 
+class _DyingClient:
+    """A DynamoDB client whose process dies (raises) at its ``dies_at``-th put."""
+
+    def __init__(self, client: Any, dies_at: int) -> None:
+        self._client = client
+        self._puts = 0
+        self._dies_at = dies_at
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_item(self, **arguments: Any) -> Any:
+        self._puts += 1
+        if self._puts == self._dies_at:
+            raise ConnectionError("the process died")
+        return self._client.put_item(**arguments)
+
+
+def test_a_machine_is_listed_only_once_its_revision_is_stored() -> None:
+    # A crash between CreateStateMachine's two writes must not leave the machine naming a
+    # revision that is not there: a retried create answers with the machine, executions
+    # start on its revision, and their decisions read it.
+    for dynamodb in _dynamodb_store():
+        dying = DynamoDbStore(_DyingClient(dynamodb.client, dies_at=2), dynamodb.table)
+        with pytest.raises(ConnectionError):
+            dying.put_state_machine(_machine("r1"))
+        listed = dynamodb.get_state_machine("arn:sm")
+        assert listed is None or dynamodb.get_state_machine_revision("arn:sm", "r1") is not None
+        if listed is None:
+            assert dynamodb.put_state_machine(_machine("r2"))  # the retried create
+        current = dynamodb.get_state_machine("arn:sm")
+        assert current is not None
+        assert dynamodb.get_state_machine_revision("arn:sm", current.revision_id) is not None
+
+
 def test_large_documents_are_stored_compressed() -> None:
     for dynamodb in _dynamodb_store():
         big = {"id": 1, "type": "TaskStateEntered", "input": "x" * 5000}
