@@ -2,13 +2,14 @@
 one execution (:data:`interpreter.core.messages.Message`).
 
 Powertools' batch utility reports the messages that failed (``batchItemFailures``): only those
-come back (after the queue's visibility timeout), then go to the dead-letter queue after the
-queue's ``maxReceiveCount``; the rest of the batch succeeds. The runtime is told each message's
-receive count (its attempt number), so a decision or a task that keeps failing for an
-unexpected reason ends — its execution fails, or its task, with ``States.Runtime`` — before the
-message is dead-lettered.
-Near the end of the function's time the worker stops taking messages and hands the rest back at
-once (visibility 0), so no message is cut off half-way.
+come back — after 2, 4, 8... seconds (the worker sets a failed message's visibility), not after
+the queue's long visibility timeout — then go to the dead-letter queue after the queue's
+``maxReceiveCount``; the rest of the batch succeeds. The runtime is told each message's receive
+count (its attempt number), so a decision or a task that keeps failing for an unexpected reason
+ends — its execution fails, or its task, with ``States.Runtime`` — before the message is
+dead-lettered; a store or queue out of reach never counts so. Near the end of the function's
+time the worker stops taking messages and hands the rest back at once (visibility 0), so no
+message is cut off half-way.
 
 Each message is logged with its execution's ARN as the correlation id; the runtime's counters go
 out as CloudWatch metrics (EMF): transitions, decisions, commits, commit conflicts, tasks and
@@ -40,6 +41,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 #: Time kept in hand when deciding whether to take one more message.
 RESERVE_MS: Final = 30_000
+#: A failed message's first wait before it comes back, doubled at each attempt up to the max.
+RETRY_BASE_S: Final = 2
+RETRY_MAX_S: Final = 300
 
 
 class TimeIsUpError(Exception):
@@ -64,13 +68,30 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         attempt = int(record.attributes.approximate_receive_count or 1)
         if attempt > 1:
             metrics.add_metric(name="Redeliveries", unit=MetricUnit.Count, value=1)
-        work.handle(message, attempt)
+        try:
+            work.handle(message, attempt)
+        except Exception:
+            _retry_soon(record, attempt)
+            raise
 
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     publish_counters(metrics, before, work.counters.snapshot())
     return dict(response)
+
+
+def _retry_soon(record: SQSRecord, attempt: int) -> None:
+    """A message that failed comes back after a short, doubling wait (2, 4, 8 ... s, at most
+    five minutes) rather than after the queue's visibility timeout (90 minutes): a store that
+    was out of reach for a moment costs seconds."""
+    delay = min(RETRY_BASE_S * 2 ** (attempt - 1), RETRY_MAX_S)
+    try:
+        queue_client().change_message_visibility(
+            QueueUrl=work_queue_url(), ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay
+        )
+    except Exception:  # it comes back after the visibility timeout instead
+        logger.warning("could not shorten a failed message's wait", extra={"attempt": attempt})
 
 
 def _hand_back(record: SQSRecord) -> None:

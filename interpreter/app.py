@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from interpreter import arns
 from interpreter.adapters.activities import ActivityBroker, LocalActivityWorkers, MissingActivities
 from interpreter.adapters.aws_calls import ServiceError
+from interpreter.adapters.aws_unavailable import aws_unavailable
 from interpreter.adapters.lambda_local import LambdaHandler, LocalLambdaFunctions
 from interpreter.adapters.local_sfn import (
     ChildOutcome,
@@ -370,7 +371,13 @@ def local_deployment(
         simulate_time=clock == "virtual",
     )
     runtime = DurableRuntime(
-        chosen_store, queue, time_source, tasks, account=account, region=region
+        chosen_store,
+        queue,
+        time_source,
+        tasks,
+        account=account,
+        region=region,
+        unavailable=aws_unavailable,
     )
     return Deployment(
         store=chosen_store,
@@ -503,7 +510,14 @@ def serverless_deployment(
         lambdas_are_all=lambdas_are_all,
     )
     runtime = DurableRuntime(
-        store, queue, clock, tasks, account=account, region=region, timing=timing
+        store,
+        queue,
+        clock,
+        tasks,
+        account=account,
+        region=region,
+        timing=timing,
+        unavailable=aws_unavailable,
     )
     return Deployment(
         store=store,

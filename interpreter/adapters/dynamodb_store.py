@@ -344,18 +344,33 @@ class DynamoDbStore:
         return ExecutionRecord.from_dict(_unpack(item["record"])) if item else None
 
     def commit(self, record: ExecutionRecord, expected_version: int) -> bool:
+        item = self._execution_item(record)
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item=self._execution_item(record),
+                Item=item,
                 ConditionExpression="version = :expected",
                 ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
             )
         except ClientError as problem:
             if _conditional_failure(problem):
-                return False
+                return self._is_stored(item)
             raise
         return True
+
+    def _is_stored(self, item: Mapping[str, Any]) -> bool:
+        """Whether the table holds exactly this execution item: the SDK retried a commit whose
+        answer was lost (a timeout, a 5xx after the write) and the retry's condition failed on
+        the write it had made itself. Another worker's commit of the same version differs (its
+        events carry other times); were it identical, the follow-ups are the same too."""
+        stored = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": item["pk"], "sk": item["sk"]},
+            ConsistentRead=True,
+        ).get("Item")
+        if stored is None or stored.get("version") != item["version"]:
+            return False
+        return bool(_unpack(stored["record"]) == _unpack(item["record"]))
 
     def list_executions(self, state_machine_arn: str) -> list[ExecutionRecord]:
         keys = self._query(

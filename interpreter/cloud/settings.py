@@ -36,6 +36,9 @@ class CloudSettings:
     sweep_timeout_s: int = 60
     #: SweepFunction's schedule, rate(1 minute).
     sweep_rate_s: int = 60
+    #: SweepFunction's SWEEP_INTERVAL_SECONDS: how often one run sweeps (``asl serve
+    #: --serverless --sweep-seconds``' default).
+    sweep_interval_s: float = 10.0
     #: Globals: MemorySize.
     memory_mb: int = 512
     #: RetentionDays' default.

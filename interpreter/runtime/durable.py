@@ -188,6 +188,7 @@ class DurableRuntime:
         region: str = "us-east-1",
         timing: Timing | None = None,
         owner: str | None = None,
+        unavailable: Callable[[BaseException], bool] | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
@@ -195,6 +196,10 @@ class DurableRuntime:
         self.tasks = tasks
         self.timing = timing or Timing()
         self.owner = owner or f"worker-{uuid.uuid4()}"
+        #: Whether a failure is the store's or the queue's being out of reach (throttled,
+        #: refused, timed out): such a failure never counts towards ending an execution or
+        #: failing a task — the message comes back until the service does.
+        self.unavailable = unavailable or _unreachable
         self.identity = _Identity(account, region)
         self.counters = RuntimeCounters()
         self._machines: dict[tuple[str, str], CompiledStateMachine] = {}
@@ -454,7 +459,7 @@ class DurableRuntime:
             try:
                 self.decide(message["arn"], message.get("wake_ms"))
             except Exception as problem:
-                if attempt < DECISION_ATTEMPTS:
+                if attempt < DECISION_ATTEMPTS or self.unavailable(problem):
                     raise
                 _log.exception("decision of %s failed %d times", message["arn"], attempt)
                 cause = _WEDGED_CAUSE.format(problem=_describe(problem), attempts=attempt)
@@ -466,7 +471,7 @@ class DurableRuntime:
                 else:
                     self.deliver(message["arn"], message["key"], message["event"])
             except Exception as problem:
-                if attempt < TASK_ATTEMPTS:
+                if attempt < TASK_ATTEMPTS or self.unavailable(problem):
                     raise
                 _log.exception(
                     "task %s of %s failed %d times", message["key"], message["arn"], attempt
@@ -909,6 +914,11 @@ class DurableRuntime:
             return
         delay = min(max(0, record.wake_ms - now), MAX_QUEUE_DELAY_MS)
         self.queue.send(messages.decide(record.arn, record.wake_ms), delay)
+
+
+def _unreachable(problem: BaseException) -> bool:
+    """The failures of a store or queue out of reach that any adapter's may raise."""
+    return isinstance(problem, (ConnectionError, TimeoutError))
 
 
 def _halted_frames(snapshot: Mapping[str, Any]) -> dict[str, Any] | None:

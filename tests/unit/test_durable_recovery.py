@@ -311,3 +311,75 @@ def test_an_execution_whose_revision_is_gone_ends_instead_of_waiting_for_ever() 
     assert record.status == "FAILED"
     assert record.error == "States.Runtime"
     assert "revision" in (record.cause or "")
+
+
+def test_a_store_out_of_reach_never_ends_an_execution() -> None:
+    # A database down (refused, throttled, 5xx) for longer than a message's attempts: the
+    # message keeps coming back, and once the store answers the execution goes on. (Only the
+    # reads a decision and a task begin with fail here, so that ending the execution or
+    # failing the task would have worked.)
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    calls = Calls()
+    deployment = _deployment(calls)
+    started = deployment.runtime.start_execution(_machine(deployment, ONE_TASK), "e", "{}", {})
+    task = _pop(deployment)
+    store: Any = deployment.store
+    healthy = (store.inbox, store.claim_task)
+    outages = [
+        EndpointConnectionError(endpoint_url="http://dynamodb"),
+        ClientError(
+            {"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+            "Query",
+        ),
+        ClientError(
+            {"Error": {"Code": "InternalServerError"}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+            "Query",
+        ),
+    ]
+    for outage in outages:
+
+        def down(*_arguments: Any, problem: Exception = outage) -> Any:
+            raise problem
+
+        store.inbox = store.claim_task = down
+        for attempt in range(1, DECISION_ATTEMPTS + 3):
+            with pytest.raises(type(outage)):
+                deployment.runtime.handle(task, attempt)
+            with pytest.raises(type(outage)):
+                deployment.runtime.handle(messages.decide(started.arn), attempt)
+    store.inbox, store.claim_task = healthy
+    assert _record(deployment, started.arn).status == "RUNNING"
+    deployment.runtime.handle(task, DECISION_ATTEMPTS + 3)
+    _run(deployment)
+    record = _record(deployment, started.arn)
+    assert record.status == "SUCCEEDED"
+    assert len(calls.events) == 1
+
+
+def test_a_request_the_store_refuses_still_ends_its_execution() -> None:
+    # Not every ClientError is an outage: a request the store refuses (an item too large) is
+    # the execution's own, and ends it after the decision's attempts.
+    from botocore.exceptions import ClientError
+
+    deployment = _deployment()
+    machine = _machine(
+        deployment, {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "End": True}}}
+    )
+    started = deployment.runtime.start_execution(machine, "e", "{}", {})
+    runtime: Any = deployment.runtime
+    refused = ClientError(
+        {"Error": {"Code": "ValidationException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+        "PutItem",
+    )
+
+    def broken(arn: str, wake_ms: int | None = None) -> None:
+        raise refused
+
+    runtime.decide = broken
+    message = messages.decide(started.arn)
+    for attempt in range(1, DECISION_ATTEMPTS):
+        with pytest.raises(ClientError):
+            runtime.handle(message, attempt)
+    runtime.handle(message, DECISION_ATTEMPTS)
+    assert _record(deployment, started.arn).error == "States.Runtime"

@@ -308,3 +308,35 @@ def test_the_serverless_worker_passes_sqs_s_receive_count(monkeypatch: pytest.Mo
     ]
     assert worker.handler({"Records": records}, _Context()) == {"batchItemFailures": []}
     assert attempts == [3, 1]
+
+
+def test_a_message_that_fails_comes_back_after_a_short_doubling_wait(
+    deployment: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not after the queue's 90-minute visibility timeout: a store out of reach for a moment
+    # costs seconds.
+    from botocore.exceptions import EndpointConnectionError
+
+    import handlers.worker as worker
+
+    changes: list[dict[str, Any]] = []
+
+    class Queue:
+        def change_message_visibility(self, **arguments: Any) -> None:
+            changes.append(arguments)
+
+    def down(message: Any, attempt: int = 1) -> None:
+        raise EndpointConnectionError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(worker, "queue_client", Queue)
+    monkeypatch.setattr(worker.runtime(), "handle", down)
+    body = json.dumps({"kind": "decide", "arn": "arn:aws:states:us-east-1:1:execution:m:e"})
+    waits = []
+    for attempt in (1, 2, 3, 10):
+        record = _record("m", body)
+        record["attributes"]["ApproximateReceiveCount"] = str(attempt)
+        answer = worker.handler({"Records": [record]}, _Context())
+        assert answer == {"batchItemFailures": [{"itemIdentifier": "m"}]}
+        waits.append(changes[-1]["VisibilityTimeout"])
+        assert changes[-1]["ReceiptHandle"] == "m"
+    assert waits == [2, 4, 8, worker.RETRY_MAX_S]

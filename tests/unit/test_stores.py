@@ -111,7 +111,7 @@ def test_commits_are_compare_and_set(store: Store) -> None:
     stored.version = 2
     stored.snapshot = {"status": "RUNNING", "n": 1}
     assert store.commit(stored, 1)
-    stale = dataclasses.replace(stored, version=2)
+    stale = dataclasses.replace(stored, version=2, snapshot={"status": "RUNNING", "n": 2})
     assert not store.commit(stale, 1)  # the version moved on
     again = store.get_execution("arn:e")
     assert again is not None
@@ -211,6 +211,38 @@ def test_a_machine_is_listed_only_once_its_revision_is_stored() -> None:
         current = dynamodb.get_state_machine("arn:sm")
         assert current is not None
         assert dynamodb.get_state_machine_revision("arn:sm", current.revision_id) is not None
+
+
+class _LostAnswerClient:
+    """A DynamoDB client whose conditional puts take effect and lose their answer once, so
+    that the SDK's retry (played here) meets its own write."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_item(self, **arguments: Any) -> Any:
+        if "ConditionExpression" in arguments and arguments["Item"]["sk"]["S"] == "STATE":
+            self._client.put_item(**arguments)  # the first attempt's write, its answer lost
+        return self._client.put_item(**arguments)  # the retry
+
+
+def test_a_commit_whose_answer_was_lost_is_recognised_by_its_retry() -> None:
+    for dynamodb in _dynamodb_store():
+        record = _execution(1)
+        assert dynamodb.create_execution(record)
+        store = DynamoDbStore(_LostAnswerClient(dynamodb.client), dynamodb.table)
+        mine = dataclasses.replace(record, version=2, snapshot={"status": "RUNNING", "n": 1})
+        assert store.commit(mine, 1)  # the retry's condition failed on its own write
+        theirs = dataclasses.replace(record, version=3, snapshot={"status": "RUNNING", "n": 2})
+        assert dynamodb.commit(theirs, 2)
+        late = dataclasses.replace(record, version=3, snapshot={"status": "RUNNING", "n": 3})
+        assert not store.commit(late, 2)  # another worker's commit is not taken for ours
+        stored = dynamodb.get_execution(record.arn)
+        assert stored is not None
+        assert stored.snapshot == {"status": "RUNNING", "n": 2}
 
 
 def test_large_documents_are_stored_compressed() -> None:

@@ -110,3 +110,34 @@ def test_the_lambda_requirements_are_the_project_s() -> None:
     lines = (TEMPLATE.parent / "requirements.txt").read_text(encoding="utf-8").splitlines()
     listed = [line for line in lines if line and not line.startswith("#")]
     assert listed == expected
+
+
+def test_the_local_cloud_is_deployed_with_the_template_s_settings() -> None:
+    # asl serve --serverless provisions and runs what template.yaml declares (one source of
+    # truth: interpreter/cloud/settings.py); a change to one must be made to the other.
+    from interpreter.cli import build_parser
+    from interpreter.cloud.settings import CloudSettings
+    from interpreter.cloud.supervisor import CloudOptions
+
+    template = load()
+    resources = template["Resources"]
+    settings = CloudSettings()
+    work = resources["WorkQueue"]["Properties"]
+    assert work["VisibilityTimeout"] == settings.visibility_timeout_s
+    assert work["RedrivePolicy"]["maxReceiveCount"] == settings.max_receive_count
+    dead_letters = resources["WorkDeadLetterQueue"]["Properties"]
+    assert dead_letters["MessageRetentionPeriod"] == settings.dead_letter_retention_s
+    worker = resources["WorkerFunction"]["Properties"]
+    assert worker["Events"]["Work"]["Properties"]["BatchSize"] == settings.batch_size
+    assert worker["Timeout"] == settings.worker_timeout_s
+    assert resources["ApiFunction"]["Properties"]["Timeout"] == settings.api_timeout_s
+    sweep = resources["SweepFunction"]["Properties"]
+    assert sweep["Timeout"] == settings.sweep_timeout_s
+    (schedule,) = sweep["Events"].values()
+    assert schedule["Properties"]["Schedule"] == f"rate({settings.sweep_rate_s // 60} minute)"
+    interval = sweep["Environment"]["Variables"]["SWEEP_INTERVAL_SECONDS"]
+    assert float(interval) == settings.sweep_interval_s == CloudOptions().sweep_interval_s
+    serve = build_parser().parse_args(["serve", "--serverless"])
+    assert serve.sweep_seconds == settings.sweep_interval_s
+    assert template["Globals"]["Function"]["MemorySize"] == settings.memory_mb
+    assert template["Parameters"]["RetentionDays"]["Default"] == settings.retention_days
