@@ -20,7 +20,9 @@ from handlers.deployment import runtime
 
 logger = Logger(service="asl-sweep")
 metrics = Metrics(namespace="AslInterpreter", service="asl-sweep")
-tracer = Tracer(service="asl-sweep")
+# Only the AWS SDK is patched: its calls are what a trace shows (patching every library
+# Powertools knows would import requests and sqlite3 into a cold start).
+tracer = Tracer(service="asl-sweep", patch_modules=("botocore",))
 
 
 @tracer.capture_lambda_handler

@@ -36,7 +36,9 @@ from interpreter.core.messages import parse_message
 
 logger = Logger(service="asl-worker")
 metrics = Metrics(namespace="AslInterpreter", service="asl-worker")
-tracer = Tracer(service="asl-worker")
+# Only the AWS SDK is patched: its calls are what a trace shows (patching every library
+# Powertools knows would import requests and sqlite3 into a cold start).
+tracer = Tracer(service="asl-worker", patch_modules=("botocore",))
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 #: Time kept in hand when deciding whether to take one more message.

@@ -147,3 +147,11 @@ def test_express_bills_whole_tenths_of_a_second() -> None:
     assert C.express_cost(0.01) == one
     assert C.express_cost(0.15) == pytest.approx(C.express_cost(0.2))
     assert C.standard_cost(1000) == pytest.approx(0.025)
+
+
+def test_the_cold_import_benchmark_imports_each_function_in_a_fresh_interpreter() -> None:
+    # No time is asserted: the harness runs, and each module it times really is importable in
+    # Lambda's environment (a handler that failed to import would fail here).
+    cold = _load("cold_import")
+    for module in ("handlers.worker", "handlers.api", "handlers.sweep"):
+        assert cold.cold_import_ms(module) > 0
