@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 from typing import Any
@@ -383,6 +384,8 @@ def _serve_serverless(args: argparse.Namespace) -> int:
     print(f"asl serve: the viewer is at {cloud.url}/", file=sys.stderr)
     print(f"asl serve: Step Functions API on {cloud.url}", file=sys.stderr)
     sys.stderr.flush()
+    # A SIGTERM (a supervisor, `kill`) stops the deployment as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -390,3 +393,7 @@ def _serve_serverless(args: argparse.Namespace) -> int:
     finally:
         cloud.stop()
     return 0
+
+
+def _interrupt(_signal: int, _frame: Any) -> None:
+    raise KeyboardInterrupt

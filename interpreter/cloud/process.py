@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -170,7 +171,23 @@ def main(argv: list[str] | None = None) -> None:
     )
     # The SDK's notes on where it found credentials and endpoints are not the cloud's news.
     logging.getLogger("botocore").setLevel(logging.WARNING)
+    _end_with_the_supervisor()
     _ROLES[arguments[0]]()
+
+
+def _end_with_the_supervisor() -> None:
+    """Exit when the process that started this one is gone (killed, even with ``kill -9``):
+    a function process never outlives its ``asl serve --serverless``."""
+    # The supervisor names itself: it may have died before this process got here, and then
+    # the parent this process sees is already another.
+    supervisor = int(os.environ.get("ASL_CLOUD_SUPERVISOR_PID") or os.getppid())
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="asl-cloud-supervisor-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

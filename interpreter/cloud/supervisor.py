@@ -172,6 +172,7 @@ class LocalCloud:
     def _spawn(self, role: str, index: int, restarts: int = 0) -> _Child:
         env = self.environment()
         env["AWS_LAMBDA_FUNCTION_NAME"] = f"asl-{role}"
+        env["ASL_CLOUD_SUPERVISOR_PID"] = str(os.getpid())
         # The functions' own output (Powertools' JSON logs and EMF metrics go to stdout, as in
         # Lambda) is shown at DEBUG; the API's stdout carries its ready line first. Their
         # stderr (the endpoint's request lines, failures) is this process's.
