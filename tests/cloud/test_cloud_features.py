@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from sfn_polling import await_end
 
 from interpreter.cloud.settings import CloudSettings
 from interpreter.cloud.supervisor import CloudOptions, LocalCloud
@@ -67,16 +68,6 @@ def _machine(sfn: Any, name: str, definition: dict[str, Any], **extra: Any) -> s
     )
 
 
-def _await(sfn: Any, arn: str, timeout_s: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.2)
-    raise AssertionError(f"{arn} still runs after {timeout_s} s")
-
-
 def _events(sfn: Any, arn: str) -> list[dict[str, Any]]:
     return list(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
 
@@ -113,7 +104,7 @@ def test_a_callback_task_waits_for_send_task_success(sfn: Any) -> None:
     time.sleep(0.5)  # the Lambda function answered: the Task still waits for its token
     assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
     sfn.send_task_success(taskToken=token, output=json.dumps({"approved": True}))
-    described = _await(sfn, arn)
+    described = await_end(sfn, arn)
     assert (described["status"], json.loads(described["output"])) == (
         "SUCCEEDED",
         {"approved": True},
@@ -134,7 +125,7 @@ def test_an_activity_is_worked_through_get_activity_task(sfn: Any) -> None:
     task = sfn.get_activity_task(activityArn=activity, workerName="w1")
     assert json.loads(task["input"]) == {"doc": 7}
     sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"ok": 1}))
-    described = _await(sfn, arn)
+    described = await_end(sfn, arn)
     assert json.loads(described["output"]) == {"ok": 1}
 
 
@@ -145,7 +136,7 @@ def test_a_mock_config_test_case_answers_the_tasks(sfn: Any) -> None:
     arn = sfn.start_execution(
         stateMachineArn=f"{machine}#BusyStockService", input=json.dumps(order)
     )["executionArn"]
-    described = _await(sfn, arn)
+    described = await_end(sfn, arn)
     assert described["status"] == "SUCCEEDED"
     failures = [e for e in _events(sfn, arn) if e["type"] == "LambdaFunctionFailed"]
     errors = [e["lambdaFunctionFailedEventDetails"]["error"] for e in failures]
@@ -187,7 +178,7 @@ def test_a_sync_child_execution_runs_on_the_deployment(sfn: Any) -> None:
         },
     )
     arn = sfn.start_execution(stateMachineArn=parent, input=json.dumps({"n": 21}))["executionArn"]
-    described = _await(sfn, arn)
+    described = await_end(sfn, arn)
     assert json.loads(described["output"]) == {"n": 42}
     children = sfn.list_executions(stateMachineArn=child)["executions"]
     assert [c["status"] for c in children] == ["SUCCEEDED"]
@@ -233,7 +224,7 @@ def test_a_distributed_map_reads_and_writes_s3(cloud: LocalCloud, sfn: Any) -> N
         },
     )
     arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-    described = _await(sfn, arn, timeout_s=120)
+    described = await_end(sfn, arn, timeout_s=120)
     assert described["status"] == "SUCCEEDED", described
     written = json.loads(described["output"])["ResultWriterDetails"]
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="items", Prefix="out")["Contents"]]
@@ -269,7 +260,7 @@ def test_versions_and_aliases_run_what_they_name(sfn: Any) -> None:
     outputs = []
     for target in (machine, version_1, alias):
         arn = sfn.start_execution(stateMachineArn=target, input="{}")["executionArn"]
-        outputs.append(json.loads(_await(sfn, arn)["output"]))
+        outputs.append(json.loads(await_end(sfn, arn)["output"]))
     assert outputs == [2, 1, 1]
 
 
@@ -281,7 +272,7 @@ def test_stop_execution_aborts_a_waiting_execution(sfn: Any) -> None:
     )
     arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
     sfn.stop_execution(executionArn=arn, error="Operator", cause="not today")
-    described = _await(sfn, arn)
+    described = await_end(sfn, arn)
     assert (described["status"], described["error"]) == ("ABORTED", "Operator")
     assert _events(sfn, arn)[-1]["type"] == "ExecutionAborted"
 
@@ -313,4 +304,4 @@ def test_a_callback_survives_a_worker_kill_while_it_waits(cloud: LocalCloud, sfn
     poll.join(timeout=70)
     assert task.get("taskToken")
     sfn.send_task_success(taskToken=task["taskToken"], output="{}")
-    assert _await(sfn, arn)["status"] == "SUCCEEDED"
+    assert await_end(sfn, arn)["status"] == "SUCCEEDED"

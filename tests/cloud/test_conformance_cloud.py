@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +30,7 @@ from behaviours import BEHAVIOURS
 from compare import compare_case, format_mismatches, history_reverse_order
 from known_failures import KNOWN_FAILURES, skip_reason
 from runner import _resolve_placeholders, needs_emulated_aws
+from sfn_polling import await_end, full_history
 
 CASES = Path(__file__).resolve().parents[1] / "conformance" / "cases"
 RUNNER = Path(__file__).resolve().parents[1] / "conformance" / "behaviours.py"
@@ -130,8 +130,8 @@ class _Run:
             arn = sfn.start_execution(stateMachineArn=machine, name=name, input=input_text)[
                 "executionArn"
             ]
-            described = self._await(sfn, arn)
-            history = self._history(sfn, arn)
+            described = await_end(sfn, arn, timeout_s=180, poll_s=0.3)
+            history = full_history(sfn, arn, reverse=history_reverse_order(self.case))
         return self._restored(
             {
                 "status": described["status"],
@@ -145,30 +145,6 @@ class _Run:
                 "placeholders": placeholders,
             }
         )
-
-    @staticmethod
-    def _await(sfn: Any, arn: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING":
-                return described
-            time.sleep(0.3)
-        raise AssertionError(f"{arn} still runs after three minutes")
-
-    def _history(self, sfn: Any, arn: str) -> list[dict[str, Any]]:
-        reverse = history_reverse_order(self.case)
-        events: list[dict[str, Any]] = []
-        token = None
-        while True:
-            request: dict[str, Any] = {"executionArn": arn, "reverseOrder": reverse}
-            if token:
-                request["nextToken"] = token
-            page = sfn.get_execution_history(**request)
-            events.extend(page["events"])
-            token = page.get("nextToken")
-            if not token:
-                return events
 
     def _restored(self, actual: dict[str, Any]) -> dict[str, Any]:
         """The result under the recording's names (the suffixes taken out)."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import workload
 from checker import Verdict, check
+from sfn_polling import full_history
 
 from interpreter.app import local_runner
 from interpreter.cloud.settings import CloudSettings
@@ -184,11 +185,21 @@ def run(plan: Plan, directory: Path, dynalite: Any = None) -> Report:
 
         def start(run: tuple[str, int]) -> tuple[str, int, str]:
             machine, number = run
-            arn = sfn.start_execution(
-                stateMachineArn=machines[machine],
-                name=f"{machine}-{number}",
-                input=json.dumps(workload.execution_input(machine, number)),
-            )["executionArn"]
+            name = f"{machine}-{number}"
+            try:
+                arn = sfn.start_execution(
+                    stateMachineArn=machines[machine],
+                    name=name,
+                    input=json.dumps(workload.execution_input(machine, number)),
+                )["executionArn"]
+            except sfn.exceptions.ExecutionAlreadyExists:
+                # The client's retry of a start whose answer was lost (the API killed), after
+                # the execution had already ended: AWS answers so once it is closed.
+                arn = machines[machine].replace(":stateMachine:", ":execution:") + f":{name}"
+                # A closed execution stays closed: one still running was refused wrongly (the
+                # same name and input while it runs is the same execution).
+                status = sfn.describe_execution(executionArn=arn)["status"]
+                assert status != "RUNNING", f"StartExecution {name} refused while it ran"
             return machine, number, arn
 
         # A steady arrival (not a burst): the machine's two cores run the API, the workers,
@@ -264,20 +275,6 @@ def _await_all(sfn: Any, arns: list[str], deadline: float) -> dict[str, dict[str
     return described
 
 
-def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    token = None
-    while True:
-        request: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            request["nextToken"] = token
-        page = sfn.get_execution_history(**request)
-        events.extend(page["events"])
-        token = page.get("nextToken")
-        if not token:
-            return events
-
-
 def _fault_free(machine: str, number: int, side_effects: Path) -> tuple[str, Any, list[Any]]:
     """The execution without faults, in this process on the virtual clock (its invocations
     logged to ``side_effects``)."""
@@ -308,7 +305,7 @@ def _check(
     return check(
         arn,
         described,
-        _history(sfn, arn),
+        full_history(sfn, arn),
         status,
         output,
         history,

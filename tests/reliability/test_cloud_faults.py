@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 import workload
-from chaos import FAST_RECOVERY, ROLE, _client, _history
+from chaos import FAST_RECOVERY, ROLE, _client
 from checker import check
+from sfn_polling import await_end, full_history
 
 from interpreter.cloud.settings import CloudSettings, dead_letter_queue_url
 from interpreter.cloud.supervisor import CloudOptions, LocalCloud
@@ -59,16 +60,6 @@ def _machine(sfn: Any, name: str) -> str:
         return f"arn:aws:states:{workload.REGION}:{workload.ACCOUNT}:stateMachine:{name}"
 
 
-def _await(sfn: Any, arn: str, timeout_s: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.2)
-    raise AssertionError(f"{arn} still runs after {timeout_s} s")
-
-
 def test_poison_messages_go_to_the_dead_letter_queue_and_work_goes_on(cloud: LocalCloud) -> None:
     sqs = cloud.client("sqs")
     poison = ["not json", json.dumps({"kind": "explode", "arn": "arn:nothing"}), "{}"]
@@ -80,7 +71,7 @@ def test_poison_messages_go_to_the_dead_letter_queue_and_work_goes_on(cloud: Loc
         name="beside-poison",
         input=json.dumps(workload.execution_input("counter", 0)),
     )["executionArn"]
-    assert _await(sfn, arn)["status"] == "SUCCEEDED"
+    assert await_end(sfn, arn)["status"] == "SUCCEEDED"
     dead_letters = dead_letter_queue_url(cloud.settings, sqs)
     found: list[str] = []
     deadline = time.monotonic() + 60
@@ -109,7 +100,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(cloud: LocalCloud, tmp_path: Pa
     for index in range(2):
         cloud.kill("worker", index)
     for arn in arns:
-        described = _await(sfn, arn)
+        described = await_end(sfn, arn)
         assert described["status"] == "SUCCEEDED"
         assert json.loads(described["output"])[1]["n"] == 42
 
@@ -122,9 +113,9 @@ def test_the_api_killed_between_calls_comes_back_with_everything(cloud: LocalClo
         input=json.dumps(workload.execution_input("waits", 0)),
     )["executionArn"]
     cloud.kill("api")
-    described = _await(sfn, arn)  # the client retries until the API is back
+    described = await_end(sfn, arn)  # the client retries until the API is back
     assert described["status"] == "SUCCEEDED"
-    events = _history(sfn, arn)
+    events = full_history(sfn, arn)
     assert [event["id"] for event in events] == list(range(1, len(events) + 1))
 
 
@@ -137,9 +128,9 @@ def test_records_near_the_size_limits_are_kept(cloud: LocalCloud, tmp_path: Path
         name="large-0",
         input=json.dumps(workload.execution_input("large", 0)),
     )["executionArn"]
-    described = _await(sfn, arn)
+    described = await_end(sfn, arn)
     status, output, history = _fault_free("large", 0, tmp_path / "side-effects.log")
-    verdict = check(arn, described, _history(sfn, arn), status, output, history)
+    verdict = check(arn, described, full_history(sfn, arn), status, output, history)
     assert verdict.problems == []
 
 
@@ -154,7 +145,7 @@ def test_a_task_that_outlasts_the_visibility_timeout_runs_once(
         name="outlasts-visibility",
         input=json.dumps({"tag": "outlasts-visibility"}),
     )["executionArn"]
-    described = _await(sfn, arn)
+    described = await_end(sfn, arn)
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"])["slept"] == workload.SLOW_TASK_S
     runs = [
@@ -163,5 +154,5 @@ def test_a_task_that_outlasts_the_visibility_timeout_runs_once(
         if '"outlasts-visibility"' in line
     ]
     assert len(runs) == 1, runs
-    events = _history(sfn, arn)
+    events = full_history(sfn, arn)
     assert [event["type"] for event in events].count("LambdaFunctionSucceeded") == 1
