@@ -10,15 +10,18 @@ import base64
 import uuid
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 
 from handlers.deployment import service
 from interpreter.api.authorization import Caller
 from interpreter.api.server import answer
 
 logger = Logger(service="asl-api")
+# Only the AWS SDK is patched: its calls are what a trace shows.
+tracer = Tracer(service="asl-api", patch_modules=("botocore",))
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """A function-URL (HTTP payload 2.0) request in, the API's answer out."""
