@@ -15,7 +15,6 @@ _UNAVAILABLE_CODES = frozenset(
         "TooManyRequestsException",
         "ProvisionedThroughputExceededException",
         "RequestLimitExceeded",
-        "LimitExceededException",
         "InternalServerError",
         "InternalFailure",
         "InternalError",

@@ -110,6 +110,10 @@ _STEP_SUFFIXES = {
 _WEDGED_CAUSE = (
     "The execution could not be advanced: {problem}. It was ended after {attempts} attempts."
 )
+_TASK_LOST_CAUSE = (
+    "The task could not be carried out: the worker running it stopped without an answer "
+    "{attempts} times. It was failed."
+)
 _TASK_GIVEN_UP_CAUSE = (
     "The task could not be carried out: {problem}. It was failed after {attempts} attempts."
 )
@@ -697,7 +701,7 @@ class DurableRuntime:
             if halted is not None:
                 record.snapshot["halted"] = halted
             record.timers, record.tasks, record.task_due_ms, record.children = {}, {}, {}, {}
-            record.task_resends = {}
+            record.task_resends, record.task_losses = {}, {}
             record.wake_ms = None
             if self.store.commit(record, expected):
                 self.counters.abandoned += 1
@@ -757,6 +761,9 @@ class DurableRuntime:
         record.task_resends = {
             key: count for key, count in record.task_resends.items() if key in record.task_due_ms
         }
+        record.task_losses = {
+            key: count for key, count in record.task_losses.items() if key in record.task_due_ms
+        }
         self._set_wake(record)
 
     @staticmethod
@@ -788,6 +795,7 @@ class DurableRuntime:
             return False
         claims = self.store.task_claims(record.arn)
         resend: list[str] = []
+        lost: list[str] = []
         for key in due:
             child = record.children.get(key)
             if child is not None:
@@ -805,6 +813,13 @@ class DurableRuntime:
                 # the doubling starts again.
                 if claim is not None:
                     record.task_resends.pop(key, None)
+                    losses = record.task_losses.get(key, 0) + 1
+                    record.task_losses[key] = losses
+                    if losses >= TASK_ATTEMPTS:
+                        # Its workers keep stopping while they run it: fail it (below).
+                        record.task_due_ms[key] = now + self.timing.claim_lease_ms
+                        lost.append(key)
+                        continue
                 resends = record.task_resends.get(key, 0) + 1
                 record.task_resends[key] = resends
                 backoff = 2 ** min(resends, MAX_RESEND_DOUBLINGS)
@@ -820,6 +835,10 @@ class DurableRuntime:
             self.counters.redispatches += 1
             _log.warning("task %s of %s was not taken: sending it again", key, record.arn)
             self._send_task(record.arn, messages.parse_task_work(record.tasks[key]))
+        for key in lost:
+            _log.error("task %s of %s: its worker stopped %d times", key, record.arn, TASK_ATTEMPTS)
+            cause = _TASK_LOST_CAUSE.format(attempts=TASK_ATTEMPTS)
+            self.fail_task(record.arn, key, "States.Runtime", cause)
         self._arm(record, now)
         return True
 

@@ -212,6 +212,9 @@ class ExecutionRecord:
     #: How many times each task was sent again since a worker last held it: each resend waits
     #: twice as long for the next look, so a long queue is not flooded with copies.
     task_resends: dict[str, int] = field(default_factory=dict)
+    #: How many times each task's worker took it and stopped without an answer (its lease
+    #: ended): a task that keeps ending its workers fails instead of being sent for ever.
+    task_losses: dict[str, int] = field(default_factory=dict)
     #: How many times each state has invoked its resource so far (mock test cases answer by
     #: invocation number, across retries and Map iterations).
     invocations: dict[str, int] = field(default_factory=dict)

@@ -17,7 +17,7 @@ import pytest
 
 from interpreter.app import Deployment, local_deployment
 from interpreter.core import messages
-from interpreter.runtime.durable import DECISION_ATTEMPTS
+from interpreter.runtime.durable import DECISION_ATTEMPTS, TASK_ATTEMPTS
 from interpreter.runtime.ports import ExecutionRecord, StateMachineRecord
 
 START_MS = 1_700_000_000_000
@@ -383,3 +383,38 @@ def test_a_request_the_store_refuses_still_ends_its_execution() -> None:
             runtime.handle(message, attempt)
     runtime.handle(message, DECISION_ATTEMPTS)
     assert _record(deployment, started.arn).error == "States.Runtime"
+
+
+def test_a_task_whose_workers_keep_stopping_fails_instead_of_being_sent_for_ever() -> None:
+    # Each worker that takes the task stops while it runs (killed, out of memory): the task is
+    # taken over when the lease ends, and after TASK_ATTEMPTS such losses it fails with
+    # States.Runtime, so the execution goes on (here: fails) rather than looping.
+    calls = Calls()
+    deployment = _deployment(calls)
+    started = deployment.runtime.start_execution(_machine(deployment, ONE_TASK), "e", "{}", {})
+    lease = deployment.runtime.timing.claim_lease_ms
+    queue: Any = deployment.queue
+    for loss in range(TASK_ATTEMPTS):
+        while True:  # the next copy of the task (decisions on the way are handled)
+            raw = queue.pop_due(deployment.clock.now_ms())
+            if raw is None:
+                deployment.clock.advance_to(deployment.clock.now_ms() + 1_000)
+                deployment.runtime.sweep()
+                continue
+            message = messages.parse_message(raw)
+            if message["kind"] == "task":
+                break
+            deployment.runtime.handle(message)
+        now = deployment.clock.now_ms()
+        claim = deployment.store.claim_task(
+            started.arn, message["key"], f"gone-{loss}", now + lease, now
+        )
+        assert claim in ("granted", "taken_over")
+        deployment.clock.advance_to(now + lease + 1)  # the worker never comes back
+        deployment.runtime.sweep()
+    _run(deployment)
+    record = _record(deployment, started.arn)
+    assert record.status == "FAILED"
+    assert record.error == "States.Runtime"
+    assert "stopped without an answer 3 times" in (record.cause or "")
+    assert calls.events == []
