@@ -371,12 +371,7 @@ class StepFunctionsTasks:
         self, resource: TaskResource, command: InvokeTask, now_ms: int
     ) -> TaskOutcome | None:
         """The outcome of a Step Functions Task the backend serves, or None."""
-        operation = states_operation(resource)
-        parameters = command["input"]
-        if operation is None or not isinstance(parameters, Mapping):
-            return None
-        arguments = {key[:1].lower() + key[1:]: value for key, value in parameters.items()}
-        if not self.backend.serves(operation, arguments):
+        if not served_by(self.backend, resource, command):
             return None
         return self._invoker.invoke(resource, command, now_ms)
 
@@ -388,6 +383,17 @@ def states_operation(resource: TaskResource) -> str | None:
     if resource.kind == "aws_sdk" and resource.service == "sfn" and resource.action:
         return resource.action[:1].upper() + resource.action[1:]
     return None
+
+
+def served_by(backend: StepFunctionsBackend, resource: TaskResource, command: InvokeTask) -> bool:
+    """Whether ``backend`` serves this Task: a ``states:*`` or ``aws-sdk:sfn:*`` call on a state
+    machine, execution or token it holds (the call's parameters as the API names them)."""
+    operation = states_operation(resource)
+    parameters = command["input"]
+    if operation is None or not isinstance(parameters, Mapping):
+        return False
+    arguments = {key[:1].lower() + key[1:]: value for key, value in parameters.items()}
+    return backend.serves(operation, arguments)
 
 
 def no_clients(service_name: str, region: str, role_arn: str | None = None) -> Any:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from interpreter.adapters.assumed_roles import RoleAssumptionError
 from interpreter.adapters.aws_calls import ServiceError
 from interpreter.adapters.aws_services import Boto3ServiceInvoker
-from interpreter.adapters.local_sfn import no_clients, states_operation
+from interpreter.adapters.local_sfn import no_clients, served_by
 from interpreter.api.authorization import Caller
 from interpreter.api.errors import StepFunctionsError
 from interpreter.api.versions import split_arn
@@ -127,12 +127,7 @@ class DeploymentStatesInvoker:
         self, resource: TaskResource, command: InvokeTask, now_ms: int
     ) -> TaskOutcome | None:
         """The outcome of a Step Functions Task on this deployment, or None."""
-        operation = states_operation(resource)
-        parameters = command["input"]
-        if operation is None or not isinstance(parameters, Mapping):
-            return None
-        arguments = {key[:1].lower() + key[1:]: value for key, value in parameters.items()}
-        if not self.backend.serves(operation, arguments):
+        if not served_by(self.backend, resource, command):
             return None
         if self.assume is not None:
             refusal = self._unassumable(command, self.assume)

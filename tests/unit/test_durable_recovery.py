@@ -234,7 +234,26 @@ def test_recovery_runs_again_only_the_tasks_whose_outcome_was_lost() -> None:
     assert len(calls.events) == 2  # the answered task was not called again
 
 
-def test_a_decision_that_keeps_failing_ends_its_execution() -> None:
+def _refused_by_the_store() -> Exception:
+    # Not every ClientError is an outage: a request the store refuses (an item too large) is
+    # the execution's own, and ends it after the decision's attempts.
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {"Error": {"Code": "ValidationException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+        "PutItem",
+    )
+
+
+@pytest.mark.parametrize(
+    ("problem", "told"),
+    [
+        (RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
+        (_refused_by_the_store(), "ValidationException"),
+    ],
+    ids=["recursion", "store-refusal"],
+)
+def test_a_decision_that_keeps_failing_ends_its_execution(problem: Exception, told: str) -> None:
     deployment = _deployment()
     machine = _machine(
         deployment, {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "End": True}}}
@@ -243,18 +262,18 @@ def test_a_decision_that_keeps_failing_ends_its_execution() -> None:
     runtime: Any = deployment.runtime
 
     def broken(arn: str, wake_ms: int | None = None) -> None:
-        raise RecursionError("maximum recursion depth exceeded")
+        raise problem
 
     runtime.decide = broken
     message = messages.decide(started.arn)
     for attempt in range(1, DECISION_ATTEMPTS):
-        with pytest.raises(RecursionError):
+        with pytest.raises(type(problem)):
             runtime.handle(message, attempt)
     runtime.handle(message, DECISION_ATTEMPTS)  # the last attempt ends it
     record = _record(deployment, started.arn)
     assert record.status == "FAILED"
     assert record.error == "States.Runtime"
-    assert "nested too deeply" in (record.cause or "")
+    assert told in (record.cause or "")
     history = deployment.runtime.history(started.arn)
     assert history[-1]["type"] == "ExecutionFailed"
     assert [event["id"] for event in history] == list(range(1, len(history) + 1))
@@ -355,34 +374,6 @@ def test_a_store_out_of_reach_never_ends_an_execution() -> None:
     record = _record(deployment, started.arn)
     assert record.status == "SUCCEEDED"
     assert len(calls.events) == 1
-
-
-def test_a_request_the_store_refuses_still_ends_its_execution() -> None:
-    # Not every ClientError is an outage: a request the store refuses (an item too large) is
-    # the execution's own, and ends it after the decision's attempts.
-    from botocore.exceptions import ClientError
-
-    deployment = _deployment()
-    machine = _machine(
-        deployment, {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 5, "End": True}}}
-    )
-    started = deployment.runtime.start_execution(machine, "e", "{}", {})
-    runtime: Any = deployment.runtime
-    refused = ClientError(
-        {"Error": {"Code": "ValidationException"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
-        "PutItem",
-    )
-
-    def broken(arn: str, wake_ms: int | None = None) -> None:
-        raise refused
-
-    runtime.decide = broken
-    message = messages.decide(started.arn)
-    for attempt in range(1, DECISION_ATTEMPTS):
-        with pytest.raises(ClientError):
-            runtime.handle(message, attempt)
-    runtime.handle(message, DECISION_ATTEMPTS)
-    assert _record(deployment, started.arn).error == "States.Runtime"
 
 
 def test_a_task_whose_workers_keep_stopping_fails_instead_of_being_sent_for_ever() -> None:
